@@ -1,0 +1,98 @@
+"""Every message on the bus, each with an example: the contract tests and the docs read this list."""
+
+from datetime import UTC, datetime
+from uuid import UUID
+
+from sportello_contracts.backoffice import CustomerOnboarded
+from sportello_contracts.base import Contract
+from sportello_contracts.envelope import EventPayload
+from sportello_contracts.health import SERVICES, HealthReply, HealthRequest, health_operation
+from sportello_contracts.identity import (
+    GET_PROFILE,
+    GET_SCOPE,
+    LOG_IN,
+    REFRESH_SESSION,
+    REGISTER_ACCOUNT,
+    AccountRegistered,
+    LogInRequest,
+    ProfileReply,
+    ProfileRequest,
+    RefreshSessionRequest,
+    RegisterAccountReply,
+    RegisterAccountRequest,
+    ScopeReply,
+    ScopeRequest,
+    SessionReply,
+)
+from sportello_contracts.rpc import Caller, ErrorKind, Operation, Reply, ServiceError
+
+_CALLER = Caller(user_id="acc-7f3a", role="customer", customer_codes=("C00012345",))
+_WHEN = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+
+EVENT_EXAMPLES: tuple[EventPayload, ...] = (
+    CustomerOnboarded(
+        customer_code="C00012345",
+        fiscal_code="RSSMRA80A01H501U",
+        full_name="Mario Rossi",
+        email="mario.rossi@example.it",
+        registration_pin="48213907",
+    ),
+    AccountRegistered(
+        account_id="acc-7f3a",
+        username="mario.rossi",
+        email="mario.rossi@example.it",
+        full_name="Mario Rossi",
+        fiscal_code="RSSMRA80A01H501U",
+        customer_codes=("C00012345",),
+        registered_at=_WHEN,
+    ),
+)
+
+OPERATIONS: tuple[Operation, ...] = (  # type: ignore[type-arg]
+    REGISTER_ACCOUNT,
+    LOG_IN,
+    REFRESH_SESSION,
+    GET_PROFILE,
+    GET_SCOPE,
+    *(health_operation(service) for service in SERVICES),
+)
+
+RPC_EXAMPLES: tuple[Contract, ...] = (
+    RegisterAccountRequest(
+        fiscal_code="RSSMRA80A01H501U",
+        registration_pin="48213907",
+        username="mario.rossi",
+        password="Primavera-2026!",
+    ),
+    RegisterAccountReply(account_id="acc-7f3a", username="mario.rossi", email="m@example.it"),
+    LogInRequest(username="mario.rossi", password="Primavera-2026!"),
+    RefreshSessionRequest(refresh_token="rt_2b1c9e"),
+    SessionReply(access_token="eyJ...", refresh_token="rt_2b1c9e", expires_in=900),
+    ProfileRequest(caller=_CALLER),
+    ProfileReply(
+        account_id="acc-7f3a",
+        username="mario.rossi",
+        email="mario.rossi@example.it",
+        full_name="Mario Rossi",
+        fiscal_code="RSSMRA80A01H501U",
+        role="customer",
+        customer_codes=("C00012345",),
+        registered_at=_WHEN,
+    ),
+    ScopeRequest(account_id="acc-7f3a"),
+    ScopeReply(account_id="acc-7f3a", role="customer", customer_codes=("C00012345",)),
+    HealthRequest(),
+    HealthReply(
+        service="identity", status="ok", database=True, consumers_attached=True, version="0.1.0"
+    ),
+    Reply(
+        error=ServiceError(
+            kind=ErrorKind.CONFLICT,
+            code="username_taken",
+            message="Questo nome utente è già in uso.",
+            details={"username": "mario.rossi"},
+        )
+    ),
+)
+
+EXAMPLE_EVENT_ID = UUID("00000000-0000-4000-8000-000000000001")

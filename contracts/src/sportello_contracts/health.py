@@ -1,0 +1,24 @@
+"""Health: every service answers `<service>.health.check`."""
+
+from typing import Literal
+
+from sportello_contracts.base import Contract
+from sportello_contracts.rpc import Operation, Request
+
+SERVICES = ("identity", "billing", "metering", "requests", "notifications")
+
+
+class HealthRequest(Request):
+    pass
+
+
+class HealthReply(Contract):
+    service: str
+    status: Literal["ok", "degraded"]
+    database: bool
+    consumers_attached: bool
+    version: str
+
+
+def health_operation(service: str) -> Operation[HealthRequest, HealthReply]:
+    return Operation(f"{service}.health.check", HealthRequest, HealthReply)

@@ -1,0 +1,98 @@
+"""Identity's language: accounts, sessions, the caller's scope."""
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AwareDatetime, EmailStr, Field, StringConstraints
+
+from sportello_contracts.backoffice import RegistrationPin
+from sportello_contracts.base import Contract
+from sportello_contracts.envelope import EventPayload
+from sportello_contracts.formats import CustomerCode, FiscalCode, Username
+from sportello_contracts.rpc import Operation, Request, Role
+
+Password = Annotated[str, StringConstraints(min_length=1, max_length=256), Field(repr=False)]
+
+
+class AccountRegistered(EventPayload):
+    """A user completed registration; notifications sends the summary e-mail."""
+
+    ROUTING_KEY = "identity.account.registered"
+    VERSION = 1
+
+    account_id: str
+    username: str
+    email: EmailStr
+    full_name: str
+    fiscal_code: FiscalCode
+    customer_codes: tuple[CustomerCode, ...]
+    registered_at: AwareDatetime
+
+
+class RegisterAccountRequest(Request):
+    fiscal_code: FiscalCode
+    registration_pin: RegistrationPin = Field(repr=False)
+    username: Username
+    password: Password
+    # Defaults to the address the back-office onboarded the customer with.
+    email: EmailStr | None = None
+
+
+class RegisterAccountReply(Contract):
+    account_id: str
+    username: str
+    email: EmailStr
+
+
+class LogInRequest(Request):
+    username: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=80)]
+    password: Password
+
+
+class RefreshSessionRequest(Request):
+    refresh_token: Annotated[str, StringConstraints(max_length=200), Field(repr=False)]
+
+
+class SessionReply(Contract):
+    """Tokens handed to the client after log-in or refresh."""
+
+    access_token: str = Field(repr=False)
+    refresh_token: str = Field(repr=False)
+    token_type: str = "Bearer"
+    expires_in: int  # seconds the access token lives
+
+
+class ProfileRequest(Request):
+    pass
+
+
+class ProfileReply(Contract):
+    account_id: str
+    username: str
+    email: EmailStr
+    full_name: str
+    fiscal_code: FiscalCode
+    role: Role
+    customer_codes: tuple[CustomerCode, ...]
+    registered_at: datetime
+
+
+class ScopeRequest(Request):
+    account_id: str
+
+
+class ScopeReply(Contract):
+    """What an account may act on; the gateway caches it briefly."""
+
+    account_id: str
+    role: Role
+    customer_codes: tuple[CustomerCode, ...]
+
+
+REGISTER_ACCOUNT = Operation(
+    "identity.account.register", RegisterAccountRequest, RegisterAccountReply
+)
+LOG_IN = Operation("identity.session.open", LogInRequest, SessionReply)
+REFRESH_SESSION = Operation("identity.session.refresh", RefreshSessionRequest, SessionReply)
+GET_PROFILE = Operation("identity.profile.get", ProfileRequest, ProfileReply)
+GET_SCOPE = Operation("identity.scope.get", ScopeRequest, ScopeReply)

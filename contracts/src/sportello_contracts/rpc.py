@@ -1,0 +1,87 @@
+"""Request/reply: operations, the caller every request carries, and the typed error reply."""
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Generic, Literal, TypeVar
+
+from pydantic import JsonValue
+
+from sportello_contracts.base import Contract
+
+Role = Literal["customer", "administrator", "operator"]
+
+
+class Caller(Contract):
+    """Who asks, resolved by the gateway: services filter every query by these codes too."""
+
+    user_id: str
+    role: Role
+    customer_codes: tuple[str, ...] = ()
+
+    def may_act_on(self, customer_code: str) -> bool:
+        return self.role == "operator" or customer_code in self.customer_codes
+
+
+class ErrorKind(StrEnum):
+    """The family of a failure; the gateway maps each to one HTTP status."""
+
+    INVALID = "invalid"  # the request breaks a rule: 422
+    UNAUTHENTICATED = "unauthenticated"  # 401
+    FORBIDDEN = "forbidden"  # 403
+    NOT_FOUND = "not_found"  # 404
+    CONFLICT = "conflict"  # 409: it clashes with what exists
+    TOO_MANY = "too_many"  # 429
+    UNAVAILABLE = "unavailable"  # 503: try again later
+
+
+class ServiceError(Contract):
+    """A typed failure: `code` is a stable slug clients may branch on (`username_taken`)."""
+
+    kind: ErrorKind
+    code: str
+    message: str
+    details: dict[str, JsonValue] = {}
+
+
+class Reply(Contract):
+    """The wire shape of every reply: exactly one of `result` and `error`."""
+
+    result: dict[str, JsonValue] | None = None
+    error: ServiceError | None = None
+
+
+class Request(Contract):
+    """Base of every request; `caller` is absent only for anonymous operations (register, login)."""
+
+    caller: Caller | None = None
+
+
+Req = TypeVar("Req", bound=Request)
+Rep = TypeVar("Rep", bound=Contract)
+
+
+@dataclass(frozen=True)
+class Operation(Generic[Req, Rep]):
+    """One request/reply operation: `<service>.<entity>.<action>`, served on its own queue."""
+
+    name: str
+    request: type[Req]
+    reply: type[Rep]
+
+    @property
+    def service(self) -> str:
+        return self.name.split(".", 1)[0]
+
+
+class Refused(Exception):
+    """Raised by a request handler (or the domain code it calls) to answer with a typed error."""
+
+    def __init__(
+        self,
+        kind: ErrorKind,
+        code: str,
+        message: str,
+        details: dict[str, JsonValue] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.error = ServiceError(kind=kind, code=code, message=message, details=details or {})

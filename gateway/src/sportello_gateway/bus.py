@@ -1,0 +1,132 @@
+"""The gateway's request/reply client: many calls in flight on one connection.
+
+Each call publishes to the operation's queue with RabbitMQ's direct reply-to and a fresh
+correlation id, then waits for its own future; replies are matched by that id. No lock is held
+across a call (FastStream's `broker.request` holds one, which serialises callers). A call that
+no service can take (its queue is gone: the service is down) comes back from the broker as a
+returned message and fails at once; one that is not answered in time fails at its deadline, and
+the broker drops the request unread once it has expired.
+"""
+
+import asyncio
+import logging
+import time
+from typing import Any, TypeVar
+from uuid import uuid4
+
+import aio_pika
+from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel, AbstractRobustConnection
+
+from sportello_contracts.base import Contract
+from sportello_contracts.rpc import Operation, Reply, Request, ServiceError
+from sportello_kit.topology import CORRELATION_ID, DEADLINE, Topology
+
+log = logging.getLogger(__name__)
+
+DIRECT_REPLY_TO = "amq.rabbitmq.reply-to"
+
+Req = TypeVar("Req", bound=Request)
+Rep = TypeVar("Rep", bound=Contract)
+
+
+class ServiceUnavailable(Exception):
+    """No reply: the service is down, or too slow for the call's deadline."""
+
+    def __init__(self, service: str, reason: str) -> None:
+        super().__init__(f"{service}: {reason}")
+        self.service = service
+        self.reason = reason
+
+
+class ServiceRefused(Exception):
+    """The service answered with a typed error."""
+
+    def __init__(self, error: ServiceError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+class BusClient:
+    def __init__(self, url: str, topology: Topology, timeout: float = 5.0) -> None:
+        self.url = url
+        self.topology = topology
+        self.timeout = timeout
+        self._connection: AbstractRobustConnection | None = None
+        self._channel: AbstractRobustChannel | None = None
+        self._pending: dict[str, asyncio.Future[bytes]] = {}
+
+    async def connect(self) -> None:
+        self._connection = await aio_pika.connect_robust(self.url, client_properties={
+            "connection_name": "sportello-gateway"
+        })
+        # No publisher confirms: a request is worth nothing once its caller stops waiting, and
+        # an unroutable one is reported by the broker's return, which needs no confirm.
+        channel = await self._connection.channel(publisher_confirms=False)
+        channel.return_callbacks.add(self._on_returned)
+        replies = await channel.get_queue(DIRECT_REPLY_TO, ensure=False)
+        await replies.consume(self._on_reply, no_ack=True)
+        self._channel = channel  # type: ignore[assignment]
+
+    async def close(self) -> None:
+        for future in self._pending.values():
+            future.cancel()
+        if self._connection is not None:
+            await self._connection.close()
+
+    @property
+    def connected(self) -> bool:
+        return self._connection is not None and not self._connection.is_closed
+
+    async def call(
+        self,
+        operation: Operation[Req, Rep],
+        request: Req,
+        *,
+        correlation_id: str | None = None,
+        timeout: float | None = None,
+    ) -> Rep:
+        """Send `request`, return the typed reply; raise `ServiceRefused` or `ServiceUnavailable`."""
+        timeout = timeout or self.timeout
+        if self._channel is None or self._channel.is_closed:
+            raise ServiceUnavailable(operation.service, "the gateway is not connected to the bus")
+        call_id = uuid4().hex
+        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        self._pending[call_id] = future
+        try:
+            await self._channel.default_exchange.publish(
+                aio_pika.Message(
+                    request.model_dump_json().encode(),
+                    content_type="application/json",
+                    correlation_id=call_id,
+                    reply_to=DIRECT_REPLY_TO,
+                    expiration=timeout,
+                    delivery_mode=aio_pika.DeliveryMode.NOT_PERSISTENT,
+                    headers=_headers(correlation_id or call_id, timeout),
+                ),
+                routing_key=self.topology.rpc_queue_name(operation.name),
+                mandatory=True,
+            )
+            body = await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            raise ServiceUnavailable(operation.service, "no reply in time") from None
+        finally:
+            self._pending.pop(call_id, None)
+        reply = Reply.model_validate_json(body)
+        if reply.error is not None:
+            raise ServiceRefused(reply.error)
+        return operation.reply.model_validate(reply.result)
+
+    def _on_reply(self, message: AbstractIncomingMessage) -> None:
+        future = self._pending.get(message.correlation_id or "")
+        if future is not None and not future.done():
+            future.set_result(message.body)
+
+    def _on_returned(self, _channel: Any, message: AbstractIncomingMessage) -> None:
+        future = self._pending.get(message.correlation_id or "")
+        if future is not None and not future.done():
+            service = (message.routing_key or "").removeprefix(self.topology.rpc_queue_name(""))
+            future.set_exception(ServiceUnavailable(service.split(".")[0], "no service running"))
+
+
+def _headers(correlation_id: str, timeout: float) -> dict[str, Any]:
+    return {CORRELATION_ID: correlation_id, DEADLINE: int((time.time() + timeout) * 1000)}

@@ -1,0 +1,4 @@
+"""What every Sportello service shares at run time: settings, bus, MongoDB, outbox, inbox, health.
+
+No domain rules live here.
+"""

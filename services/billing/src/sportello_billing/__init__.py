@@ -1,0 +1,1 @@
+"""Billing: supplies, billing profiles, bills, payments, direct debit."""

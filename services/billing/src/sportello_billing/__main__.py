@@ -1,0 +1,3 @@
+from sportello_billing.main import run
+
+run()

@@ -1,0 +1,1 @@
+"""Billing's entrypoints: messages in, store calls, replies out."""

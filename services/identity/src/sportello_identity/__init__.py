@@ -1,0 +1,1 @@
+"""Identity: customers' fiscal identities, accounts, credentials and sessions."""

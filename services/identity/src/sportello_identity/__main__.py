@@ -1,0 +1,3 @@
+from sportello_identity.main import run
+
+run()

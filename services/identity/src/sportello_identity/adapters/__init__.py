@@ -1,0 +1,1 @@
+"""Identity's adapters: MongoDB, argon2, tokens."""

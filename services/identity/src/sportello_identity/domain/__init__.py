@@ -1,0 +1,1 @@
+"""Identity's rules: pure Python, no I/O."""

@@ -1,0 +1,58 @@
+"""Customers as onboarded by the back-office, accounts, and the rules of registration."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sportello_contracts.rpc import ErrorKind, Refused
+
+
+@dataclass(frozen=True)
+class Customer:
+    """A customer code of one fiscal identity, with the PIN of its welcome letter."""
+
+    customer_code: str
+    fiscal_code: str
+    full_name: str
+    email: str
+    pin_hash: str
+    account_id: str | None = None  # set once the PIN was used to register
+
+
+@dataclass(frozen=True)
+class Account:
+    account_id: str
+    username: str
+    email: str
+    full_name: str
+    fiscal_code: str
+    password_hash: str
+    registered_at: datetime
+    role: str = "customer"
+    customer_codes: tuple[str, ...] = field(default=())
+
+
+WRONG_PIN = Refused(
+    ErrorKind.INVALID,
+    "registration_data_mismatch",
+    "Codice fiscale e PIN di registrazione non corrispondono.",
+)
+
+
+def check_pin_unused(customers: list[Customer]) -> None:
+    """A PIN registers one account, once; registering again needs the account deleted first."""
+    if any(c.account_id is not None for c in customers):
+        raise Refused(
+            ErrorKind.CONFLICT,
+            "pin_already_used",
+            "Questo PIN è già stato usato per una registrazione. Se non ricordi le credenziali "
+            "usa «Password dimenticata?».",
+        )
+
+
+def password_refusal(problems: list[str]) -> Refused:
+    return Refused(
+        ErrorKind.INVALID,
+        "weak_password",
+        "La password non rispetta i requisiti: " + "; ".join(problems) + ".",
+        {"problems": list(problems)},
+    )

@@ -1,0 +1,1 @@
+"""Identity's entrypoints: messages in, use-case calls, replies out."""

@@ -1,0 +1,49 @@
+"""Identity's request/reply operations."""
+
+from sportello_contracts.identity import (
+    GET_PROFILE,
+    GET_SCOPE,
+    LOG_IN,
+    REFRESH_SESSION,
+    REGISTER_ACCOUNT,
+    LogInRequest,
+    ProfileReply,
+    ProfileRequest,
+    RefreshSessionRequest,
+    RegisterAccountReply,
+    RegisterAccountRequest,
+    ScopeReply,
+    ScopeRequest,
+    SessionReply,
+)
+from sportello_identity.bootstrap import Dependencies
+from sportello_identity.usecases import profile, registration, sessions
+from sportello_kit.logs import current_correlation_id
+from sportello_kit.service import Service
+
+
+def register_operations(service: Service, deps: Dependencies) -> None:
+    @service.rpc(REGISTER_ACCOUNT)
+    async def register_account(request: RegisterAccountRequest) -> RegisterAccountReply:
+        """Register an account with the fiscal code and the PIN of the welcome letter."""
+        return await registration.register_account(deps, request, current_correlation_id())
+
+    @service.rpc(LOG_IN)
+    async def log_in(request: LogInRequest) -> SessionReply:
+        """Open a session with username and password."""
+        return await sessions.log_in(deps, request)
+
+    @service.rpc(REFRESH_SESSION)
+    async def refresh_session(request: RefreshSessionRequest) -> SessionReply:
+        """Trade a refresh token for a new pair of tokens."""
+        return await sessions.refresh_session(deps, request)
+
+    @service.rpc(GET_PROFILE)
+    async def get_profile(request: ProfileRequest) -> ProfileReply:
+        """The caller's own profile."""
+        return await profile.profile_of(deps, request)
+
+    @service.rpc(GET_SCOPE)
+    async def get_scope(request: ScopeRequest) -> ScopeReply:
+        """The role and customer codes an account may act on."""
+        return await profile.scope_of(deps, request)

@@ -1,0 +1,14 @@
+"""The identity service: `sportello-identity` (or `faststream run sportello_identity.main:app`)."""
+
+from sportello_identity.bootstrap import bootstrap
+from sportello_identity.entrypoints.events import subscribe
+from sportello_identity.entrypoints.rpc import register_operations
+
+service, dependencies = bootstrap()
+register_operations(service, dependencies)
+subscribe(service, dependencies)
+app = service.app
+
+
+def run() -> None:
+    service.run()

@@ -1,0 +1,1 @@
+"""Identity's use cases: load, decide with the domain, store, emit."""

@@ -1,0 +1,1 @@
+"""Metering: meters, readings, consumption."""

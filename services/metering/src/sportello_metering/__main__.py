@@ -1,0 +1,3 @@
+from sportello_metering.main import run
+
+run()

@@ -1,0 +1,12 @@
+"""The metering service: `sportello-metering`. Today it answers health; its features arrive with their issues."""
+
+from sportello_kit.service import Service
+from sportello_metering.settings import MeteringSettings
+
+settings = MeteringSettings()
+service = Service("metering", settings, database=settings.database)
+app = service.app
+
+
+def run() -> None:
+    service.run()

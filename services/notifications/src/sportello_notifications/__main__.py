@@ -1,0 +1,3 @@
+from sportello_notifications.main import run
+
+run()

@@ -1,0 +1,1 @@
+"""Notifications' adapters: templates, SMTP, MongoDB."""

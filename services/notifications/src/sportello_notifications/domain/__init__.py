@@ -1,0 +1,1 @@
+"""What to tell users, and when: pure Python, no I/O."""

@@ -1,0 +1,40 @@
+"""The messages users receive, decided from the events that cause them."""
+
+from dataclasses import dataclass, field
+
+from sportello_contracts.identity import AccountRegistered
+
+
+@dataclass(frozen=True)
+class Mail:
+    """An e-mail to send: which template, to whom, with what; rendered by the adapter."""
+
+    key: str  # unique per event and kind of message: sending it twice is recognised
+    to: str
+    subject: str
+    template: str
+    context: dict[str, object] = field(default_factory=dict)
+
+
+def registration_summary(event_id: str, registered: AccountRegistered, portal_url: str) -> Mail:
+    """The summary of a new account's data; never the password."""
+    return Mail(
+        key=f"{event_id}:registration-summary",
+        to=registered.email,
+        subject="Benvenuto nell'Area Clienti: riepilogo della registrazione",
+        template="registration_summary",
+        context={
+            "full_name": registered.full_name,
+            "username": registered.username,
+            "email": registered.email,
+            "fiscal_code": _partly_hidden(registered.fiscal_code),
+            "customer_codes": list(registered.customer_codes),
+            "registered_at": registered.registered_at.strftime("%d/%m/%Y %H:%M"),
+            "portal_url": portal_url,
+        },
+    )
+
+
+def _partly_hidden(fiscal_code: str) -> str:
+    # Mail travels in clear and lingers in inboxes: enough for the user to recognise it.
+    return fiscal_code[:3] + "*" * (len(fiscal_code) - 6) + fiscal_code[-3:]

@@ -1,0 +1,1 @@
+"""Notifications' entrypoints: events in, messages out."""

@@ -1,0 +1,1 @@
+"""Requests: service requests and the trail of the operations users perform."""

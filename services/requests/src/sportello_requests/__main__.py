@@ -1,0 +1,3 @@
+from sportello_requests.main import run
+
+run()
