@@ -19,7 +19,8 @@ def render(mail: Mail, sender: str) -> EmailMessage:
     message["From"] = sender
     message["To"] = mail.to
     message["Subject"] = mail.subject
-    message["Message-ID"] = f"<{mail.key}@sportello>"
+    # Derived from the key, so a resent duplicate can be recognised by the recipient's client.
+    message["Message-ID"] = f"<{mail.key.replace(":", ".")}@sportello.example>"
     message.set_content(_environment.get_template(f"{mail.template}.txt.j2").render(mail.context))
     message.add_alternative(
         _environment.get_template(f"{mail.template}.html.j2").render(mail.context), subtype="html"

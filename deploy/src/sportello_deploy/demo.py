@@ -1,0 +1,95 @@
+"""Demo data: customers onboarded through the back-office simulator, and one ready-made login."""
+
+import asyncio
+from dataclasses import dataclass
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+import httpx
+
+from sportello_contracts.backoffice import CustomerOnboarded
+from sportello_deploy.backoffice import BackOffice
+
+DEMO_CUSTOMERS = (
+    CustomerOnboarded(
+        customer_code="C00010001",
+        fiscal_code="RSSMRA80A01H501U",
+        full_name="Mario Rossi",
+        email="mario.rossi@example.it",
+        registration_pin="48213907",
+    ),
+    CustomerOnboarded(
+        customer_code="C00010002",
+        fiscal_code="BNCGLI85M52F205H",
+        full_name="Giulia Bianchi",
+        email="giulia.bianchi@example.it",
+        registration_pin="40271963",
+    ),
+    # One fiscal identity, two supply contracts: one account sees both.
+    CustomerOnboarded(
+        customer_code="C00010003",
+        fiscal_code="VRDLCU72D15L219S",
+        full_name="Luca Verdi",
+        email="luca.verdi@example.it",
+        registration_pin="73920418",
+    ),
+    CustomerOnboarded(
+        customer_code="C00010004",
+        fiscal_code="VRDLCU72D15L219S",
+        full_name="Luca Verdi",
+        email="luca.verdi@example.it",
+        registration_pin="51836024",
+    ),
+    CustomerOnboarded(
+        customer_code="C00010005",
+        fiscal_code="97123450583",
+        full_name="Condominio Via Roma 12",
+        email="condominio.viaroma12@example.it",
+        registration_pin="26485910",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
+    customer: CustomerOnboarded
+
+
+DEMO_LOGIN = DemoLogin("mario.rossi", "Demo-Sportello-2026", DEMO_CUSTOMERS[0])
+
+
+def demo_event_id(customer: CustomerOnboarded) -> UUID:
+    # The same id at every run: consumers recognise a re-run and change nothing.
+    return uuid5(NAMESPACE_URL, f"sportello-demo:{customer.customer_code}")
+
+
+async def load_demo_customers(backoffice: BackOffice) -> None:
+    for customer in DEMO_CUSTOMERS:
+        await backoffice.publish(customer, event_id=demo_event_id(customer))
+
+
+async def ensure_demo_login(gateway_url: str, attempts: int = 50) -> None:
+    """Register the demo login through the gateway, as a user would, unless it exists already."""
+    login = DEMO_LOGIN
+    async with httpx.AsyncClient(base_url=gateway_url, timeout=10) as http:
+        for _ in range(attempts):
+            signed_in = await http.post(
+                "/v1/auth/login", json={"username": login.username, "password": login.password}
+            )
+            if signed_in.status_code == 200:
+                return
+            registered = await http.post(
+                "/v1/auth/register",
+                json={
+                    "fiscal_code": login.customer.fiscal_code,
+                    "registration_pin": login.customer.registration_pin,
+                    "username": login.username,
+                    "password": login.password,
+                },
+            )
+            if registered.status_code == 201:
+                return
+            # The onboarding event may not be consumed yet: try again shortly.
+            await asyncio.sleep(0.2)
+    raise RuntimeError(f"could not register the demo login: {registered.text}")

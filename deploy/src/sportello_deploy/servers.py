@@ -1,0 +1,177 @@
+"""The servers Sportello needs, found or started: SecantusDB, RabbitMQ, a local SMTP catcher.
+
+The local runner and the test fixtures both start them through this module.
+"""
+
+import contextlib
+import logging
+import mailbox
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from email.message import Message
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import aio_pika
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Mailbox
+
+log = logging.getLogger(__name__)
+
+
+class ServerUnavailable(RuntimeError):
+    pass
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def reachable(host: str, port: int, timeout: float = 0.5) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=timeout):
+        return True
+    return False
+
+
+def wait_for_port(host: str, port: int, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not reachable(host, port):
+        if time.monotonic() > deadline:
+            raise ServerUnavailable(f"{what} did not start listening on {host}:{port}")
+        time.sleep(0.1)
+
+
+@dataclass
+class SecantusDB:
+    """A SecantusDB server process: MongoDB's wire protocol on WiredTiger."""
+
+    port: int
+    storage: str  # a folder, or ":memory:"
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"mongodb://127.0.0.1:{self.port}/"
+
+    def start(self, log_file: Path | None = None) -> None:
+        if reachable("127.0.0.1", self.port):
+            raise ServerUnavailable(f"port {self.port} is taken: is another database running?")
+        executable = shutil.which("secantusd-py") or str(Path(sys.executable).with_name("secantusd-py"))
+        output = open(log_file, "ab") if log_file else subprocess.DEVNULL  # noqa: SIM115
+        self.process = subprocess.Popen(  # noqa: S603
+            [executable, "--host", "127.0.0.1", "--port", str(self.port),
+             "--storage-path", self.storage, "--log-level", "WARNING"],
+            stdout=output,
+            stderr=output,
+            start_new_session=True,  # Ctrl-C reaches the runner, which stops it last
+        )
+        wait_for_port("127.0.0.1", self.port, 30, "SecantusDB")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def ensure_rabbitmq(url: str) -> str:
+    """The URL of a reachable RabbitMQ: `url` itself, started here if installed but down.
+
+    With no broker installed and Docker available, a throwaway container is started instead.
+    """
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 5672
+    if reachable(host, port):
+        return url
+    if host in ("127.0.0.1", "localhost") and shutil.which("rabbitmq-server"):
+        log.warning("RabbitMQ is down: starting it (rabbitmq-server -detached)")
+        subprocess.run(["rabbitmq-server", "-detached"], check=False)  # noqa: S607
+        wait_for_port(host, port, 60, "RabbitMQ")
+        return url
+    if shutil.which("docker"):
+        return _rabbitmq_container()
+    raise ServerUnavailable(
+        f"no RabbitMQ at {host}:{port}; install it, start it, or set RABBITMQ_URL"
+    )
+
+
+def _rabbitmq_container() -> str:
+    from testcontainers.rabbitmq import RabbitMqContainer  # only where Docker is used
+
+    container = RabbitMqContainer("rabbitmq:3.13-alpine")
+    container.start()  # removed with the process by testcontainers' reaper
+    host = container.get_container_host_ip()
+    port = container.get_exposed_port(container.port)
+    return f"amqp://{container.username}:{container.password}@{host}:{port}/"
+
+
+async def delete_broker_objects(url: str, prefix: str) -> None:
+    """Remove every queue and exchange named `<prefix>.*` (test runs clean up after themselves).
+
+    Names are listed with `rabbitmqctl` where it is installed (AMQP cannot list); elsewhere
+    the objects stay, harmless, under their run's own prefix.
+    """
+    if not shutil.which("rabbitmqctl"):
+        return
+    names = {}
+    for kind in ("queues", "exchanges"):
+        listed = subprocess.run(  # noqa: S603
+            ["rabbitmqctl", "-q", f"list_{kind}", "name"],  # noqa: S607
+            capture_output=True, text=True, check=False,
+        )
+        names[kind] = [n for n in listed.stdout.split() if n.startswith(prefix + ".")]
+    connection = await aio_pika.connect(url)
+    async with connection:
+        channel = await connection.channel()
+        for queue in names["queues"]:
+            await channel.queue_delete(queue)
+        for exchange in names["exchanges"]:
+            await channel.exchange_delete(exchange)
+
+
+class MailCatcher:
+    """A local SMTP server keeping every message in a Maildir folder anyone can read."""
+
+    def __init__(self, folder: Path, port: int) -> None:
+        self.folder = folder
+        self.port = port
+        for part in ("tmp", "new", "cur"):  # Maildir makes them only for a folder it creates
+            (folder / part).mkdir(parents=True, exist_ok=True)
+        self._controller = Controller(Mailbox(folder), hostname="127.0.0.1", port=port)
+
+    def start(self) -> None:
+        self._controller.start()
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+    def messages(self) -> Iterator[Message]:
+        yield from mailbox.Maildir(self.folder, create=False)
+
+    def messages_to(self, address: str) -> list[Message]:
+        return [m for m in self.messages() if address.lower() in (m["To"] or "").lower()]
+
+
+def text_of(message: Message) -> str:
+    """The plain-text part of an e-mail, decoded."""
+    for part in message.walk():
+        if part.get_content_type() == "text/plain":
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes):
+                return payload.decode(part.get_content_charset() or "utf-8")
+    return ""
+
+
+def environ_with(**values: str) -> dict[str, str]:
+    return {**os.environ, **values}

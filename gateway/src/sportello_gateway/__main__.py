@@ -1,0 +1,3 @@
+from sportello_gateway.main import run
+
+run()
