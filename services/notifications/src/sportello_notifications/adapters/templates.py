@@ -20,7 +20,7 @@ def render(mail: Mail, sender: str) -> EmailMessage:
     message["To"] = mail.to
     message["Subject"] = mail.subject
     # Derived from the key, so a resent duplicate can be recognised by the recipient's client.
-    message["Message-ID"] = f"<{mail.key.replace(":", ".")}@sportello.example>"
+    message["Message-ID"] = f"<{mail.key.replace(':', '.')}@sportello.example>"
     message.set_content(_environment.get_template(f"{mail.template}.txt.j2").render(mail.context))
     message.add_alternative(
         _environment.get_template(f"{mail.template}.html.j2").render(mail.context), subtype="html"
