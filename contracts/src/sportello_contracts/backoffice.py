@@ -18,6 +18,8 @@ class CustomerOnboarded(EventPayload):
 
     customer_code: CustomerCode
     fiscal_code: FiscalCode
-    full_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    full_name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+    ]
     email: EmailStr
     registration_pin: RegistrationPin = Field(repr=False)

@@ -1,4 +1,4 @@
-"""Every message on the bus, each with an example: the contract tests and the docs read this list."""
+"""Every message on the bus, each with an example: the contract tests read this list."""
 
 from datetime import UTC, datetime
 from uuid import UUID

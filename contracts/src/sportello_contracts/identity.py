@@ -58,7 +58,7 @@ class SessionReply(Contract):
 
     access_token: str = Field(repr=False)
     refresh_token: str = Field(repr=False)
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105 (the scheme's name)
     expires_in: int  # seconds the access token lives
 
 

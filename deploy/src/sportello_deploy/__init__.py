@@ -1,1 +1,1 @@
-"""Running Sportello: the local runner, the back-office simulator, demo data, the servers they need."""
+"""Running Sportello: the local runner, the back-office simulator, demo data, the servers."""

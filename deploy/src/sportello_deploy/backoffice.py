@@ -16,7 +16,6 @@ from uuid import UUID, uuid4
 
 import aio_pika
 from pydantic import ValidationError
-
 from sportello_contracts.backoffice import CustomerOnboarded
 from sportello_contracts.envelope import Event, EventPayload
 from sportello_kit.topology import Topology
@@ -43,21 +42,29 @@ class BackOffice:
         return self
 
     async def __aexit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         if self._connection is not None:
             await self._connection.close()
 
-    async def publish(self, payload: EventPayload, event_id: UUID | None = None) -> Event[EventPayload]:
+    async def publish(
+        self, payload: EventPayload, event_id: UUID | None = None
+    ) -> Event[EventPayload]:
         """Publish `payload` in an envelope; a fixed `event_id` makes re-publishing harmless."""
         event: Event[EventPayload] = Event.new(
             payload, producer=PRODUCER, correlation_id=uuid4().hex, event_id=event_id
         )
-        await self.publish_raw(event.model_dump_json().encode(), payload.ROUTING_KEY,
-                               message_id=str(event.event_id))
+        await self.publish_raw(
+            event.model_dump_json().encode(), payload.ROUTING_KEY, message_id=str(event.event_id)
+        )
         return event
 
-    async def publish_raw(self, body: bytes, routing_key: str, message_id: str | None = None) -> None:
+    async def publish_raw(
+        self, body: bytes, routing_key: str, message_id: str | None = None
+    ) -> None:
         """Publish bytes as they are: how tests send what a broken producer would."""
         assert self._exchange is not None, "use BackOffice as an async context manager"
         await self._exchange.publish(
@@ -73,10 +80,15 @@ class BackOffice:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sportello-backoffice", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rabbitmq-url", default=os.environ.get(
-        "RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/"))
+    parser = argparse.ArgumentParser(
+        prog="sportello-backoffice",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--rabbitmq-url",
+        default=os.environ.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/"),
+    )
     parser.add_argument("--prefix", default=os.environ.get("BUS_PREFIX", "sportello"))
     commands = parser.add_subparsers(dest="command", required=True)
     onboard = commands.add_parser("onboard", help="a customer with its registration PIN")

@@ -18,7 +18,13 @@ import httpx
 from sportello_deploy.backoffice import BackOffice
 from sportello_deploy.demo import DEMO_CUSTOMERS, DEMO_LOGIN, ensure_demo_login, load_demo_customers
 from sportello_deploy.processes import DEPLOYABLES, Deployable, stop_all
-from sportello_deploy.servers import MailCatcher, SecantusDB, ServerUnavailable, ensure_rabbitmq, reachable
+from sportello_deploy.servers import (
+    MailCatcher,
+    SecantusDB,
+    ServerUnavailable,
+    ensure_rabbitmq,
+    reachable,
+)
 
 STARTUP_SECONDS = 60
 
@@ -76,8 +82,10 @@ def main() -> None:
     logs.mkdir(parents=True, exist_ok=True)
     gateway_url = f"http://127.0.0.1:{s['gateway_port']}"
     if reachable("127.0.0.1", int(s["gateway_port"])):
-        sys.exit(f"port {s['gateway_port']} is taken: is Sportello already running? "
-                 "(set GATEWAY_PORT to use another)")
+        sys.exit(
+            f"port {s['gateway_port']} is taken: is Sportello already running? "
+            "(set GATEWAY_PORT to use another)"
+        )
 
     database = None
     mongo_url = os.environ.get("MONGO_URL")
@@ -124,7 +132,9 @@ def main() -> None:
             for d in deployables:
                 if not d.running and d.name not in reported:
                     reported.add(d.name)
-                    print(f"! {d.name} stopped (see {d.log_file}); its routes answer 503", flush=True)
+                    print(
+                        f"! {d.name} stopped (see {d.log_file}); its routes answer 503", flush=True
+                    )
             time.sleep(0.5)
     except ServerUnavailable as error:
         print(f"cannot start: {error}", file=sys.stderr)

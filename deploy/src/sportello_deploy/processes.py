@@ -1,4 +1,4 @@
-"""Sportello's deployables as child processes: started with their environment, stopped gracefully."""
+"""Sportello's deployables as child processes: started with their environment, stopped cleanly."""
 
 import signal
 import subprocess

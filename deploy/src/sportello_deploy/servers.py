@@ -3,6 +3,7 @@
 The local runner and the test fixtures both start them through this module.
 """
 
+import asyncio
 import contextlib
 import logging
 import mailbox
@@ -65,11 +66,22 @@ class SecantusDB:
     def start(self, log_file: Path | None = None) -> None:
         if reachable("127.0.0.1", self.port):
             raise ServerUnavailable(f"port {self.port} is taken: is another database running?")
-        executable = shutil.which("secantusd-py") or str(Path(sys.executable).with_name("secantusd-py"))
+        executable = shutil.which("secantusd-py") or str(
+            Path(sys.executable).with_name("secantusd-py")
+        )
         output = open(log_file, "ab") if log_file else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(  # noqa: S603
-            [executable, "--host", "127.0.0.1", "--port", str(self.port),
-             "--storage-path", self.storage, "--log-level", "WARNING"],
+            [
+                executable,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--storage-path",
+                self.storage,
+                "--log-level",
+                "WARNING",
+            ],
             stdout=output,
             stderr=output,
             start_new_session=True,  # Ctrl-C reaches the runner, which stops it last
@@ -126,11 +138,11 @@ async def delete_broker_objects(url: str, prefix: str) -> None:
         return
     names = {}
     for kind in ("queues", "exchanges"):
-        listed = subprocess.run(  # noqa: S603
-            ["rabbitmqctl", "-q", f"list_{kind}", "name"],  # noqa: S607
-            capture_output=True, text=True, check=False,
+        listing = await asyncio.create_subprocess_exec(
+            "rabbitmqctl", "-q", f"list_{kind}", "name", stdout=subprocess.PIPE
         )
-        names[kind] = [n for n in listed.stdout.split() if n.startswith(prefix + ".")]
+        listed, _ = await listing.communicate()
+        names[kind] = [n for n in listed.decode().split() if n.startswith(prefix + ".")]
     connection = await aio_pika.connect(url)
     async with connection:
         channel = await connection.channel()

@@ -6,9 +6,9 @@ from typing import Annotated
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-
 from sportello_contracts.identity import GET_SCOPE, ScopeReply, ScopeRequest
 from sportello_contracts.rpc import Caller
+
 from sportello_gateway.bus import BusClient
 from sportello_gateway.problems import Unauthenticated
 from sportello_gateway.settings import GatewaySettings
@@ -41,7 +41,7 @@ class ScopeCache:
 
 
 def verify_access_token(token: str, settings: GatewaySettings) -> str:
-    """The account id the token was issued to; `Unauthenticated` if it is not a live access token."""
+    """The account id the token was issued to; `Unauthenticated` unless a live access token."""
     try:
         claims = jwt.decode(
             token,

@@ -3,8 +3,8 @@
 Each call publishes to the operation's queue with RabbitMQ's direct reply-to and a fresh
 correlation id, then waits for its own future; replies are matched by that id. No lock is held
 across a call (FastStream's `broker.request` holds one, which serialises callers). A call that
-no service can take (its queue is gone: the service is down) comes back from the broker as a
-returned message and fails at once; one that is not answered in time fails at its deadline, and
+no service can take (its queue is gone: the service is down) is returned by the broker and
+fails at once; one that is not answered in time fails at its deadline, and
 the broker drops the request unread once it has expired.
 """
 
@@ -16,7 +16,7 @@ from uuid import uuid4
 
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel, AbstractRobustConnection
-
+from aio_pika.exceptions import DeliveryError
 from sportello_contracts.base import Contract
 from sportello_contracts.rpc import Operation, Reply, Request, ServiceError
 from sportello_kit.topology import CORRELATION_ID, DEADLINE, Topology
@@ -56,13 +56,12 @@ class BusClient:
         self._pending: dict[str, asyncio.Future[bytes]] = {}
 
     async def connect(self) -> None:
-        self._connection = await aio_pika.connect_robust(self.url, client_properties={
-            "connection_name": "sportello-gateway"
-        })
-        # No publisher confirms: a request is worth nothing once its caller stops waiting, and
-        # an unroutable one is reported by the broker's return, which needs no confirm.
-        channel = await self._connection.channel(publisher_confirms=False)
-        channel.return_callbacks.add(self._on_returned)
+        self._connection = await aio_pika.connect_robust(
+            self.url, client_properties={"connection_name": "sportello-gateway"}
+        )
+        # Confirms are what make the broker's return of an unroutable request reach us (aiormq
+        # matches a return to its publish by message id): the publish then raises at once.
+        channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
         replies = await channel.get_queue(DIRECT_REPLY_TO, ensure=False)
         await replies.consume(self._on_reply, no_ack=True)
         self._channel = channel  # type: ignore[assignment]
@@ -85,7 +84,7 @@ class BusClient:
         correlation_id: str | None = None,
         timeout: float | None = None,
     ) -> Rep:
-        """Send `request`, return the typed reply; raise `ServiceRefused` or `ServiceUnavailable`."""
+        """Send `request`; the typed reply, or `ServiceRefused` / `ServiceUnavailable`."""
         timeout = timeout or self.timeout
         if self._channel is None or self._channel.is_closed:
             raise ServiceUnavailable(operation.service, "the gateway is not connected to the bus")
@@ -98,6 +97,7 @@ class BusClient:
                     request.model_dump_json().encode(),
                     content_type="application/json",
                     correlation_id=call_id,
+                    message_id=call_id,
                     reply_to=DIRECT_REPLY_TO,
                     expiration=timeout,
                     delivery_mode=aio_pika.DeliveryMode.NOT_PERSISTENT,
@@ -107,6 +107,8 @@ class BusClient:
                 mandatory=True,
             )
             body = await asyncio.wait_for(future, timeout)
+        except DeliveryError:
+            raise ServiceUnavailable(operation.service, "no service running") from None
         except TimeoutError:
             raise ServiceUnavailable(operation.service, "no reply in time") from None
         finally:
@@ -120,12 +122,6 @@ class BusClient:
         future = self._pending.get(message.correlation_id or "")
         if future is not None and not future.done():
             future.set_result(message.body)
-
-    def _on_returned(self, _channel: Any, message: AbstractIncomingMessage) -> None:
-        future = self._pending.get(message.correlation_id or "")
-        if future is not None and not future.done():
-            service = (message.routing_key or "").removeprefix(self.topology.rpc_queue_name(""))
-            future.set_exception(ServiceUnavailable(service.split(".")[0], "no service running"))
 
 
 def _headers(correlation_id: str, timeout: float) -> dict[str, Any]:

@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sportello_contracts.rpc import ErrorKind
 from starlette.exceptions import HTTPException
 
-from sportello_contracts.rpc import ErrorKind
 from sportello_gateway.bus import ServiceRefused, ServiceUnavailable
 
 log = logging.getLogger(__name__)
@@ -78,9 +78,7 @@ def install(app: FastAPI) -> None:
             {"field": ".".join(str(p) for p in e["loc"]), "problem": e["msg"]}
             for e in error.errors()
         ]
-        return problem(
-            request, 422, "invalid_request", "La richiesta non è valida.", errors=errors
-        )
+        return problem(request, 422, "invalid_request", "La richiesta non è valida.", errors=errors)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> JSONResponse:

@@ -5,7 +5,7 @@
 
 
 class PoisonMessage(Exception):
-    """An event that can never be handled as it is: it goes to the dead-letter queue with `reason`."""
+    """An event that can never be handled as it is: dead-lettered at once, with `reason`."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)

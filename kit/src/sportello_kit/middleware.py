@@ -16,8 +16,8 @@ from faststream import BaseMiddleware
 from faststream.exceptions import NackMessage
 from faststream.message import StreamMessage
 from pydantic import BaseModel, ValidationError
-
 from sportello_contracts.rpc import ErrorKind, Refused, Reply, ServiceError
+
 from sportello_kit.errors import PoisonMessage
 from sportello_kit.logs import correlation_id
 from sportello_kit.topology import (
@@ -50,7 +50,8 @@ class ServiceMiddleware(BaseMiddleware):
         return type(cls.__name__, (cls,), {"topology": topology})
 
     async def consume_scope(self, call_next: Any, msg: StreamMessage[Any]) -> Any:
-        # Requests carry the HTTP request's id in a header (their AMQP correlation id is the call's).
+        # Requests carry the HTTP request's id in a header (their AMQP correlation id is the
+        # call's own).
         token = correlation_id.set(msg.headers.get(CORRELATION_ID) or msg.correlation_id or None)
         try:
             if msg.reply_to:
@@ -81,9 +82,9 @@ class ServiceMiddleware(BaseMiddleware):
         try:
             return await call_next(msg)
         except ValidationError as error:
-            await self._dead_letter(msg, "; ".join(
-                f"{e['field']}: {e['problem']}" for e in describe(error)
-            ))
+            await self._dead_letter(
+                msg, "; ".join(f"{e['field']}: {e['problem']}" for e in describe(error))
+            )
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
             await self._dead_letter(msg, f"body is not JSON: {error}")
         except PoisonMessage as error:
@@ -97,7 +98,7 @@ class ServiceMiddleware(BaseMiddleware):
         return None
 
     async def _dead_letter(self, msg: StreamMessage[Any], reason: str) -> None:
-        """Publish the message, untouched, to its queue's dead-letter queue; the caller then acks it."""
+        """Publish the message, untouched, to its queue's dead-letter queue; the caller acks it."""
         queue_name = self.context.get_local("handler_").queue.name
         log.error("dead-lettering a message from %s: %s", queue_name, reason)
         broker = self.context.get("broker")

@@ -16,8 +16,8 @@ from faststream.rabbit import RabbitBroker
 from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
-
 from sportello_contracts.envelope import Event
+
 from sportello_kit.topology import Topology
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ class Outbox:
 
 
 class OutboxRelay:
-    """Publishes unsent outbox records with publisher confirms, oldest first, then marks them sent."""
+    """Publishes unsent records with publisher confirms, oldest first, then marks them sent."""
 
     def __init__(
         self,
@@ -70,7 +70,7 @@ class OutboxRelay:
         self._task: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
-        """Called after a commit that added events, so they go out now rather than at the next poll."""
+        """Called after a commit that added events: they go out now, not at the next poll."""
         self._wake.set()
 
     def start(self) -> None:
@@ -85,9 +85,12 @@ class OutboxRelay:
     async def publish_pending(self) -> int:
         published = 0
         while True:
-            records = await self.outbox.collection.find({"sent_at": None}).sort(
-                "created_at", ASCENDING
-            ).limit(self.batch).to_list()
+            records = (
+                await self.outbox.collection.find({"sent_at": None})
+                .sort("created_at", ASCENDING)
+                .limit(self.batch)
+                .to_list()
+            )
             if not records:
                 return published
             for record in records:

@@ -1,14 +1,14 @@
 """A Sportello service: its broker, database, outbox relay and health answer, declared one way.
 
-    service = Service("identity", settings)
+service = Service("identity", settings)
 
-    @service.rpc(REGISTER_ACCOUNT)
-    async def register(request: RegisterAccountRequest) -> RegisterAccountReply: ...
+@service.rpc(REGISTER_ACCOUNT)
+async def register(request: RegisterAccountRequest) -> RegisterAccountReply: ...
 
-    @service.on(CustomerOnboarded)
-    async def onboarded(event: Event[CustomerOnboarded]) -> None: ...
+@service.on(CustomerOnboarded)
+async def onboarded(event: Event[CustomerOnboarded]) -> None: ...
 
-    service.run()
+service.run()
 """
 
 import asyncio
@@ -21,10 +21,10 @@ from faststream import AckPolicy, FastStream
 from faststream.rabbit import RabbitBroker
 from faststream.rabbit.schemas import Channel
 from faststream.specification import AsyncAPI
-
 from sportello_contracts.envelope import EventPayload
 from sportello_contracts.health import HealthReply, HealthRequest, health_operation
 from sportello_contracts.rpc import Operation
+
 from sportello_kit.logs import configure_logging
 from sportello_kit.middleware import ServiceMiddleware
 from sportello_kit.mongo import Database, connect

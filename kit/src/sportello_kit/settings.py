@@ -1,4 +1,4 @@
-"""Settings read from the environment, with safe local defaults and a production mode that refuses them."""
+"""Settings from the environment: safe local defaults, and a production mode refusing them."""
 
 from typing import Literal, Self
 
@@ -6,7 +6,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Defaults that make a local run work out of the box; production refuses to start with any of them.
-DEMO_TOKEN_SECRET = "demo-only-token-secret-change-me-in-production"
+DEMO_TOKEN_SECRET = "demo-only-token-secret-change-me-in-production"  # noqa: S105
 DEMO_BROKER_CREDENTIALS = "guest:guest@"
 
 
@@ -19,9 +19,7 @@ class ServiceSettings(BaseSettings):
     environment: Literal["development", "production"] = Field(
         "development", validation_alias="SPORTELLO_ENV"
     )
-    rabbitmq_url: str = Field(
-        "amqp://guest:guest@127.0.0.1:5672/", validation_alias="RABBITMQ_URL"
-    )
+    rabbitmq_url: str = Field("amqp://guest:guest@127.0.0.1:5672/", validation_alias="RABBITMQ_URL")
     mongo_url: str = Field("mongodb://127.0.0.1:27017/", validation_alias="MONGO_URL")
     # Every exchange and queue name starts with it: test runs use their own so they never collide.
     bus_prefix: str = Field("sportello", validation_alias="BUS_PREFIX", pattern=r"^[a-z0-9-]+$")

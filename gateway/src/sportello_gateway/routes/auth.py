@@ -2,7 +2,6 @@
 
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, EmailStr
-
 from sportello_contracts.backoffice import RegistrationPin
 from sportello_contracts.formats import FiscalCode, Username
 from sportello_contracts.identity import (
@@ -14,6 +13,7 @@ from sportello_contracts.identity import (
     RefreshSessionRequest,
     RegisterAccountRequest,
 )
+
 from sportello_gateway.dependencies import Bus, RequestId
 from sportello_gateway.problems_doc import responses
 
@@ -72,9 +72,7 @@ async def register(body: RegistrationCreate, bus: Bus, request_id: RequestId) ->
 
 @router.post("/login", responses=responses(401, 422, 429), summary="Log in")
 async def login(body: LoginCreate, bus: Bus, request_id: RequestId) -> SessionPublic:
-    reply = await bus.call(
-        LOG_IN, LogInRequest(**body.model_dump()), correlation_id=request_id
-    )
+    reply = await bus.call(LOG_IN, LogInRequest(**body.model_dump()), correlation_id=request_id)
     return SessionPublic(**reply.model_dump())
 
 

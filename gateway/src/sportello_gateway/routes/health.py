@@ -4,8 +4,8 @@ import asyncio
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
-
 from sportello_contracts.health import SERVICES, HealthReply, HealthRequest, health_operation
+
 from sportello_gateway.bus import BusClient, ServiceRefused, ServiceUnavailable
 from sportello_gateway.dependencies import Bus
 
@@ -38,4 +38,6 @@ async def health(request: Request, response: Response, bus: Bus) -> HealthPublic
     services = dict(zip(SERVICES, checks, strict=True))
     healthy = bus.connected and all(s.status == "ok" for s in checks)
     response.status_code = 200 if healthy else 503
-    return HealthPublic(status="ok" if healthy else "degraded", bus=bus.connected, services=services)
+    return HealthPublic(
+        status="ok" if healthy else "degraded", bus=bus.connected, services=services
+    )

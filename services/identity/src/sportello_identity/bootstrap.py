@@ -3,12 +3,13 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sportello_identity.adapters.store import IdentityStore
-from sportello_identity.adapters.tokens import TokenIssuer
-from sportello_identity.settings import IdentitySettings
 from sportello_kit.mongo import Database
 from sportello_kit.outbox import Outbox
 from sportello_kit.service import Service
+
+from sportello_identity.adapters.store import IdentityStore
+from sportello_identity.adapters.tokens import TokenIssuer
+from sportello_identity.settings import IdentitySettings
 
 
 @dataclass(frozen=True)

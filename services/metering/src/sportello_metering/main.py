@@ -1,6 +1,7 @@
-"""The metering service: `sportello-metering`. Today it answers health; its features arrive with their issues."""
+"""The metering service (`sportello-metering`): health only, until its features arrive."""
 
 from sportello_kit.service import Service
+
 from sportello_metering.settings import MeteringSettings
 
 settings = MeteringSettings()

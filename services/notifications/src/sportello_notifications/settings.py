@@ -2,7 +2,6 @@
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
-
 from sportello_kit.settings import ServiceSettings
 
 

@@ -1,6 +1,7 @@
-"""The requests service: `sportello-requests`. Today it answers health; its features arrive with their issues."""
+"""The requests service (`sportello-requests`): health only, until its features arrive."""
 
 from sportello_kit.service import Service
+
 from sportello_requests.settings import RequestsSettings
 
 settings = RequestsSettings()

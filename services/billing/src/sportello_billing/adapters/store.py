@@ -4,7 +4,6 @@ from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-
 from sportello_contracts.backoffice import CustomerOnboarded
 
 

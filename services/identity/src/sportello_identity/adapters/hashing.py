@@ -1,4 +1,4 @@
-"""Argon2id hashing of passwords and PINs, off the event loop (a hash costs tens of milliseconds)."""
+"""Argon2id hashing of passwords and PINs, off the event loop (a hash takes tens of ms)."""
 
 import asyncio
 

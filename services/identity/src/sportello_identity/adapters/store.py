@@ -108,7 +108,13 @@ class IdentityStore:
     ) -> None:
         await self.pin_attempts.update_one(
             {"_id": fiscal_code},
-            {"$set": {"failures": failures, "locked_until": locked_until, "expires_at": expires_at}},
+            {
+                "$set": {
+                    "failures": failures,
+                    "locked_until": locked_until,
+                    "expires_at": expires_at,
+                }
+            },
             upsert=True,
         )
 

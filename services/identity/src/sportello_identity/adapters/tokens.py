@@ -1,4 +1,4 @@
-"""Access tokens (short-lived JWTs the gateway verifies) and refresh tokens (opaque, stored hashed)."""
+"""Access tokens (short-lived JWTs the gateway verifies); refresh tokens (opaque, kept hashed)."""
 
 import hashlib
 import secrets

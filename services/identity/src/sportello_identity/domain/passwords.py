@@ -6,7 +6,9 @@ MIN_LENGTH = 10
 MAX_LENGTH = 128
 MIN_CHARACTER_CLASSES = 3
 # The most common choices that still pass the length and class rules.
-COMMON = frozenset({"password123!", "qwertyuiop1!", "password2024!", "password2025!", "password2026!"})
+COMMON = frozenset(
+    {"password123!", "qwertyuiop1!", "password2024!", "password2025!", "password2026!"}
+)
 
 
 def password_problems(password: str, *, username: str, fiscal_code: str) -> list[str]:

@@ -1,0 +1,363 @@
+"""Benchmark of the gateway's request/reply client against a plain aio-pika one and broker.request.
+
+    .venv/bin/python bench/rpc_client.py [--calls 3000] [--seconds 6] [--rounds 3]
+
+One FastStream handler (the kit's `Service`, in its own process) answers `bench.echo.get`; three
+clients call it in turn from this process, at 1, 32 and 128 calls in flight:
+  - `BusClient`: the gateway's client, the piece under test;
+  - plain aio-pika: a minimal multiplexed client (direct reply-to, correlation ids, futures),
+    the baseline;
+  - FastStream's `broker.request`, which holds one lock per call.
+Each round measures every client at every level, rotating the clients' order; the table gives
+the median over rounds, and each ratio is the median of the per-round ratios to the baseline.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Protocol
+from uuid import uuid4
+
+import aio_pika
+from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
+from echo_service import ECHO, EchoRequest
+from faststream.rabbit import RabbitBroker
+from sportello_deploy.servers import SecantusDB, delete_broker_objects, free_port, reachable
+from sportello_gateway.bus import BusClient
+from sportello_kit.topology import Topology
+
+RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/"
+DIRECT_REPLY_TO = "amq.rabbitmq.reply-to"
+IN_FLIGHT = (1, 32, 128)
+TARGET_IN_FLIGHT, TARGET_RATIO = 32, 0.8
+CALL_TIMEOUT = 10.0  # seconds: far above any latency seen, so a lost reply shows as an error
+TEXT = "ping"
+HANDLER = Path(__file__).with_name("echo_service.py")
+
+
+class Client(Protocol):
+    name: str
+
+    async def connect(self) -> None: ...
+
+    async def echo(self) -> None:
+        """One call: send, wait for the reply, read it and check it."""
+
+    async def close(self) -> None: ...
+
+
+class GatewayClient:
+    name = "BusClient"
+
+    def __init__(self, url: str, topology: Topology) -> None:
+        self.bus = BusClient(url, topology, timeout=CALL_TIMEOUT)
+        self.request = EchoRequest(text=TEXT)
+
+    async def connect(self) -> None:
+        await self.bus.connect()
+
+    async def echo(self) -> None:
+        reply = await self.bus.call(ECHO, self.request)
+        _check(reply.text)
+
+    async def close(self) -> None:
+        await self.bus.close()
+
+
+class PlainClient:
+    """The baseline: what a hand-written aio-pika client multiplexing calls does, and no more."""
+
+    name = "plain aio-pika"
+
+    def __init__(self, url: str, queue: str) -> None:
+        self.url = url
+        self.queue = queue
+        self._connection: AbstractConnection | None = None
+        self._channel: AbstractChannel | None = None
+        self._pending: dict[str, asyncio.Future[bytes]] = {}
+
+    async def connect(self) -> None:
+        self._connection = await aio_pika.connect(self.url)
+        # Replies come back on the channel that published the requests: one channel for both.
+        self._channel = await self._connection.channel(publisher_confirms=False)
+        replies = await self._channel.get_queue(DIRECT_REPLY_TO, ensure=False)
+        await replies.consume(self._on_reply, no_ack=True)
+
+    async def echo(self) -> None:
+        assert self._channel is not None
+        call_id = uuid4().hex
+        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        self._pending[call_id] = future
+        try:
+            await self._channel.default_exchange.publish(
+                aio_pika.Message(
+                    json.dumps({"caller": None, "text": TEXT}).encode(),
+                    content_type="application/json",
+                    correlation_id=call_id,
+                    reply_to=DIRECT_REPLY_TO,
+                ),
+                routing_key=self.queue,
+            )
+            body = await asyncio.wait_for(future, CALL_TIMEOUT)
+        finally:
+            self._pending.pop(call_id, None)
+        _check_reply(json.loads(body))
+
+    async def _on_reply(self, message: AbstractIncomingMessage) -> None:
+        # A coroutine function, as aio-pika's `consume` asks for (it warns on every reply if not).
+        future = self._pending.get(message.correlation_id or "")
+        if future is not None and not future.done():
+            future.set_result(message.body)
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            await self._connection.close()
+
+
+class FastStreamClient:
+    name = "broker.request"
+
+    def __init__(self, url: str, queue: str) -> None:
+        # Its own connection, with FastStream's defaults (publisher confirms included).
+        self.broker = RabbitBroker(url)
+        self.queue = queue
+
+    async def connect(self) -> None:
+        await self.broker.connect()
+
+    async def echo(self) -> None:
+        message = await self.broker.request(
+            json.dumps({"caller": None, "text": TEXT}).encode(),
+            self.queue,
+            content_type="application/json",
+            timeout=CALL_TIMEOUT,
+        )
+        _check_reply(json.loads(message.body))
+
+    async def close(self) -> None:
+        await self.broker.stop()
+
+
+def _check_reply(reply: dict[str, Any]) -> None:
+    if reply.get("error") is not None:
+        raise RuntimeError(f"the handler refused: {reply['error']}")
+    _check(reply["result"]["text"])
+
+
+def _check(text: str) -> None:
+    if text != TEXT:
+        raise RuntimeError(f"unexpected reply {text!r}")
+
+
+@dataclass(frozen=True)
+class Sample:
+    calls: int
+    errors: int
+    rate: float  # calls per second
+    p50_ms: float
+    p99_ms: float
+
+
+async def measure(client: Client, in_flight: int, calls: int, seconds: float) -> Sample:
+    """`in_flight` workers calling back to back until `calls` are done or `seconds` have passed."""
+    latencies: list[float] = []
+    errors = 0
+    remaining = calls
+    deadline = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        nonlocal remaining, errors
+        while remaining > 0 and time.perf_counter() < deadline:
+            remaining -= 1
+            started = time.perf_counter()
+            try:
+                await client.echo()
+            except Exception:
+                errors += 1
+                continue
+            latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(in_flight)))
+    elapsed = time.perf_counter() - started
+    return _sample(latencies, errors, elapsed)
+
+
+def _sample(latencies: list[float], errors: int, elapsed: float) -> Sample:
+    if len(latencies) < 2:
+        return Sample(len(latencies), errors, len(latencies) / elapsed, float("nan"), float("nan"))
+    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+    return Sample(len(latencies), errors, len(latencies) / elapsed, cuts[49] * 1e3, cuts[98] * 1e3)
+
+
+Results = dict[tuple[str, int], list[Sample]]
+
+
+async def run_rounds(clients: list[Client], args: argparse.Namespace) -> Results:
+    results: Results = {(c.name, n): [] for c in clients for n in IN_FLIGHT}
+    for round_number in range(args.rounds):
+        # Rotating the order so no client always runs first (or last) after a level change.
+        shift = round_number % len(clients)
+        order = clients[shift:] + clients[:shift]
+        for in_flight in IN_FLIGHT:
+            for client in order:
+                sample = await measure(client, in_flight, args.calls, args.seconds)
+                results[(client.name, in_flight)].append(sample)
+                print(
+                    f"round {round_number + 1}  {client.name:<15} {in_flight:>4} in flight  "
+                    f"{sample.rate:7.0f} calls/s  p50 {sample.p50_ms:6.2f} ms  "
+                    f"p99 {sample.p99_ms:7.2f} ms  errors {sample.errors}",
+                    flush=True,
+                )
+    return results
+
+
+async def warm_up(clients: list[Client]) -> None:
+    """Connections, code paths and the handler's caches hot before anything is timed."""
+    for client in clients:
+        for in_flight in IN_FLIGHT:
+            await measure(client, in_flight, calls=300, seconds=3)
+
+
+def ratios(results: Results, name: str, baseline: str, in_flight: int) -> float:
+    """The median of the per-round ratios: each round measures both side by side."""
+    pairs = zip(results[(name, in_flight)], results[(baseline, in_flight)], strict=True)
+    return statistics.median(s.rate / b.rate for s, b in pairs)
+
+
+def table(results: Results, names: list[str], baseline: str) -> str:
+    lines = [
+        "| client | in flight | calls/s | p50 ms | p99 ms | vs plain aio-pika | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for in_flight in IN_FLIGHT:
+        for name in names:
+            samples = results[(name, in_flight)]
+            lines.append(
+                f"| {name} | {in_flight} "
+                f"| {statistics.median(s.rate for s in samples):,.0f} "
+                f"| {statistics.median(s.p50_ms for s in samples):.2f} "
+                f"| {statistics.median(s.p99_ms for s in samples):.2f} "
+                f"| {ratios(results, name, baseline, in_flight):.2f} "
+                f"| {sum(s.errors for s in samples)} |"
+            )
+    return "\n".join(lines)
+
+
+async def wait_for_consumer(url: str, queue: str, handler: subprocess.Popen[bytes]) -> None:
+    """Until the handler consumes from its queue (a passive declare fails while it is absent)."""
+    deadline = time.monotonic() + 60
+    connection = await aio_pika.connect(url)
+    async with connection:
+        while time.monotonic() < deadline:
+            if handler.poll() is not None:
+                raise RuntimeError("the handler exited before it was ready")
+            channel = await connection.channel()
+            try:
+                declared = await channel.declare_queue(queue, passive=True)
+                if declared.declaration_result.consumer_count:
+                    return
+            except aio_pika.exceptions.ChannelClosed:
+                pass  # not declared yet; the failed declare closed that channel
+            finally:
+                if not channel.is_closed:
+                    await channel.close()
+            await asyncio.sleep(0.2)
+    raise RuntimeError("the handler did not start consuming in time")
+
+
+@contextmanager
+def handler_process(env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+    """The echo service in its own process (its own core), stopped the way a service is."""
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(  # noqa: S603
+            [sys.executable, str(HANDLER)], env=env, stdout=log, stderr=log
+        )
+        try:
+            yield process
+        except BaseException:
+            _print_log(log)
+            raise
+        finally:
+            process.terminate()
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _print_log(log: IO[bytes]) -> None:
+    log.seek(0)
+    print("handler output:\n" + log.read().decode(errors="replace")[-4000:], file=sys.stderr)
+
+
+async def bench(url: str, topology: Topology, args: argparse.Namespace) -> None:
+    queue = topology.rpc_queue_name(ECHO.name)
+    clients: list[Client] = [
+        GatewayClient(url, topology),
+        PlainClient(url, queue),
+        FastStreamClient(url, queue),
+    ]
+    for client in clients:
+        await client.connect()
+    try:
+        await warm_up(clients)
+        results = await run_rounds(clients, args)
+    finally:
+        for client in clients:
+            await client.close()
+    names = [c.name for c in clients]
+    print()
+    print(table(results, names, PlainClient.name))
+    target = ratios(results, GatewayClient.name, PlainClient.name, TARGET_IN_FLIGHT)
+    verdict = "meets" if target >= TARGET_RATIO else "misses"
+    print(
+        f"\nBusClient / plain aio-pika at {TARGET_IN_FLIGHT} in flight: {target:.2f} "
+        f"({verdict} the {TARGET_RATIO} target)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=3000, help="calls per measurement, at most")
+    parser.add_argument("--seconds", type=float, default=6.0, help="per measurement, at most")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    url = os.environ.get("RABBITMQ_URL", RABBITMQ_URL)
+    if not reachable("127.0.0.1", 5672) and url == RABBITMQ_URL:
+        sys.exit("RabbitMQ is not running on 127.0.0.1:5672: start it (rabbitmq-server -detached)")
+    # A prefix of its own: nothing collides with a local run, and cleanup finds everything.
+    prefix = f"bench-{secrets.token_hex(4)}"
+    database = SecantusDB(port=free_port(), storage=":memory:")
+    database.start()
+    env = {
+        **os.environ,
+        "RABBITMQ_URL": url,
+        "MONGO_URL": database.url,
+        "BUS_PREFIX": prefix,
+        "GRACEFUL_TIMEOUT": "5",
+    }
+    try:
+        with handler_process(env) as handler:
+            topology = Topology(prefix)
+            asyncio.run(wait_for_consumer(url, topology.rpc_queue_name(ECHO.name), handler))
+            asyncio.run(bench(url, topology, args))
+    finally:
+        database.stop()
+        asyncio.run(delete_broker_objects(url, prefix))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""The one place tests get their servers: SecantusDB, RabbitMQ, SMTP, and the running system.
+
+Every test run has its own bus prefix and its own in-memory database, so two runs never collide;
+the run's queues and exchanges are deleted at the end. `MONGO_URL` and `RABBITMQ_URL` point the
+tests at other servers (a real MongoDB replica set, a broker elsewhere).
+"""
+
+import asyncio
+import os
+import secrets
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+import pytest_asyncio
+from sportello_deploy.processes import DEPLOYABLES, Deployable, stop_all
+from sportello_deploy.servers import (
+    MailCatcher,
+    SecantusDB,
+    delete_broker_objects,
+    ensure_rabbitmq,
+    free_port,
+)
+
+
+@dataclass
+class Servers:
+    mongo_url: str
+    rabbitmq_url: str
+    prefix: str
+
+
+@dataclass
+class System:
+    """The whole system running as processes, driven from outside like a user would."""
+
+    servers: Servers
+    gateway_url: str
+    mail: MailCatcher
+    env: dict[str, str]
+    logs: Path
+    deployables: dict[str, Deployable] = field(default_factory=dict)
+
+    def kill(self, name: str) -> None:
+        self.deployables[name].kill()
+
+    def start(self, name: str) -> None:
+        self.deployables[name].start()
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    database = None
+    mongo_url = os.environ.get("MONGO_URL")
+    if mongo_url is None:
+        database = SecantusDB(free_port(), ":memory:")
+        database.start(tmp_path_factory.mktemp("secantusdb") / "secantusdb.log")
+        mongo_url = database.url
+    rabbitmq_url = ensure_rabbitmq(
+        os.environ.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
+    )
+    prefix = f"test-{secrets.token_hex(4)}"
+    try:
+        yield Servers(mongo_url, rabbitmq_url, prefix)
+    finally:
+        asyncio.run(delete_broker_objects(rabbitmq_url, prefix))
+        if database is not None:
+            database.stop()
+
+
+@pytest.fixture(scope="session")
+def system(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    logs = tmp_path_factory.mktemp("logs")
+    mail = MailCatcher(tmp_path_factory.mktemp("mail"), free_port())
+    mail.start()
+    gateway_port = free_port()
+    env = {
+        **os.environ,
+        "MONGO_URL": servers.mongo_url,
+        "RABBITMQ_URL": servers.rabbitmq_url,
+        "BUS_PREFIX": servers.prefix,
+        "GATEWAY_PORT": str(gateway_port),
+        # Short enough that tests of a service that is down stay quick.
+        "GATEWAY_CALL_TIMEOUT": "3",
+        "NOTIFICATIONS_SMTP_PORT": str(mail.port),
+        "BUS_DELIVERY_LIMIT": "3",
+        "GRACEFUL_TIMEOUT": "5",
+    }
+    running = System(servers, f"http://127.0.0.1:{gateway_port}", mail, env, logs)
+    for name in DEPLOYABLES:
+        running.deployables[name] = Deployable(name, env, logs / f"{name}.log")
+        running.deployables[name].start()
+    try:
+        wait_until_healthy(running)
+        yield running
+    finally:
+        stop_all(list(running.deployables.values()), seconds=10)
+        mail.stop()
+
+
+def wait_until_healthy(system: System, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for d in system.deployables.values():
+            if not d.running:
+                log = (system.logs / f"{d.name}.log").read_text()[-3000:]
+                raise RuntimeError(f"{d.name} exited during start-up:\n{log}")
+        try:
+            if httpx.get(f"{system.gateway_url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("the system did not become healthy in time")
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def gateway(system: System) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=system.gateway_url, timeout=10) as client:
+        yield client

@@ -1,0 +1,63 @@
+"""Steps the end-to-end tests share: onboarding through the back-office, registering, signing in."""
+
+from typing import Any
+
+import httpx
+from pymongo import AsyncMongoClient
+from sportello_contracts.backoffice import CustomerOnboarded
+from sportello_deploy.backoffice import BackOffice
+from sportello_deploy.testing import eventually
+
+PASSWORD = "Girasole-di-Marzo-26"
+
+
+async def onboard(system: Any, customer: CustomerOnboarded) -> None:
+    """Publish the customer as the back-office would, and wait until identity has it."""
+    async with BackOffice(system.servers.rabbitmq_url, system.servers.prefix) as backoffice:
+        await backoffice.publish(customer)
+    async with AsyncMongoClient(system.servers.mongo_url) as client:
+        customers = client.sportello_identity.customers
+
+        async def known() -> bool:
+            return await customers.find_one({"_id": customer.customer_code}) is not None
+
+        await eventually(known, what=f"identity storing {customer.customer_code}")
+
+
+def registration(customer: CustomerOnboarded, **overrides: Any) -> dict[str, Any]:
+    return {
+        "fiscal_code": customer.fiscal_code,
+        "registration_pin": customer.registration_pin,
+        "username": f"user.{customer.customer_code.lower()}",
+        "password": PASSWORD,
+        **overrides,
+    }
+
+
+async def register(
+    gateway: httpx.AsyncClient, customer: CustomerOnboarded, **overrides: Any
+) -> httpx.Response:
+    return await gateway.post("/v1/auth/register", json=registration(customer, **overrides))
+
+
+async def log_in(
+    gateway: httpx.AsyncClient, username: str, password: str = PASSWORD
+) -> dict[str, Any]:
+    answer = await gateway.post("/v1/auth/login", json={"username": username, "password": password})
+    assert answer.status_code == 200, answer.text
+    session: dict[str, Any] = answer.json()
+    return session
+
+
+def bearer(session: dict[str, Any]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {session['access_token']}"}
+
+
+def assert_problem(answer: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    assert answer.status_code == status, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    problem: dict[str, Any] = answer.json()
+    assert problem["status"] == status
+    assert problem["code"] == code
+    assert problem["detail"]
+    return problem

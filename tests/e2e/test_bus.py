@@ -1,0 +1,123 @@
+"""The bus from a producer's side: what consumers do with good, repeated and poisonous events."""
+
+import json
+from typing import Any
+from uuid import uuid4
+
+import aio_pika
+import pytest
+from e2e.flows import onboard
+from pymongo import AsyncMongoClient
+from sportello_contracts.backoffice import CustomerOnboarded
+from sportello_contracts.envelope import Event
+from sportello_deploy.backoffice import BackOffice
+from sportello_deploy.testing import eventually, random_customer
+from sportello_kit.topology import DEAD_LETTER_QUEUE, DEAD_LETTER_REASON, Topology
+
+pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
+
+ONBOARDED = CustomerOnboarded.ROUTING_KEY
+
+
+async def _dead_letters(
+    system: Any, service: str, routing_key: str
+) -> list[aio_pika.abc.AbstractIncomingMessage]:
+    """Everything in a subscription's dead-letter queue, taken off it."""
+    name = Topology(system.servers.prefix).event_queue_name(service, routing_key) + ".dead"
+    connection = await aio_pika.connect(system.servers.rabbitmq_url)
+    async with connection:
+        channel = await connection.channel()
+        queue = await channel.get_queue(name)
+        taken = []
+        while (message := await queue.get(fail=False, no_ack=True)) is not None:
+            taken.append(message)
+        return taken
+
+
+async def _wait_for_dead_letter(
+    system: Any, service: str, message_id: str
+) -> aio_pika.abc.AbstractIncomingMessage:
+    seen: dict[str, aio_pika.abc.AbstractIncomingMessage] = {}
+
+    async def arrived() -> aio_pika.abc.AbstractIncomingMessage | None:
+        for message in await _dead_letters(system, service, ONBOARDED):
+            seen[message.message_id or ""] = message
+        return seen.get(message_id)
+
+    return await eventually(arrived, what=f"{message_id} dead-lettered by {service}")
+
+
+async def test_a_malformed_event_is_dead_lettered_with_the_reason_and_the_consumer_goes_on(
+    system: Any,
+) -> None:
+    async with BackOffice(system.servers.rabbitmq_url, system.servers.prefix) as backoffice:
+        broken_id = f"broken-{uuid4().hex}"
+        await backoffice.publish_raw(b"{this is not json", ONBOARDED, message_id=broken_id)
+        dead = await _wait_for_dead_letter(system, "identity", broken_id)
+        assert dead.body == b"{this is not json"  # kept exactly as it came
+        assert "not JSON" in str(dead.headers[DEAD_LETTER_REASON])
+        assert dead.headers[DEAD_LETTER_QUEUE] == Topology(system.servers.prefix).event_queue_name(
+            "identity", ONBOARDED
+        )
+    # The same consumer still handles the next good event.
+    await onboard(system, random_customer())
+
+
+async def test_an_event_of_an_unknown_version_is_dead_lettered_with_the_reason(system: Any) -> None:
+    event = Event.new(random_customer(), producer="backoffice", correlation_id="test")
+    body = json.loads(event.model_dump_json())
+    body["version"] = 2
+    async with BackOffice(system.servers.rabbitmq_url, system.servers.prefix) as backoffice:
+        await backoffice.publish_raw(
+            json.dumps(body).encode(), ONBOARDED, message_id=str(event.event_id)
+        )
+    dead = await _wait_for_dead_letter(system, "billing", str(event.event_id))
+    assert "unsupported version 2" in str(dead.headers[DEAD_LETTER_REASON])
+
+
+async def test_an_event_missing_a_field_is_dead_lettered_naming_the_field(system: Any) -> None:
+    event = Event.new(random_customer(), producer="backoffice", correlation_id="test")
+    body = json.loads(event.model_dump_json())
+    del body["payload"]["email"]
+    async with BackOffice(system.servers.rabbitmq_url, system.servers.prefix) as backoffice:
+        await backoffice.publish_raw(
+            json.dumps(body).encode(), ONBOARDED, message_id=str(event.event_id)
+        )
+    dead = await _wait_for_dead_letter(system, "identity", str(event.event_id))
+    assert "payload.email" in str(dead.headers[DEAD_LETTER_REASON])
+
+
+async def test_an_event_breaking_a_rule_is_dead_lettered_with_the_reason(system: Any) -> None:
+    customer = random_customer()
+    wrong_check = customer.fiscal_code[:15] + ("A" if customer.fiscal_code[15] != "A" else "B")
+    event = Event.new(
+        random_customer(fiscal_code=wrong_check), producer="backoffice", correlation_id="test"
+    )
+    async with BackOffice(system.servers.rabbitmq_url, system.servers.prefix) as backoffice:
+        await backoffice.publish_raw(
+            event.model_dump_json().encode(), ONBOARDED, message_id=str(event.event_id)
+        )
+    dead = await _wait_for_dead_letter(system, "identity", str(event.event_id))
+    assert "invalid fiscal code" in str(dead.headers[DEAD_LETTER_REASON])
+    assert wrong_check not in str(dead.headers[DEAD_LETTER_REASON])  # logs and headers mask it
+
+
+async def test_a_redelivered_event_changes_nothing(system: Any) -> None:
+    customer = random_customer()
+    async with BackOffice(system.servers.rabbitmq_url, system.servers.prefix) as backoffice:
+        event = await backoffice.publish(customer)
+        await backoffice.publish(customer, event_id=event.event_id)  # the same event, again
+    async with AsyncMongoClient(system.servers.mongo_url) as client:
+        inbox = client.sportello_billing.inbox
+
+        async def handled() -> int:
+            return await inbox.count_documents({"_id": f"billing:{event.event_id}"})
+
+        await eventually(handled, what="billing handling the event")
+        stored = await client.sportello_billing.customers.find_one({"_id": customer.customer_code})
+        assert stored == {
+            "_id": customer.customer_code,
+            "fiscal_code": customer.fiscal_code,
+            "full_name": customer.full_name,
+        }  # and never the PIN
+        assert await handled() == 1
