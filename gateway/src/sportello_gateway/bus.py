@@ -118,7 +118,7 @@ class BusClient:
             raise ServiceRefused(reply.error)
         return operation.reply.model_validate(reply.result)
 
-    def _on_reply(self, message: AbstractIncomingMessage) -> None:
+    async def _on_reply(self, message: AbstractIncomingMessage) -> None:
         future = self._pending.get(message.correlation_id or "")
         if future is not None and not future.done():
             future.set_result(message.body)

@@ -1,0 +1,126 @@
+"""The gateway's request/reply client against a real service on the real RabbitMQ."""
+
+import asyncio
+import secrets
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from sportello_contracts.base import Contract
+from sportello_contracts.rpc import ErrorKind, Operation, Refused, Request
+from sportello_gateway.bus import BusClient, ServiceRefused, ServiceUnavailable
+from sportello_kit.service import Service
+from sportello_kit.settings import ServiceSettings
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+class EchoRequest(Request):
+    text: str
+    delay: float = 0.0
+
+
+class EchoReply(Contract):
+    text: str
+
+
+class WrongShape(Request):
+    something_else: int
+
+
+ECHO = Operation("bench.echo.get", EchoRequest, EchoReply)
+ECHO_WRONG_SHAPE = Operation("bench.echo.get", WrongShape, EchoReply)
+REFUSE = Operation("bench.echo.refuse", EchoRequest, EchoReply)
+CRASH = Operation("bench.echo.crash", EchoRequest, EchoReply)
+NOBODY = Operation("nobody.serves.this", EchoRequest, EchoReply)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def client(servers: Any) -> AsyncIterator[BusClient]:
+    prefix = f"{servers.prefix}-bus{secrets.token_hex(2)}"
+    settings = ServiceSettings.model_validate(
+        {"RABBITMQ_URL": servers.rabbitmq_url, "MONGO_URL": servers.mongo_url, "BUS_PREFIX": prefix}
+    )
+    service = Service("bench", settings, database=f"bench_{secrets.token_hex(4)}")
+
+    @service.rpc(ECHO)
+    async def echo(request: EchoRequest) -> EchoReply:
+        await asyncio.sleep(request.delay)
+        return EchoReply(text=request.text)
+
+    @service.rpc(REFUSE)
+    async def refuse(request: EchoRequest) -> EchoReply:
+        raise Refused(ErrorKind.CONFLICT, "already_there", "C'è già.", {"text": request.text})
+
+    @service.rpc(CRASH)
+    async def crash(request: EchoRequest) -> EchoReply:
+        raise RuntimeError("a bug")
+
+    await service.app.start()
+    bus = BusClient(servers.rabbitmq_url, service.topology, timeout=5)
+    await bus.connect()
+    yield bus
+    await bus.close()
+    await service.app.stop()
+
+
+async def test_a_call_returns_the_typed_reply(client: BusClient) -> None:
+    reply = await client.call(ECHO, EchoRequest(text="ciao"))
+    assert reply == EchoReply(text="ciao")
+
+
+async def test_many_calls_in_flight_each_get_their_own_reply(client: BusClient) -> None:
+    texts = [f"call-{i}" for i in range(300)]
+    # Replies come back in another order than the calls went out: each must find its caller.
+    replies = await asyncio.gather(
+        *(client.call(ECHO, EchoRequest(text=t, delay=(i % 7) / 200)) for i, t in enumerate(texts))
+    )
+    assert [r.text for r in replies] == texts
+
+
+async def test_a_refusal_arrives_as_a_typed_error(client: BusClient) -> None:
+    with pytest.raises(ServiceRefused) as refused:
+        await client.call(REFUSE, EchoRequest(text="x"))
+    error = refused.value.error
+    assert (error.kind, error.code, error.details) == (
+        ErrorKind.CONFLICT,
+        "already_there",
+        {"text": "x"},
+    )
+
+
+async def test_a_request_of_the_wrong_shape_is_refused_as_invalid(client: BusClient) -> None:
+    with pytest.raises(ServiceRefused) as refused:
+        await client.call(ECHO_WRONG_SHAPE, WrongShape(something_else=1))
+    assert refused.value.error.kind == ErrorKind.INVALID
+    assert refused.value.error.code == "invalid_request"
+    fields = [e["field"] for e in refused.value.error.details["errors"]]  # type: ignore[union-attr,index]
+    assert any("text" in f for f in fields)
+
+
+async def test_a_handler_bug_is_an_unavailable_error_not_silence(client: BusClient) -> None:
+    with pytest.raises(ServiceRefused) as refused:
+        await client.call(CRASH, EchoRequest(text="x"))
+    assert refused.value.error.kind == ErrorKind.UNAVAILABLE
+    assert "a bug" not in refused.value.error.message  # internals stay in the service's log
+
+
+async def test_a_slow_service_fails_at_the_deadline_and_not_before(client: BusClient) -> None:
+    started = time.monotonic()
+    with pytest.raises(ServiceUnavailable) as unavailable:
+        await client.call(ECHO, EchoRequest(text="x", delay=2), timeout=0.5)
+    elapsed = time.monotonic() - started
+    assert 0.5 <= elapsed < 1.5
+    assert unavailable.value.service == "bench"
+    # The client is still fine afterwards.
+    assert (await client.call(ECHO, EchoRequest(text="after"))).text == "after"
+
+
+async def test_an_operation_nobody_serves_fails_at_once(client: BusClient) -> None:
+    started = time.monotonic()
+    with pytest.raises(ServiceUnavailable) as unavailable:
+        await client.call(NOBODY, EchoRequest(text="x"), timeout=5)
+    assert time.monotonic() - started < 1
+    assert unavailable.value.reason == "no service running"

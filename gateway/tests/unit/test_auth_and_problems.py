@@ -1,0 +1,120 @@
+"""Access-token verification and the mapping of failures to problem+json."""
+
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sportello_contracts.rpc import ErrorKind, ServiceError
+from sportello_gateway import problems
+from sportello_gateway.auth import verify_access_token
+from sportello_gateway.bus import ServiceRefused, ServiceUnavailable
+from sportello_gateway.problems import STATUS_OF, Unauthenticated
+from sportello_gateway.settings import GatewaySettings
+
+SETTINGS = GatewaySettings.model_validate({"TOKEN_SECRET": "s" * 40})
+
+
+def _token(**claims: object) -> str:
+    now = datetime.now(UTC)
+    base = {
+        "sub": "acc-1",
+        "typ": "access",
+        "iss": SETTINGS.token_issuer,
+        "iat": now,
+        "exp": now + timedelta(minutes=5),
+    }
+    return jwt.encode({**base, **claims}, SETTINGS.token_secret, algorithm="HS256")
+
+
+def test_a_live_access_token_gives_its_account() -> None:
+    assert verify_access_token(_token(), SETTINGS) == "acc-1"
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        _token(exp=datetime.now(UTC) - timedelta(seconds=1)),
+        _token(typ="refresh"),
+        _token(iss="someone-else"),
+        jwt.encode({"sub": "acc-1"}, "s" * 40, algorithm="HS256"),
+        jwt.encode({"sub": "acc-1", "typ": "access"}, "x" * 40, algorithm="HS256"),
+        "garbage",
+    ],
+)
+def test_anything_else_is_unauthenticated(token: str) -> None:
+    with pytest.raises(Unauthenticated):
+        verify_access_token(token, SETTINGS)
+
+
+def test_the_none_algorithm_is_never_accepted() -> None:
+    unsigned = jwt.encode({"sub": "acc-1", "typ": "access"}, None, algorithm="none")
+    with pytest.raises(Unauthenticated):
+        verify_access_token(unsigned, SETTINGS)
+
+
+def test_every_error_kind_has_a_status() -> None:
+    assert set(STATUS_OF) == set(ErrorKind)
+
+
+@pytest.fixture
+def client() -> TestClient:
+    app = FastAPI()
+    problems.install(app)
+
+    @app.get("/refused")
+    async def refused() -> None:
+        raise ServiceRefused(
+            ServiceError(
+                kind=ErrorKind.CONFLICT,
+                code="username_taken",
+                message="Già in uso.",
+                details={"username": "anna"},
+            )
+        )
+
+    @app.get("/down")
+    async def down() -> None:
+        raise ServiceUnavailable("billing", "no reply in time")
+
+    @app.get("/bug")
+    async def bug() -> None:
+        raise RuntimeError("internal detail")
+
+    return TestClient(app, raise_server_exceptions=False)
+
+
+def test_a_typed_refusal_becomes_a_problem_with_its_status_and_details(client: TestClient) -> None:
+    answer = client.get("/refused")
+    assert answer.status_code == 409
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json() == {
+        "type": "/problems/username-taken",
+        "title": "Conflict",
+        "status": 409,
+        "detail": "Già in uso.",
+        "instance": "/refused",
+        "code": "username_taken",
+        "username": "anna",
+    }
+
+
+def test_a_service_that_is_down_is_a_503_naming_it(client: TestClient) -> None:
+    answer = client.get("/down")
+    assert answer.status_code == 503
+    assert answer.json()["service"] == "billing"
+    assert answer.headers["retry-after"]
+
+
+def test_an_unexpected_error_reveals_nothing(client: TestClient) -> None:
+    answer = client.get("/bug")
+    assert answer.status_code == 500
+    assert "internal detail" not in answer.text
+    assert answer.json()["code"] == "internal_error"
+
+
+def test_unknown_routes_are_problems_too(client: TestClient) -> None:
+    answer = client.get("/nowhere")
+    assert answer.status_code == 404
+    assert answer.headers["content-type"] == "application/problem+json"
