@@ -1,6 +1,6 @@
 """Benchmark of the gateway's request/reply client against a plain aio-pika one and broker.request.
 
-    .venv/bin/python bench/rpc_client.py [--calls 3000] [--seconds 6] [--rounds 3]
+    .venv/bin/python bench/rpc_client.py [--calls 2000] [--seconds 4] [--rounds 4]
 
 One FastStream handler (the kit's `Service`, in its own process) answers `bench.echo.get`; three
 clients call it in turn from this process, at 1, 32 and 128 calls in flight:
@@ -15,6 +15,7 @@ the median over rounds, and each ratio is the median of the per-round ratios to 
 import argparse
 import asyncio
 import json
+import math
 import os
 import secrets
 import statistics
@@ -22,9 +23,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any, Protocol
 from uuid import uuid4
@@ -167,6 +168,33 @@ class Sample:
     rate: float  # calls per second
     p50_ms: float
     p99_ms: float
+    elsewhere: float = math.nan  # cores busy outside the client and handler processes
+
+
+class CpuWatch:
+    """CPU the rest of the machine used: other work on a shared machine skews the figures.
+
+    RabbitMQ's share is counted in it too: it is busy with our calls, and with anyone else's.
+    """
+
+    def __init__(self, pids: list[int]) -> None:
+        self.pids = pids
+        self.available = Path("/proc/stat").exists()
+        self._tick = os.sysconf("SC_CLK_TCK") if self.available else 1
+
+    def snapshot(self) -> float:
+        """Seconds of CPU spent so far outside our processes, machine-wide."""
+        if not self.available:
+            return math.nan
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+        # user, nice, system, irq, softirq, steal: all but idle and iowait.
+        busy = sum(int(fields[i]) for i in (0, 1, 2, 5, 6, 7))
+        return (busy - sum(self._process_ticks(pid) for pid in self.pids)) / self._tick
+
+    @staticmethod
+    def _process_ticks(pid: int) -> int:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime, stime
 
 
 async def measure(client: Client, in_flight: int, calls: int, seconds: float) -> Sample:
@@ -204,7 +232,7 @@ def _sample(latencies: list[float], errors: int, elapsed: float) -> Sample:
 Results = dict[tuple[str, int], list[Sample]]
 
 
-async def run_rounds(clients: list[Client], args: argparse.Namespace) -> Results:
+async def run_rounds(clients: list[Client], watch: CpuWatch, args: argparse.Namespace) -> Results:
     results: Results = {(c.name, n): [] for c in clients for n in IN_FLIGHT}
     for round_number in range(args.rounds):
         # Rotating the order so no client always runs first (or last) after a level change.
@@ -212,22 +240,30 @@ async def run_rounds(clients: list[Client], args: argparse.Namespace) -> Results
         order = clients[shift:] + clients[:shift]
         for in_flight in IN_FLIGHT:
             for client in order:
-                sample = await measure(client, in_flight, args.calls, args.seconds)
+                sample = await watched(watch, measure(client, in_flight, args.calls, args.seconds))
                 results[(client.name, in_flight)].append(sample)
                 print(
                     f"round {round_number + 1}  {client.name:<15} {in_flight:>4} in flight  "
                     f"{sample.rate:7.0f} calls/s  p50 {sample.p50_ms:6.2f} ms  "
-                    f"p99 {sample.p99_ms:7.2f} ms  errors {sample.errors}",
+                    f"p99 {sample.p99_ms:7.2f} ms  errors {sample.errors}  "
+                    f"elsewhere {sample.elsewhere:.2f} cores",
                     flush=True,
                 )
     return results
+
+
+async def watched(watch: CpuWatch, measurement: Awaitable[Sample]) -> Sample:
+    before, started = watch.snapshot(), time.perf_counter()
+    sample = await measurement
+    elsewhere = (watch.snapshot() - before) / (time.perf_counter() - started)
+    return replace(sample, elsewhere=elsewhere)
 
 
 async def warm_up(clients: list[Client]) -> None:
     """Connections, code paths and the handler's caches hot before anything is timed."""
     for client in clients:
         for in_flight in IN_FLIGHT:
-            await measure(client, in_flight, calls=300, seconds=3)
+            await measure(client, in_flight, calls=200, seconds=2)
 
 
 def ratios(results: Results, name: str, baseline: str, in_flight: int) -> float:
@@ -303,7 +339,7 @@ def _print_log(log: IO[bytes]) -> None:
     print("handler output:\n" + log.read().decode(errors="replace")[-4000:], file=sys.stderr)
 
 
-async def bench(url: str, topology: Topology, args: argparse.Namespace) -> None:
+async def bench(url: str, topology: Topology, watch: CpuWatch, args: argparse.Namespace) -> None:
     queue = topology.rpc_queue_name(ECHO.name)
     clients: list[Client] = [
         GatewayClient(url, topology),
@@ -314,7 +350,7 @@ async def bench(url: str, topology: Topology, args: argparse.Namespace) -> None:
         await client.connect()
     try:
         await warm_up(clients)
-        results = await run_rounds(clients, args)
+        results = await run_rounds(clients, watch, args)
     finally:
         for client in clients:
             await client.close()
@@ -327,13 +363,19 @@ async def bench(url: str, topology: Topology, args: argparse.Namespace) -> None:
         f"\nBusClient / plain aio-pika at {TARGET_IN_FLIGHT} in flight: {target:.2f} "
         f"({verdict} the {TARGET_RATIO} target)"
     )
+    elsewhere = [s.elsewhere for samples in results.values() for s in samples]
+    print(
+        f"CPU busy outside the client and handler (RabbitMQ included): median "
+        f"{statistics.median(elsewhere):.2f} cores, at most {max(elsewhere):.2f}, "
+        f"of {os.cpu_count()}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calls", type=int, default=3000, help="calls per measurement, at most")
-    parser.add_argument("--seconds", type=float, default=6.0, help="per measurement, at most")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--calls", type=int, default=2000, help="calls per measurement, at most")
+    parser.add_argument("--seconds", type=float, default=4.0, help="per measurement, at most")
+    parser.add_argument("--rounds", type=int, default=4)
     args = parser.parse_args()
     url = os.environ.get("RABBITMQ_URL", RABBITMQ_URL)
     if not reachable("127.0.0.1", 5672) and url == RABBITMQ_URL:
@@ -353,7 +395,8 @@ def main() -> None:
         with handler_process(env) as handler:
             topology = Topology(prefix)
             asyncio.run(wait_for_consumer(url, topology.rpc_queue_name(ECHO.name), handler))
-            asyncio.run(bench(url, topology, args))
+            watch = CpuWatch([os.getpid(), handler.pid])
+            asyncio.run(bench(url, topology, watch, args))
     finally:
         database.stop()
         asyncio.run(delete_broker_objects(url, prefix))

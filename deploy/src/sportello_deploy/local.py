@@ -146,3 +146,7 @@ def main() -> None:
         if database is not None:
             database.stop()
         print("stopped.", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""A service's life on the real broker: topology at start, health, finishing work on shutdown."""
+
+import asyncio
+import secrets
+from typing import Any
+
+import aio_pika
+import pytest
+
+from sportello_contracts.backoffice import CustomerOnboarded
+from sportello_contracts.envelope import Event
+from sportello_contracts.health import HealthRequest
+from sportello_deploy.backoffice import BackOffice
+from sportello_deploy.testing import eventually, random_customer
+from sportello_kit.service import Service
+from sportello_kit.settings import ServiceSettings
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+def _service(servers: Any) -> Service:
+    settings = ServiceSettings.model_validate(
+        {
+            "RABBITMQ_URL": servers.rabbitmq_url,
+            "MONGO_URL": servers.mongo_url,
+            "BUS_PREFIX": f"{servers.prefix}-life{secrets.token_hex(2)}",
+            "GRACEFUL_TIMEOUT": "10",
+        }
+    )
+    return Service("lifecycle", settings, database=f"life_{secrets.token_hex(4)}")
+
+
+async def test_start_declares_the_subscription_and_its_dead_letter_queue(servers: Any) -> None:
+    service = _service(servers)
+
+    @service.on(CustomerOnboarded)
+    async def onboarded(event: Event[CustomerOnboarded]) -> None:
+        pass
+
+    await service.app.start()
+    try:
+        assert service.consumers_attached()
+        health = await service._health(HealthRequest())
+        assert (health.status, health.database, health.consumers_attached) == ("ok", True, True)
+        name = service.topology.event_queue_name("lifecycle", CustomerOnboarded.ROUTING_KEY)
+        connection = await aio_pika.connect(servers.rabbitmq_url)
+        async with connection:
+            channel = await connection.channel()
+            # Passive declarations: they fail if the queues do not exist.
+            await channel.declare_queue(name, passive=True)
+            await channel.declare_queue(f"{name}.dead", passive=True)
+    finally:
+        await service.app.stop()
+    assert not service.consumers_attached()
+
+
+async def test_stopping_finishes_the_message_in_hand_before_closing(servers: Any) -> None:
+    service = _service(servers)
+    started, finished = asyncio.Event(), asyncio.Event()
+
+    @service.on(CustomerOnboarded)
+    async def slow(event: Event[CustomerOnboarded]) -> None:
+        started.set()
+        await asyncio.sleep(1)
+        finished.set()
+
+    await service.app.start()
+    async with BackOffice(servers.rabbitmq_url, service.settings.bus_prefix) as backoffice:
+        await backoffice.publish(random_customer())
+    await asyncio.wait_for(started.wait(), 10)
+    await service.app.stop()  # what SIGTERM does
+    assert finished.is_set()
+
+    # It was acknowledged: nothing is left to redeliver.
+    name = service.topology.event_queue_name("lifecycle", CustomerOnboarded.ROUTING_KEY)
+    connection = await aio_pika.connect(servers.rabbitmq_url)
+    async with connection:
+        channel = await connection.channel()
+
+        async def empty() -> bool:
+            queue = await channel.declare_queue(name, passive=True)
+            return queue.declaration_result.message_count == 0
+
+        await eventually(empty, what="the queue to be empty")
