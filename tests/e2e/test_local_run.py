@@ -2,7 +2,6 @@
 
 import asyncio
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -12,7 +11,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from sportello_deploy.demo import DEMO_CUSTOMERS, DEMO_LOGIN
 from sportello_deploy.servers import delete_broker_objects, free_port
 
@@ -21,7 +19,7 @@ pytestmark = pytest.mark.e2e
 
 def _run_until_ready(env: dict[str, str], output: Path) -> subprocess.Popen[bytes]:
     with output.open("wb") as sink:
-        runner = subprocess.Popen(  # noqa: S603
+        runner = subprocess.Popen(
             [sys.executable, "-m", "sportello_deploy.local"], env=env, stdout=sink, stderr=sink
         )
     deadline = time.monotonic() + 90

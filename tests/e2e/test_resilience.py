@@ -73,3 +73,15 @@ async def test_events_wait_in_their_queue_while_the_consumer_is_down(
     await eventually(
         lambda: _healthy(gateway, "notifications"), seconds=30, what="notifications back"
     )
+
+
+async def test_a_gateway_stays_ready_while_a_service_is_down(
+    system: Any, gateway: httpx.AsyncClient
+) -> None:
+    system.kill("metering")
+    try:
+        assert (await gateway.get("/health/ready")).json() == {"status": "ready"}
+        assert (await gateway.get("/health")).status_code == 503
+    finally:
+        system.start("metering")
+    await eventually(lambda: _healthy(gateway, "metering"), seconds=30, what="metering back")

@@ -41,3 +41,15 @@ async def health(request: Request, response: Response, bus: Bus) -> HealthPublic
     return HealthPublic(
         status="ok" if healthy else "degraded", bus=bus.connected, services=services
     )
+
+
+class ReadinessPublic(BaseModel):
+    status: str
+
+
+@router.get("/health/ready", summary="Whether this gateway can take traffic (its bus connection)")
+async def ready(response: Response, bus: Bus) -> ReadinessPublic:
+    # Deliberately not the services' health: one service down must not take every gateway out
+    # of its load balancer; its routes answer 503 on their own.
+    response.status_code = 200 if bus.connected else 503
+    return ReadinessPublic(status="ready" if bus.connected else "not_ready")
