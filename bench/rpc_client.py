@@ -1,15 +1,16 @@
 """Benchmark of the gateway's request/reply client against a plain aio-pika one and broker.request.
 
-    .venv/bin/python bench/rpc_client.py [--calls 2000] [--seconds 4] [--rounds 4]
+    .venv/bin/python bench/rpc_client.py [--slices 10] [--seconds 1.0]
 
 One FastStream handler (the kit's `Service`, in its own process) answers `bench.echo.get`; three
-clients call it in turn from this process, at 1, 32 and 128 calls in flight:
+clients call it from this process, at 1, 32 and 128 calls in flight:
   - `BusClient`: the gateway's client, the piece under test;
   - plain aio-pika: a minimal multiplexed client (direct reply-to, correlation ids, futures),
     the baseline;
   - FastStream's `broker.request`, which holds one lock per call.
-Each round measures every client at every level, rotating the clients' order; the table gives
-the median over rounds, and each ratio is the median of the per-round ratios to the baseline.
+At each level the clients take turns in short windows (slices), in rotating order. Calls per
+second are the median over slices, latencies are over every call timed, and each ratio is the
+median of the per-slice ratios to the baseline.
 """
 
 import argparse
@@ -42,6 +43,7 @@ RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/"
 DIRECT_REPLY_TO = "amq.rabbitmq.reply-to"
 IN_FLIGHT = (1, 32, 128)
 TARGET_IN_FLIGHT, TARGET_RATIO = 32, 0.8
+SETTLE = 0.25  # seconds of calls before a window opens
 CALL_TIMEOUT = 10.0  # seconds: far above any latency seen, so a lost reply shows as an error
 TEXT = "ping"
 HANDLER = Path(__file__).with_name("echo_service.py")
@@ -162,13 +164,17 @@ def _check(text: str) -> None:
 
 
 @dataclass(frozen=True)
-class Sample:
-    calls: int
+class Slice:
+    """One client's calls completed inside one measuring window."""
+
+    latencies: list[float]  # seconds
     errors: int
-    rate: float  # calls per second
-    p50_ms: float
-    p99_ms: float
+    seconds: float
     elsewhere: float = math.nan  # cores busy outside the client and handler processes
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.seconds
 
 
 class CpuWatch:
@@ -197,79 +203,78 @@ class CpuWatch:
         return int(fields[11]) + int(fields[12])  # utime, stime
 
 
-async def measure(client: Client, in_flight: int, calls: int, seconds: float) -> Sample:
-    """`in_flight` workers calling back to back until `calls` are done or `seconds` have passed."""
+async def measure(client: Client, in_flight: int, seconds: float) -> Slice:
+    """`in_flight` workers calling back to back; what completes inside the window counts.
+
+    The window opens after SETTLE so the burst of first calls is not timed, and calls still in
+    flight when it closes finish uncounted, so every figure is of the steady state.
+    """
     latencies: list[float] = []
     errors = 0
-    remaining = calls
-    deadline = time.perf_counter() + seconds
+    opens = time.perf_counter() + SETTLE
+    closes = opens + seconds
 
     async def worker() -> None:
-        nonlocal remaining, errors
-        while remaining > 0 and time.perf_counter() < deadline:
-            remaining -= 1
-            started = time.perf_counter()
+        nonlocal errors
+        while (started := time.perf_counter()) < closes:
             try:
                 await client.echo()
             except Exception:
                 errors += 1
                 continue
-            latencies.append(time.perf_counter() - started)
+            finished = time.perf_counter()
+            if opens <= finished <= closes:
+                latencies.append(finished - started)
 
-    started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(in_flight)))
-    elapsed = time.perf_counter() - started
-    return _sample(latencies, errors, elapsed)
+    return Slice(latencies, errors, seconds)
 
 
-def _sample(latencies: list[float], errors: int, elapsed: float) -> Sample:
-    if len(latencies) < 2:
-        return Sample(len(latencies), errors, len(latencies) / elapsed, float("nan"), float("nan"))
-    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
-    return Sample(len(latencies), errors, len(latencies) / elapsed, cuts[49] * 1e3, cuts[98] * 1e3)
-
-
-Results = dict[tuple[str, int], list[Sample]]
-
-
-async def run_rounds(clients: list[Client], watch: CpuWatch, args: argparse.Namespace) -> Results:
-    results: Results = {(c.name, n): [] for c in clients for n in IN_FLIGHT}
-    for round_number in range(args.rounds):
-        # Rotating the order so no client always runs first (or last) after a level change.
-        shift = round_number % len(clients)
-        order = clients[shift:] + clients[:shift]
-        for in_flight in IN_FLIGHT:
-            for client in order:
-                sample = await watched(watch, measure(client, in_flight, args.calls, args.seconds))
-                results[(client.name, in_flight)].append(sample)
-                print(
-                    f"round {round_number + 1}  {client.name:<15} {in_flight:>4} in flight  "
-                    f"{sample.rate:7.0f} calls/s  p50 {sample.p50_ms:6.2f} ms  "
-                    f"p99 {sample.p99_ms:7.2f} ms  errors {sample.errors}  "
-                    f"elsewhere {sample.elsewhere:.2f} cores",
-                    flush=True,
-                )
-    return results
-
-
-async def watched(watch: CpuWatch, measurement: Awaitable[Sample]) -> Sample:
+async def watched(watch: CpuWatch, measurement: Awaitable[Slice]) -> Slice:
     before, started = watch.snapshot(), time.perf_counter()
-    sample = await measurement
+    result = await measurement
     elsewhere = (watch.snapshot() - before) / (time.perf_counter() - started)
-    return replace(sample, elsewhere=elsewhere)
+    return replace(result, elsewhere=elsewhere)
+
+
+Results = dict[tuple[str, int], list[Slice]]
+
+
+async def run_slices(clients: list[Client], watch: CpuWatch, args: argparse.Namespace) -> Results:
+    """Short windows, the clients taking turns: load from elsewhere falls on all of them alike."""
+    results: Results = {(c.name, n): [] for c in clients for n in IN_FLIGHT}
+    for in_flight in IN_FLIGHT:
+        for number in range(args.slices):
+            # Rotating the order so no client always goes first (or last).
+            shift = number % len(clients)
+            line = [f"{in_flight:>4} in flight, slice {number + 1:>2}:"]
+            for client in clients[shift:] + clients[:shift]:
+                result = await watched(watch, measure(client, in_flight, args.seconds))
+                results[(client.name, in_flight)].append(result)
+                line.append(f"{client.name} {result.rate:5.0f}/s ({result.elsewhere:.2f})")
+            print("  ".join(line), flush=True)
+    return results
 
 
 async def warm_up(clients: list[Client]) -> None:
     """Connections, code paths and the handler's caches hot before anything is timed."""
     for client in clients:
         for in_flight in IN_FLIGHT:
-            await measure(client, in_flight, calls=200, seconds=2)
+            await measure(client, in_flight, seconds=0.5)
 
 
-def ratios(results: Results, name: str, baseline: str, in_flight: int) -> float:
-    """The median of the per-round ratios: each round measures both side by side."""
+def ratio(results: Results, name: str, baseline: str, in_flight: int) -> float:
+    """The median of the per-slice ratios: each slice runs both clients back to back."""
     pairs = zip(results[(name, in_flight)], results[(baseline, in_flight)], strict=True)
     return statistics.median(s.rate / b.rate for s, b in pairs)
+
+
+def percentiles_ms(slices: list[Slice]) -> tuple[float, float]:
+    latencies = [latency for s in slices for latency in s.latencies]
+    if len(latencies) < 2:
+        return math.nan, math.nan
+    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+    return cuts[49] * 1e3, cuts[98] * 1e3
 
 
 def table(results: Results, names: list[str], baseline: str) -> str:
@@ -279,14 +284,14 @@ def table(results: Results, names: list[str], baseline: str) -> str:
     ]
     for in_flight in IN_FLIGHT:
         for name in names:
-            samples = results[(name, in_flight)]
+            slices = results[(name, in_flight)]
+            p50, p99 = percentiles_ms(slices)
             lines.append(
                 f"| {name} | {in_flight} "
-                f"| {statistics.median(s.rate for s in samples):,.0f} "
-                f"| {statistics.median(s.p50_ms for s in samples):.2f} "
-                f"| {statistics.median(s.p99_ms for s in samples):.2f} "
-                f"| {ratios(results, name, baseline, in_flight):.2f} "
-                f"| {sum(s.errors for s in samples)} |"
+                f"| {statistics.median(s.rate for s in slices):,.0f} "
+                f"| {p50:.2f} | {p99:.2f} "
+                f"| {ratio(results, name, baseline, in_flight):.2f} "
+                f"| {sum(s.errors for s in slices)} |"
             )
     return "\n".join(lines)
 
@@ -350,20 +355,20 @@ async def bench(url: str, topology: Topology, watch: CpuWatch, args: argparse.Na
         await client.connect()
     try:
         await warm_up(clients)
-        results = await run_rounds(clients, watch, args)
+        results = await run_slices(clients, watch, args)
     finally:
         for client in clients:
             await client.close()
     names = [c.name for c in clients]
     print()
     print(table(results, names, PlainClient.name))
-    target = ratios(results, GatewayClient.name, PlainClient.name, TARGET_IN_FLIGHT)
+    target = ratio(results, GatewayClient.name, PlainClient.name, TARGET_IN_FLIGHT)
     verdict = "meets" if target >= TARGET_RATIO else "misses"
     print(
         f"\nBusClient / plain aio-pika at {TARGET_IN_FLIGHT} in flight: {target:.2f} "
         f"({verdict} the {TARGET_RATIO} target)"
     )
-    elsewhere = [s.elsewhere for samples in results.values() for s in samples]
+    elsewhere = [s.elsewhere for slices in results.values() for s in slices]
     print(
         f"CPU busy outside the client and handler (RabbitMQ included): median "
         f"{statistics.median(elsewhere):.2f} cores, at most {max(elsewhere):.2f}, "
@@ -373,12 +378,11 @@ async def bench(url: str, topology: Topology, watch: CpuWatch, args: argparse.Na
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calls", type=int, default=2000, help="calls per measurement, at most")
-    parser.add_argument("--seconds", type=float, default=4.0, help="per measurement, at most")
-    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--slices", type=int, default=10, help="windows per client and level")
+    parser.add_argument("--seconds", type=float, default=1.0, help="length of one window")
     args = parser.parse_args()
-    url = os.environ.get("RABBITMQ_URL", RABBITMQ_URL)
-    if not reachable("127.0.0.1", 5672) and url == RABBITMQ_URL:
+    url = RABBITMQ_URL  # this machine's broker only: a benchmark sends no traffic elsewhere
+    if not reachable("127.0.0.1", 5672):
         sys.exit("RabbitMQ is not running on 127.0.0.1:5672: start it (rabbitmq-server -detached)")
     # A prefix of its own: nothing collides with a local run, and cleanup finds everything.
     prefix = f"bench-{secrets.token_hex(4)}"

@@ -7,6 +7,7 @@ Running it again keeps the data and does not duplicate the demo.
 """
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -87,23 +88,28 @@ def main() -> None:
             "(set GATEWAY_PORT to use another)"
         )
 
-    database = None
     mongo_url = os.environ.get("MONGO_URL")
+    database = None
     if mongo_url is None:
         database = SecantusDB(int(s["db_port"]), str((home / "db").resolve()))
-        database.start(logs / "secantusdb.log")
-        mongo_url = database.url
     catcher = MailCatcher(mail, int(s["smtp_port"]))
     deployables: list[Deployable] = []
     stopping = False
+    started = False
 
     def stop(*_: object) -> None:
         nonlocal stopping
         stopping = True
+        if not started:
+            raise KeyboardInterrupt  # leave the start-up waits at once; `finally` cleans up
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     try:
+        if database is not None:
+            database.start(logs / "secantusdb.log")
+            mongo_url = database.url
+        assert mongo_url is not None
         rabbitmq_url = ensure_rabbitmq(s["rabbitmq_url"])
         catcher.start()
         env = {
@@ -126,6 +132,7 @@ def main() -> None:
             await ensure_demo_login(gateway_url)
 
         asyncio.run(demo())
+        started = True
         print(_banner(gateway_url, mail, logs), flush=True)
         reported: set[str] = set()
         while not stopping:
@@ -139,10 +146,13 @@ def main() -> None:
     except ServerUnavailable as error:
         print(f"cannot start: {error}", file=sys.stderr)
         sys.exit(1)
+    except KeyboardInterrupt:
+        pass
     finally:
         print("stopping...", flush=True)
         stop_all(deployables)
-        catcher.stop()
+        with contextlib.suppress(AssertionError, RuntimeError):  # stopping one never started
+            catcher.stop()
         if database is not None:
             database.stop()
         print("stopped.", flush=True)

@@ -18,6 +18,7 @@ from sportello_identity.bootstrap import Dependencies
 from sportello_identity.domain.accounts import (
     WRONG_PIN,
     Account,
+    Customer,
     check_pin_unused,
     password_refusal,
 )
@@ -41,9 +42,9 @@ async def register_account(
     if problems:
         raise password_refusal(problems)
 
-    customers = await _customers_matching_pin(deps, request)
-    check_pin_unused(customers)
-    first = customers[0]
+    customers, matching = await _customers_matching_pin(deps, request)
+    check_pin_unused(matching)
+    first = matching[0]
     account = Account(
         account_id=str(uuid4()),
         username=request.username,
@@ -53,9 +54,7 @@ async def register_account(
         password_hash=await hash_secret(request.password),
         registered_at=datetime.now(UTC),
         # Every customer code of the fiscal identity, not only the one whose PIN was used.
-        customer_codes=tuple(
-            sorted(c.customer_code for c in await deps.store.customers_of(request.fiscal_code))
-        ),
+        customer_codes=tuple(sorted(c.customer_code for c in customers)),
     )
     event = Event.new(
         AccountRegistered(
@@ -85,8 +84,10 @@ async def register_account(
     )
 
 
-async def _customers_matching_pin(deps: Dependencies, request: RegisterAccountRequest) -> list:  # type: ignore[type-arg]
-    """The customers of the fiscal code whose PIN is the one given; counts and limits failures."""
+async def _customers_matching_pin(
+    deps: Dependencies, request: RegisterAccountRequest
+) -> tuple[list[Customer], list[Customer]]:
+    """The fiscal code's customers, and those whose PIN is the one given; limits failures."""
     now = datetime.now(UTC)
     attempts = await deps.store.pin_attempts_of(request.fiscal_code)
     if PIN_ATTEMPTS.locked(attempts.get("locked_until"), now):
@@ -106,7 +107,7 @@ async def _customers_matching_pin(deps: Dependencies, request: RegisterAccountRe
             request.fiscal_code, failures, locked_until, now + timedelta(days=1)
         )
         raise WRONG_PIN
-    return matching
+    return customers, matching
 
 
 def _clash_refusal(clash: DuplicateKeyError) -> Refused:
