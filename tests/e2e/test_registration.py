@@ -7,6 +7,7 @@ import httpx
 import jwt
 import pytest
 from e2e.flows import PASSWORD, assert_problem, bearer, log_in, onboard, register, registration
+from pymongo import AsyncMongoClient
 from sportello_deploy.servers import text_of
 from sportello_deploy.testing import eventually, random_customer, random_vat_number
 from sportello_kit.settings import DEMO_TOKEN_SECRET
@@ -78,6 +79,34 @@ async def test_one_account_holds_every_customer_code_of_the_fiscal_identity(
     assert sorted(me["customer_codes"]) == sorted([gas.customer_code, power.customer_code])
     # The other letter's PIN cannot open a second account for the same fiscal identity.
     assert_problem(await register(gateway, gas, username="another.name"), 409, "pin_already_used")
+
+
+async def test_a_customer_code_onboarded_after_registration_joins_the_account(
+    system: Any, gateway: httpx.AsyncClient
+) -> None:
+    first = random_customer()
+    await onboard(system, first)
+    assert (await register(gateway, first)).status_code == 201
+    session = await log_in(gateway, f"user.{first.customer_code.lower()}")
+
+    later = random_customer(fiscal_code=first.fiscal_code, email=first.email)
+    await onboard(system, later)
+
+    async def both() -> bool:
+        me = (await gateway.get("/v1/me", headers=bearer(session))).json()
+        return sorted(me["customer_codes"]) == sorted([first.customer_code, later.customer_code])
+
+    await eventually(both, what="the new customer code in the profile")
+    async with AsyncMongoClient(system.servers.mongo_url) as client:
+        outbox = client.sportello_identity.outbox
+
+        async def announced() -> bool:
+            record = await outbox.find_one(
+                {"routing_key": "identity.scope.changed", "body": {"$regex": later.customer_code}}
+            )
+            return record is not None and record["sent_at"] is not None
+
+        await eventually(announced, what="ScopeChanged published")
 
 
 async def test_a_condominium_registers_with_its_eleven_digit_fiscal_code(

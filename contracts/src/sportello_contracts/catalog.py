@@ -20,6 +20,7 @@ from sportello_contracts.identity import (
     RefreshSessionRequest,
     RegisterAccountReply,
     RegisterAccountRequest,
+    ScopeChanged,
     ScopeReply,
     ScopeRequest,
     SessionReply,
@@ -46,6 +47,7 @@ EVENT_EXAMPLES: tuple[EventPayload, ...] = (
         customer_codes=("C00012345",),
         registered_at=_WHEN,
     ),
+    ScopeChanged(account_id="acc-7f3a", customer_codes=("C00012345", "C00012346")),
 )
 
 OPERATIONS: tuple[Operation, ...] = (  # type: ignore[type-arg]

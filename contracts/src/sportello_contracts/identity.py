@@ -29,6 +29,19 @@ class AccountRegistered(EventPayload):
     registered_at: AwareDatetime
 
 
+class ScopeChanged(EventPayload):
+    """What an account may act on changed (a new customer code joined it, say).
+
+    The gateway forgets the scope it cached for the account.
+    """
+
+    ROUTING_KEY = "identity.scope.changed"
+    VERSION = 1
+
+    account_id: str
+    customer_codes: tuple[CustomerCode, ...]
+
+
 class RegisterAccountRequest(Request):
     fiscal_code: FiscalCode
     registration_pin: RegistrationPin = Field(repr=False)

@@ -1,17 +1,22 @@
 """Who is calling: access-token verification and the caller's scope, as route dependencies."""
 
+import logging
 import time
 from typing import Annotated
 
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sportello_contracts.identity import GET_SCOPE, ScopeReply, ScopeRequest
+from pydantic import ValidationError
+from sportello_contracts.envelope import Event
+from sportello_contracts.identity import GET_SCOPE, ScopeChanged, ScopeReply, ScopeRequest
 from sportello_contracts.rpc import Caller
 
 from sportello_gateway.bus import BusClient
 from sportello_gateway.problems import Unauthenticated
 from sportello_gateway.settings import GatewaySettings
+
+log = logging.getLogger(__name__)
 
 ACCESS_TOKEN_TYPE = "access"  # noqa: S105 (a claim value, not a secret)
 
@@ -38,6 +43,15 @@ class ScopeCache:
 
     def forget(self, account_id: str) -> None:
         self._entries.pop(account_id, None)
+
+    async def on_scope_changed(self, body: bytes) -> None:
+        """Identity's `ScopeChanged`: the next request of that account asks identity again."""
+        try:
+            event = Event[ScopeChanged].model_validate_json(body)
+        except ValidationError:
+            log.warning("ignored a malformed %s event", ScopeChanged.ROUTING_KEY)
+            return
+        self.forget(event.payload.account_id)
 
 
 def verify_access_token(token: str, settings: GatewaySettings) -> str:

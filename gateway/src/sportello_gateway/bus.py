@@ -11,6 +11,7 @@ the broker drops the request unread once it has expired.
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 from uuid import uuid4
 
@@ -65,6 +66,28 @@ class BusClient:
         replies = await channel.get_queue(DIRECT_REPLY_TO, ensure=False)
         await replies.consume(self._on_reply, no_ack=True)
         self._channel = channel  # type: ignore[assignment]
+
+    async def follow(
+        self, routing_keys: list[str], handler: Callable[[bytes], Awaitable[None]]
+    ) -> None:
+        """Receive the events with these routing keys while this gateway runs.
+
+        A private queue that lives and dies with the connection: a gateway that was down has
+        nothing to catch up on (what it follows are invalidations of what it cached).
+        """
+        assert self._channel is not None, "connect first"
+        events = self.topology.events
+        exchange = await self._channel.declare_exchange(
+            events.name, aio_pika.ExchangeType.TOPIC, durable=True
+        )
+        queue = await self._channel.declare_queue(exclusive=True, auto_delete=True)
+        for key in routing_keys:
+            await queue.bind(exchange, routing_key=key)
+
+        async def deliver(message: AbstractIncomingMessage) -> None:
+            await handler(message.body)
+
+        await queue.consume(deliver, no_ack=True)
 
     async def close(self) -> None:
         for future in self._pending.values():

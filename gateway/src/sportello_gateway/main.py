@@ -7,6 +7,7 @@ from uuid import uuid4
 
 import uvicorn
 from fastapi import FastAPI, Request, Response
+from sportello_contracts.identity import ScopeChanged
 from sportello_kit.logs import configure_logging, correlation_id
 from sportello_kit.topology import Topology
 
@@ -29,6 +30,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             settings.rabbitmq_url, Topology(settings.bus_prefix), timeout=settings.call_timeout
         )
         await bus.connect()
+        await bus.follow([ScopeChanged.ROUTING_KEY], app.state.scopes.on_scope_changed)
         app.state.bus = bus
         try:
             yield

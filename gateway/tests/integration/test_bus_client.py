@@ -9,7 +9,11 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from sportello_contracts.base import Contract
+from sportello_contracts.envelope import Event
+from sportello_contracts.identity import ScopeChanged
 from sportello_contracts.rpc import ErrorKind, Operation, Refused, Request
+from sportello_deploy.backoffice import BackOffice
+from sportello_deploy.testing import eventually, random_customer
 from sportello_gateway.bus import BusClient, ServiceRefused, ServiceUnavailable
 from sportello_kit.service import Service
 from sportello_kit.settings import ServiceSettings
@@ -124,3 +128,22 @@ async def test_an_operation_nobody_serves_fails_at_once(client: BusClient) -> No
         await client.call(NOBODY, EchoRequest(text="x"), timeout=5)
     assert time.monotonic() - started < 1
     assert unavailable.value.reason == "no service running"
+
+
+async def test_followed_events_reach_the_gateway(client: BusClient, servers: Any) -> None:
+    received: list[bytes] = []
+
+    async def collect(body: bytes) -> None:
+        received.append(body)
+
+    await client.follow([ScopeChanged.ROUTING_KEY], collect)
+    async with BackOffice(servers.rabbitmq_url, client.topology.prefix) as producer:
+        changed = ScopeChanged(account_id="acc-9", customer_codes=("C00000009",))
+        await producer.publish(changed)
+        await producer.publish(random_customer())  # not followed
+
+    async def arrived() -> list[bytes]:
+        return received
+
+    (body,) = await eventually(arrived, what="the followed event")
+    assert Event[ScopeChanged].model_validate_json(body).payload == changed
