@@ -63,41 +63,34 @@ async def test_a_malformed_event_is_dead_lettered_with_the_reason_and_the_consum
     await onboard(system, random_customer())
 
 
-async def test_an_event_of_an_unknown_version_is_dead_lettered_with_the_reason(system: Any) -> None:
-    event = Event.new(random_customer(), producer="backoffice", correlation_id="test")
-    body = json.loads(event.model_dump_json())
-    body["version"] = 2
+async def _publish_onboarding(system: Any, customer: CustomerOnboarded, **changes: Any) -> str:
+    """Publish an onboarding envelope with some top-level fields replaced; its message id."""
+    event = Event.new(customer, producer="backoffice", correlation_id="test")
+    body = {**json.loads(event.model_dump_json()), **changes}
     async with BackOffice(system.servers.rabbitmq_url, system.servers.prefix) as backoffice:
-        await backoffice.publish_raw(
-            json.dumps(body).encode(), ONBOARDED, message_id=str(event.event_id)
-        )
-    dead = await _wait_for_dead_letter(system, "billing", str(event.event_id))
+        await backoffice.publish_raw(json.dumps(body).encode(), ONBOARDED, str(event.event_id))
+    return str(event.event_id)
+
+
+async def test_an_event_of_an_unknown_version_is_dead_lettered_with_the_reason(system: Any) -> None:
+    message_id = await _publish_onboarding(system, random_customer(), version=2)
+    dead = await _wait_for_dead_letter(system, "billing", message_id)
     assert "unsupported version 2" in str(dead.headers[DEAD_LETTER_REASON])
 
 
 async def test_an_event_missing_a_field_is_dead_lettered_naming_the_field(system: Any) -> None:
-    event = Event.new(random_customer(), producer="backoffice", correlation_id="test")
-    body = json.loads(event.model_dump_json())
-    del body["payload"]["email"]
-    async with BackOffice(system.servers.rabbitmq_url, system.servers.prefix) as backoffice:
-        await backoffice.publish_raw(
-            json.dumps(body).encode(), ONBOARDED, message_id=str(event.event_id)
-        )
-    dead = await _wait_for_dead_letter(system, "identity", str(event.event_id))
+    payload = random_customer().model_dump()
+    del payload["email"]
+    message_id = await _publish_onboarding(system, random_customer(), payload=payload)
+    dead = await _wait_for_dead_letter(system, "identity", message_id)
     assert "payload.email" in str(dead.headers[DEAD_LETTER_REASON])
 
 
 async def test_an_event_breaking_a_rule_is_dead_lettered_with_the_reason(system: Any) -> None:
     customer = random_customer()
     wrong_check = customer.fiscal_code[:15] + ("A" if customer.fiscal_code[15] != "A" else "B")
-    event = Event.new(
-        random_customer(fiscal_code=wrong_check), producer="backoffice", correlation_id="test"
-    )
-    async with BackOffice(system.servers.rabbitmq_url, system.servers.prefix) as backoffice:
-        await backoffice.publish_raw(
-            event.model_dump_json().encode(), ONBOARDED, message_id=str(event.event_id)
-        )
-    dead = await _wait_for_dead_letter(system, "identity", str(event.event_id))
+    message_id = await _publish_onboarding(system, random_customer(fiscal_code=wrong_check))
+    dead = await _wait_for_dead_letter(system, "identity", message_id)
     assert "invalid fiscal code" in str(dead.headers[DEAD_LETTER_REASON])
     assert wrong_check not in str(dead.headers[DEAD_LETTER_REASON])  # logs and headers mask it
 
