@@ -164,58 +164,82 @@ def _check(text: str) -> None:
 
 
 @dataclass(frozen=True)
+class CpuTimes:
+    """CPU seconds spent by this process (the client), by the handler, and by the rest."""
+
+    client: float
+    handler: float
+    # The rest of the machine: other work on a shared machine skews the figures. RabbitMQ's
+    # share is in it too, since it is busy with our calls (and with anyone else's).
+    elsewhere: float
+
+    def __sub__(self, other: "CpuTimes") -> "CpuTimes":
+        return CpuTimes(
+            self.client - other.client,
+            self.handler - other.handler,
+            self.elsewhere - other.elsewhere,
+        )
+
+
+class CpuWatch:
+    def __init__(self, handler_pid: int) -> None:
+        self.handler_pid = handler_pid
+        self.available = Path("/proc/stat").exists()  # Linux only; elsewhere, just the client
+        self._tick = os.sysconf("SC_CLK_TCK") if self.available else 1
+
+    def snapshot(self) -> CpuTimes:
+        client = time.process_time()
+        if not self.available:
+            return CpuTimes(client, math.nan, math.nan)
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+        # user, nice, system, irq, softirq, steal: all but idle and iowait.
+        busy = sum(int(fields[i]) for i in (0, 1, 2, 5, 6, 7))
+        ours, handler = self._ticks(os.getpid()), self._ticks(self.handler_pid)
+        return CpuTimes(client, handler / self._tick, (busy - ours - handler) / self._tick)
+
+    @staticmethod
+    def _ticks(pid: int) -> int:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime, stime
+
+
+NO_CPU = CpuTimes(math.nan, math.nan, math.nan)
+
+
+@dataclass(frozen=True)
 class Slice:
-    """One client's calls completed inside one measuring window."""
+    """One client's turn at one level: the calls completed inside its window are timed."""
 
     latencies: list[float]  # seconds
     errors: int
-    seconds: float
-    elsewhere: float = math.nan  # cores busy outside the client and handler processes
+    seconds: float  # the window
+    calls: int  # every call completed, timed or not
+    elapsed: float = math.nan  # the whole turn, with the calls before and after the window
+    cpu: CpuTimes = NO_CPU  # spent during the whole turn
 
     @property
     def rate(self) -> float:
         return len(self.latencies) / self.seconds
 
-
-class CpuWatch:
-    """CPU the rest of the machine used: other work on a shared machine skews the figures.
-
-    RabbitMQ's share is counted in it too: it is busy with our calls, and with anyone else's.
-    """
-
-    def __init__(self, pids: list[int]) -> None:
-        self.pids = pids
-        self.available = Path("/proc/stat").exists()
-        self._tick = os.sysconf("SC_CLK_TCK") if self.available else 1
-
-    def snapshot(self) -> float:
-        """Seconds of CPU spent so far outside our processes, machine-wide."""
-        if not self.available:
-            return math.nan
-        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
-        # user, nice, system, irq, softirq, steal: all but idle and iowait.
-        busy = sum(int(fields[i]) for i in (0, 1, 2, 5, 6, 7))
-        return (busy - sum(self._process_ticks(pid) for pid in self.pids)) / self._tick
-
-    @staticmethod
-    def _process_ticks(pid: int) -> int:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return int(fields[11]) + int(fields[12])  # utime, stime
+    @property
+    def elsewhere(self) -> float:
+        """Cores busy outside the client and handler processes, on average."""
+        return self.cpu.elsewhere / self.elapsed
 
 
 async def measure(client: Client, in_flight: int, seconds: float) -> Slice:
-    """`in_flight` workers calling back to back; what completes inside the window counts.
+    """`in_flight` workers calling back to back; what completes inside the window is timed.
 
     The window opens after SETTLE so the burst of first calls is not timed, and calls still in
-    flight when it closes finish uncounted, so every figure is of the steady state.
+    flight when it closes finish untimed, so every figure is of the steady state.
     """
     latencies: list[float] = []
-    errors = 0
+    calls = errors = 0
     opens = time.perf_counter() + SETTLE
     closes = opens + seconds
 
     async def worker() -> None:
-        nonlocal errors
+        nonlocal calls, errors
         while (started := time.perf_counter()) < closes:
             try:
                 await client.echo()
@@ -223,18 +247,19 @@ async def measure(client: Client, in_flight: int, seconds: float) -> Slice:
                 errors += 1
                 continue
             finished = time.perf_counter()
+            calls += 1
             if opens <= finished <= closes:
                 latencies.append(finished - started)
 
     await asyncio.gather(*(worker() for _ in range(in_flight)))
-    return Slice(latencies, errors, seconds)
+    return Slice(latencies, errors, seconds, calls)
 
 
 async def watched(watch: CpuWatch, measurement: Awaitable[Slice]) -> Slice:
     before, started = watch.snapshot(), time.perf_counter()
     result = await measurement
-    elsewhere = (watch.snapshot() - before) / (time.perf_counter() - started)
-    return replace(result, elsewhere=elsewhere)
+    elapsed = time.perf_counter() - started
+    return replace(result, elapsed=elapsed, cpu=watch.snapshot() - before)
 
 
 Results = dict[tuple[str, int], list[Slice]]
@@ -277,20 +302,31 @@ def percentiles_ms(slices: list[Slice]) -> tuple[float, float]:
     return cuts[49] * 1e3, cuts[98] * 1e3
 
 
+def cpu_per_call_us(slices: list[Slice]) -> tuple[float, float]:
+    """Microseconds of CPU per call, in the client process and in the handler process."""
+    calls = sum(s.calls for s in slices)
+    client = sum(s.cpu.client for s in slices)
+    handler = sum(s.cpu.handler for s in slices)
+    return client / calls * 1e6, handler / calls * 1e6
+
+
 def table(results: Results, names: list[str], baseline: str) -> str:
     lines = [
-        "| client | in flight | calls/s | p50 ms | p99 ms | vs plain aio-pika | errors |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| client | in flight | calls/s | p50 ms | p99 ms | vs plain aio-pika "
+        "| client CPU µs/call | handler CPU µs/call | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for in_flight in IN_FLIGHT:
         for name in names:
             slices = results[(name, in_flight)]
             p50, p99 = percentiles_ms(slices)
+            client_cpu, handler_cpu = cpu_per_call_us(slices)
             lines.append(
                 f"| {name} | {in_flight} "
                 f"| {statistics.median(s.rate for s in slices):,.0f} "
                 f"| {p50:.2f} | {p99:.2f} "
                 f"| {ratio(results, name, baseline, in_flight):.2f} "
+                f"| {client_cpu:.0f} | {handler_cpu:.0f} "
                 f"| {sum(s.errors for s in slices)} |"
             )
     return "\n".join(lines)
@@ -344,7 +380,9 @@ def _print_log(log: IO[bytes]) -> None:
     print("handler output:\n" + log.read().decode(errors="replace")[-4000:], file=sys.stderr)
 
 
-async def bench(url: str, topology: Topology, watch: CpuWatch, args: argparse.Namespace) -> None:
+async def bench(
+    url: str, topology: Topology, watch: CpuWatch, args: argparse.Namespace
+) -> tuple[Results, list[str]]:
     queue = topology.rpc_queue_name(ECHO.name)
     clients: list[Client] = [
         GatewayClient(url, topology),
@@ -359,7 +397,10 @@ async def bench(url: str, topology: Topology, watch: CpuWatch, args: argparse.Na
     finally:
         for client in clients:
             await client.close()
-    names = [c.name for c in clients]
+    return results, [c.name for c in clients]
+
+
+def report(results: Results, names: list[str]) -> None:
     print()
     print(table(results, names, PlainClient.name))
     target = ratio(results, GatewayClient.name, PlainClient.name, TARGET_IN_FLIGHT)
@@ -399,8 +440,9 @@ def main() -> None:
         with handler_process(env) as handler:
             topology = Topology(prefix)
             asyncio.run(wait_for_consumer(url, topology.rpc_queue_name(ECHO.name), handler))
-            watch = CpuWatch([os.getpid(), handler.pid])
-            asyncio.run(bench(url, topology, watch, args))
+            watch = CpuWatch(handler.pid)
+            results, names = asyncio.run(bench(url, topology, watch, args))
+        report(results, names)
     finally:
         database.stop()
         asyncio.run(delete_broker_objects(url, prefix))

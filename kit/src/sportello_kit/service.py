@@ -110,7 +110,6 @@ class Service:
         self._startup.append(hook)
 
     async def _before_broker_starts(self) -> None:
-        configure_logging(self.name, self.settings.log_level)
         await self.outbox.create_indexes()
         for hook in self._startup:
             await hook()
@@ -156,6 +155,8 @@ class Service:
         )
 
     def run(self) -> None:
+        """Run until SIGINT or SIGTERM, then finish the messages in hand and stop."""
+        configure_logging(self.name, self.settings.log_level)
         asyncio.run(self.app.run())
 
 
