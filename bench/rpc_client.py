@@ -15,9 +15,11 @@ median of the per-slice ratios to the baseline.
 
 import argparse
 import asyncio
+import importlib.metadata
 import json
 import math
 import os
+import platform
 import secrets
 import statistics
 import subprocess
@@ -27,6 +29,7 @@ import time
 from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, Protocol
 from uuid import uuid4
@@ -182,6 +185,8 @@ class CpuTimes:
 
 
 class CpuWatch:
+    """Reads the CPU clocks of the client, the handler and the whole machine."""
+
     def __init__(self, handler_pid: int) -> None:
         self.handler_pid = handler_pid
         self.available = Path("/proc/stat").exists()  # Linux only; elsewhere, just the client
@@ -281,6 +286,18 @@ async def run_slices(clients: list[Client], watch: CpuWatch, args: argparse.Name
     return results
 
 
+def setup() -> str:
+    """When and on what the figures were taken."""
+    versions = ", ".join(
+        f"{package} {importlib.metadata.version(package)}"
+        for package in ("aio-pika", "aiormq", "faststream", "pydantic")
+    )
+    return (
+        f"{datetime.now().astimezone():%Y-%m-%d %H:%M %Z}, Python {platform.python_version()}, "
+        f"{os.cpu_count()} CPUs, {versions}"
+    )
+
+
 async def warm_up(clients: list[Client]) -> None:
     """Connections, code paths and the handler's caches hot before anything is timed."""
     for client in clients:
@@ -356,7 +373,10 @@ async def wait_for_consumer(url: str, queue: str, handler: subprocess.Popen[byte
 
 @contextmanager
 def handler_process(env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
-    """The echo service in its own process (its own core), stopped the way a service is."""
+    """The echo service in a process of its own, so it does not share the clients' event loop.
+
+    Stopped the way a service is: SIGTERM, then it finishes the messages in hand.
+    """
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(  # noqa: S603
             [sys.executable, str(HANDLER)], env=env, stdout=log, stderr=log
@@ -389,9 +409,11 @@ async def bench(
         PlainClient(url, queue),
         FastStreamClient(url, queue),
     ]
-    for client in clients:
-        await client.connect()
+    print(setup())
+    print("Each slice: calls/s of each client, (cores busy outside the client and handler).")
     try:
+        for client in clients:
+            await client.connect()
         await warm_up(clients)
         results = await run_slices(clients, watch, args)
     finally:
