@@ -403,7 +403,7 @@ def _print_log(log: IO[bytes]) -> None:
 async def bench(
     url: str, topology: Topology, watch: CpuWatch, args: argparse.Namespace
 ) -> tuple[Results, list[str]]:
-    queue = topology.rpc_queue_name(ECHO.name)
+    queue = topology.rpc_queue_name(ECHO.address)
     clients: list[Client] = [
         GatewayClient(url, topology),
         PlainClient(url, queue),
@@ -461,7 +461,7 @@ def main() -> None:
     try:
         with handler_process(env) as handler:
             topology = Topology(prefix)
-            asyncio.run(wait_for_consumer(url, topology.rpc_queue_name(ECHO.name), handler))
+            asyncio.run(wait_for_consumer(url, topology.rpc_queue_name(ECHO.address), handler))
             watch = CpuWatch(handler.pid)
             results, names = asyncio.run(bench(url, topology, watch, args))
         report(results, names)

@@ -67,10 +67,18 @@ class Operation(Generic[Req, Rep]):
     name: str
     request: type[Req]
     reply: type[Rep]
+    # A change that breaks callers gets a new version, served beside the old one meanwhile; a
+    # caller of a version nobody serves is refused at once, never misunderstood.
+    version: int = 1
 
     @property
     def service(self) -> str:
         return self.name.split(".", 1)[0]
+
+    @property
+    def address(self) -> str:
+        """Where it is served: the name and the version."""
+        return f"{self.name}.v{self.version}"
 
 
 class Refused(Exception):

@@ -126,7 +126,7 @@ class BusClient:
                     delivery_mode=aio_pika.DeliveryMode.NOT_PERSISTENT,
                     headers=_headers(correlation_id or call_id, timeout),
                 ),
-                routing_key=self.topology.rpc_queue_name(operation.name),
+                routing_key=self.topology.rpc_queue_name(operation.address),
                 mandatory=True,
             )
             body = await asyncio.wait_for(future, timeout)

@@ -39,6 +39,7 @@ ECHO_WRONG_SHAPE = Operation("bench.echo.get", WrongShape, EchoReply)
 REFUSE = Operation("bench.echo.refuse", EchoRequest, EchoReply)
 CRASH = Operation("bench.echo.crash", EchoRequest, EchoReply)
 NOBODY = Operation("nobody.serves.this", EchoRequest, EchoReply)
+ECHO_V2 = Operation("bench.echo.get", EchoRequest, EchoReply, version=2)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -122,10 +123,13 @@ async def test_a_slow_service_fails_at_the_deadline_and_not_before(client: BusCl
     assert (await client.call(ECHO, EchoRequest(text="after"))).text == "after"
 
 
-async def test_an_operation_nobody_serves_fails_at_once(client: BusClient) -> None:
+@pytest.mark.parametrize("operation", [NOBODY, ECHO_V2], ids=["unknown", "unserved version"])
+async def test_an_operation_nobody_serves_fails_at_once(
+    client: BusClient, operation: Operation[EchoRequest, EchoReply]
+) -> None:
     started = time.monotonic()
     with pytest.raises(ServiceUnavailable) as unavailable:
-        await client.call(NOBODY, EchoRequest(text="x"), timeout=5)
+        await client.call(operation, EchoRequest(text="x"), timeout=5)
     assert time.monotonic() - started < 1
     assert unavailable.value.reason == "no service running"
 

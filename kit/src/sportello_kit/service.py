@@ -81,7 +81,7 @@ class Service:
 
         def register(handler: Handler) -> Handler:
             self.broker.subscriber(
-                self.topology.rpc_queue(operation.name),
+                self.topology.rpc_queue(operation.address),
                 title=operation.name,
                 description=handler.__doc__,
             )(handler)

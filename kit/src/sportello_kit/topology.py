@@ -53,10 +53,10 @@ class Topology:
             routing_key=queue_name,
         )
 
-    def rpc_queue_name(self, operation: str) -> str:
-        return f"{self.prefix}.rpc.{operation}"
+    def rpc_queue_name(self, address: str) -> str:
+        return f"{self.prefix}.rpc.{address}"
 
-    def rpc_queue(self, operation: str) -> RabbitQueue:
+    def rpc_queue(self, address: str) -> RabbitQueue:
         """Requests: a classic queue that disappears with its last consumer.
 
         So a request to a service that is down is returned by the broker at once (the gateway
@@ -64,7 +64,7 @@ class Topology:
         Requests carry a deadline of their own, so nothing in it needs to outlive the service.
         """
         return RabbitQueue(
-            self.rpc_queue_name(operation),
+            self.rpc_queue_name(address),
             queue_type=QueueType.CLASSIC,
             durable=False,
             auto_delete=True,

@@ -3,6 +3,7 @@
 import json
 import logging
 
+from sportello_contracts.identity import REGISTER_ACCOUNT
 from sportello_kit.logs import JsonFormatter, correlation_id, masked
 from sportello_kit.topology import Topology
 
@@ -23,8 +24,8 @@ def test_an_event_subscription_is_a_quorum_queue_that_dead_letters_after_its_lim
 
 
 def test_a_request_queue_leaves_with_its_last_consumer() -> None:
-    queue = Topology("sportello").rpc_queue("identity.account.register")
-    assert queue.name == "sportello.rpc.identity.account.register"
+    queue = Topology("sportello").rpc_queue(REGISTER_ACCOUNT.address)
+    assert queue.name == "sportello.rpc.identity.account.register.v1"
     assert queue.auto_delete
     assert not queue.durable
 
