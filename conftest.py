@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 import pytest_asyncio
+
 from sportello_deploy.processes import DEPLOYABLES, Deployable, stop_all
 from sportello_deploy.servers import (
     MailCatcher,

@@ -38,6 +38,7 @@ import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
 from echo_service import ECHO, EchoRequest
 from faststream.rabbit import RabbitBroker
+
 from sportello_deploy.servers import SecantusDB, delete_broker_objects, free_port, reachable
 from sportello_gateway.bus import BusClient
 from sportello_kit.topology import Topology

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from pydantic import BaseModel, ValidationError
+
 from sportello_contracts.backoffice import CustomerOnboarded
 from sportello_contracts.base import Contract
 from sportello_contracts.catalog import EVENT_EXAMPLES, OPERATIONS, RPC_EXAMPLES

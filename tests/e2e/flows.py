@@ -4,6 +4,7 @@ from typing import Any
 
 import httpx
 from pymongo import AsyncMongoClient
+
 from sportello_contracts.backoffice import CustomerOnboarded
 from sportello_deploy.backoffice import BackOffice
 from sportello_deploy.testing import eventually

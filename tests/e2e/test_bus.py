@@ -6,8 +6,9 @@ from uuid import uuid4
 
 import aio_pika
 import pytest
-from e2e.flows import onboard
 from pymongo import AsyncMongoClient
+
+from e2e.flows import onboard
 from sportello_contracts.backoffice import CustomerOnboarded
 from sportello_contracts.envelope import Event
 from sportello_deploy.backoffice import BackOffice

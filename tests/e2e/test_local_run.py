@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from sportello_deploy.demo import DEMO_CUSTOMERS, DEMO_LOGIN
 from sportello_deploy.servers import delete_broker_objects, free_port
 

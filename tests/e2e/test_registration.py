@@ -6,8 +6,9 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from e2e.flows import PASSWORD, assert_problem, bearer, log_in, onboard, register, registration
 from pymongo import AsyncMongoClient
+
+from e2e.flows import PASSWORD, assert_problem, bearer, log_in, onboard, register, registration
 from sportello_deploy.servers import text_of
 from sportello_deploy.testing import eventually, random_customer, random_vat_number
 from sportello_kit.settings import DEMO_TOKEN_SECRET

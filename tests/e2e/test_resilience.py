@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from e2e.flows import assert_problem, bearer, log_in, onboard, register
 from sportello_deploy.testing import eventually, random_customer
 

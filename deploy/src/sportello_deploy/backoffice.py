@@ -16,6 +16,7 @@ from uuid import UUID, uuid4
 
 import aio_pika
 from pydantic import ValidationError
+
 from sportello_contracts.backoffice import CustomerOnboarded
 from sportello_contracts.envelope import Event, EventPayload
 from sportello_kit.topology import Topology

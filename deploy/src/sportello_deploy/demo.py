@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import httpx
-from sportello_contracts.backoffice import CustomerOnboarded
 
+from sportello_contracts.backoffice import CustomerOnboarded
 from sportello_deploy.backoffice import BackOffice
 
 DEMO_CUSTOMERS = (

@@ -7,9 +7,10 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from sportello_contracts.backoffice import CustomerOnboarded
 from stdnum import luhn
 from stdnum.it import codicefiscale
+
+from sportello_contracts.backoffice import CustomerOnboarded
 
 T = TypeVar("T")
 

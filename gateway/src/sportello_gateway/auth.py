@@ -8,10 +8,10 @@ import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
+
 from sportello_contracts.envelope import Event
 from sportello_contracts.identity import GET_SCOPE, ScopeChanged, ScopeReply, ScopeRequest
 from sportello_contracts.rpc import Caller
-
 from sportello_gateway.bus import BusClient
 from sportello_gateway.problems import Unauthenticated
 from sportello_gateway.settings import GatewaySettings

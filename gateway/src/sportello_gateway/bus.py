@@ -18,6 +18,7 @@ from uuid import uuid4
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel, AbstractRobustConnection
 from aio_pika.exceptions import DeliveryError
+
 from sportello_contracts.base import Contract
 from sportello_contracts.rpc import Operation, Reply, Request, ServiceError
 from sportello_kit.topology import CORRELATION_ID, DEADLINE, Topology

@@ -7,15 +7,15 @@ from uuid import uuid4
 
 import uvicorn
 from fastapi import FastAPI, Request, Response
-from sportello_contracts.identity import ScopeChanged
-from sportello_kit.logs import configure_logging, correlation_id
-from sportello_kit.topology import Topology
 
+from sportello_contracts.identity import ScopeChanged
 from sportello_gateway import problems
 from sportello_gateway.auth import ScopeCache
 from sportello_gateway.bus import BusClient
 from sportello_gateway.routes import auth, health, profile
 from sportello_gateway.settings import GatewaySettings
+from sportello_kit.logs import configure_logging, correlation_id
+from sportello_kit.topology import Topology
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 

@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sportello_contracts.rpc import ErrorKind
 from starlette.exceptions import HTTPException
 
+from sportello_contracts.rpc import ErrorKind
 from sportello_gateway.bus import ServiceRefused, ServiceUnavailable
 
 log = logging.getLogger(__name__)

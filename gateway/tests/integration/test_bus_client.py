@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+
 from sportello_contracts.base import Contract
 from sportello_contracts.envelope import Event
 from sportello_contracts.identity import ScopeChanged

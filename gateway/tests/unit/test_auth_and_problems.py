@@ -6,6 +6,7 @@ import jwt
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+
 from sportello_contracts.rpc import ErrorKind, ServiceError
 from sportello_gateway import problems
 from sportello_gateway.auth import verify_access_token

@@ -16,8 +16,8 @@ from faststream import BaseMiddleware
 from faststream.exceptions import NackMessage
 from faststream.message import StreamMessage
 from pydantic import BaseModel, ValidationError
-from sportello_contracts.rpc import ErrorKind, Refused, Reply, ServiceError
 
+from sportello_contracts.rpc import ErrorKind, Refused, Reply, ServiceError
 from sportello_kit.errors import PoisonMessage
 from sportello_kit.logs import correlation_id
 from sportello_kit.topology import (

@@ -16,8 +16,8 @@ from faststream.rabbit import RabbitBroker
 from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
-from sportello_contracts.envelope import Event
 
+from sportello_contracts.envelope import Event
 from sportello_kit.topology import Topology
 
 log = logging.getLogger(__name__)

@@ -21,10 +21,10 @@ from faststream import AckPolicy, FastStream
 from faststream.rabbit import RabbitBroker
 from faststream.rabbit.schemas import Channel
 from faststream.specification import AsyncAPI
-from sportello_contracts.envelope import EventPayload
+
+from sportello_contracts.envelope import Event, EventPayload
 from sportello_contracts.health import HealthReply, HealthRequest, health_operation
 from sportello_contracts.rpc import Operation
-
 from sportello_kit.logs import configure_logging
 from sportello_kit.middleware import ServiceMiddleware
 from sportello_kit.mongo import Database, connect
@@ -104,6 +104,18 @@ class Service:
             return handler
 
         return register
+
+    def emits(self, *payloads: type[EventPayload]) -> None:
+        """Declare the events this service publishes (through its outbox), for its AsyncAPI."""
+        for payload in payloads:
+            self.broker.publisher(
+                exchange=self.topology.events,
+                routing_key=payload.ROUTING_KEY,
+                title=payload.ROUTING_KEY,
+                description=payload.__doc__,
+                schema=Event[payload],  # type: ignore[valid-type]
+                persist=True,
+            )
 
     def on_startup(self, hook: Callable[[], Awaitable[None]]) -> None:
         """Work to do once the database is reachable and before messages flow (indexes...)."""

@@ -12,6 +12,7 @@ import aio_pika
 import pytest
 import pytest_asyncio
 from faststream.rabbit import RabbitBroker
+
 from sportello_contracts.backoffice import CustomerOnboarded
 from sportello_contracts.envelope import Event
 from sportello_deploy.testing import eventually, random_customer

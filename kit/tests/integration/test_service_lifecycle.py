@@ -6,6 +6,7 @@ from typing import Any
 
 import aio_pika
 import pytest
+
 from sportello_contracts.backoffice import CustomerOnboarded
 from sportello_contracts.envelope import Event
 from sportello_contracts.health import HealthRequest

@@ -2,6 +2,7 @@
 
 import pytest
 from pydantic import ValidationError
+
 from sportello_kit.settings import DEMO_TOKEN_SECRET, ServiceSettings, TokenSettings
 
 REAL_SECRET = "a-real-secret-from-the-vault-0123456789"

@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, EmailStr
+
 from sportello_contracts.backoffice import RegistrationPin
 from sportello_contracts.formats import FiscalCode, Username
 from sportello_contracts.identity import (
@@ -13,7 +14,6 @@ from sportello_contracts.identity import (
     RefreshSessionRequest,
     RegisterAccountRequest,
 )
-
 from sportello_gateway.dependencies import Bus, RequestId
 from sportello_gateway.problems_doc import responses
 

@@ -4,8 +4,8 @@ import asyncio
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
-from sportello_contracts.health import SERVICES, HealthReply, HealthRequest, health_operation
 
+from sportello_contracts.health import SERVICES, HealthReply, HealthRequest, health_operation
 from sportello_gateway.bus import BusClient, ServiceRefused, ServiceUnavailable
 from sportello_gateway.dependencies import Bus
 

@@ -4,8 +4,8 @@ from datetime import datetime
 
 from fastapi import APIRouter
 from pydantic import BaseModel
-from sportello_contracts.identity import GET_PROFILE, ProfileRequest
 
+from sportello_contracts.identity import GET_PROFILE, ProfileRequest
 from sportello_gateway.auth import CurrentCaller
 from sportello_gateway.dependencies import Bus, RequestId
 from sportello_gateway.problems_doc import responses

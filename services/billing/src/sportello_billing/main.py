@@ -1,10 +1,9 @@
 """The billing service: `sportello-billing`."""
 
-from sportello_kit.service import Service
-
 from sportello_billing.adapters.store import BillingStore
 from sportello_billing.entrypoints.events import subscribe
 from sportello_billing.settings import BillingSettings
+from sportello_kit.service import Service
 
 settings = BillingSettings()
 service = Service("billing", settings, database=settings.database)

@@ -1,6 +1,7 @@
 """Billing's settings (env prefix `BILLING_`; the shared ones keep their plain names)."""
 
 from pydantic_settings import SettingsConfigDict
+
 from sportello_kit.settings import ServiceSettings
 
 

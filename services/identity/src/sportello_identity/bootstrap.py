@@ -3,13 +3,13 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sportello_kit.mongo import Database
-from sportello_kit.outbox import Outbox
-from sportello_kit.service import Service
-
+from sportello_contracts.identity import AccountRegistered, ScopeChanged
 from sportello_identity.adapters.store import IdentityStore
 from sportello_identity.adapters.tokens import TokenIssuer
 from sportello_identity.settings import IdentitySettings
+from sportello_kit.mongo import Database
+from sportello_kit.outbox import Outbox
+from sportello_kit.service import Service
 
 
 @dataclass(frozen=True)
@@ -35,5 +35,6 @@ def bootstrap(settings: IdentitySettings | None = None) -> tuple[Service, Depend
             timedelta(minutes=settings.access_token_minutes),
         ),
     )
+    service.emits(AccountRegistered, ScopeChanged)
     service.on_startup(deps.store.create_indexes)
     return service, deps

@@ -1,6 +1,7 @@
 """Fiscal identities and the registration rules."""
 
 import pytest
+
 from sportello_contracts.rpc import ErrorKind, Refused
 from sportello_deploy.testing import random_fiscal_code, random_vat_number
 from sportello_identity.domain.accounts import Customer, check_pin_unused, password_refusal

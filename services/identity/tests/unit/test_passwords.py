@@ -1,6 +1,7 @@
 """What makes a password acceptable."""
 
 import pytest
+
 from sportello_identity.domain.passwords import password_problems
 
 

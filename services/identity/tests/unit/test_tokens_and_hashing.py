@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import jwt
+
 from sportello_identity.adapters.hashing import hash_secret, verify_secret
 from sportello_identity.adapters.tokens import TokenIssuer, new_refresh_token, refresh_token_key
 

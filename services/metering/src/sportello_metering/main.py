@@ -1,7 +1,6 @@
 """The metering service (`sportello-metering`): health only, until its features arrive."""
 
 from sportello_kit.service import Service
-
 from sportello_metering.settings import MeteringSettings
 
 settings = MeteringSettings()

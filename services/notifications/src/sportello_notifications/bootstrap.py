@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 
 from sportello_kit.service import Service
-
 from sportello_notifications.adapters.mailer import SmtpMailer
 from sportello_notifications.adapters.store import MessageLog
 from sportello_notifications.settings import NotificationsSettings

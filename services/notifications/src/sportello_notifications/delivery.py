@@ -3,7 +3,6 @@
 import logging
 
 from sportello_kit.logs import masked
-
 from sportello_notifications.adapters.templates import render
 from sportello_notifications.bootstrap import Dependencies
 from sportello_notifications.domain.messages import Mail

@@ -1,7 +1,6 @@
 """The requests service (`sportello-requests`): health only, until its features arrive."""
 
 from sportello_kit.service import Service
-
 from sportello_requests.settings import RequestsSettings
 
 settings = RequestsSettings()

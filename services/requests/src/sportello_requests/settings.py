@@ -1,6 +1,7 @@
 """Requests's settings (env prefix `REQUESTS_`; the shared ones keep their plain names)."""
 
 from pydantic_settings import SettingsConfigDict
+
 from sportello_kit.settings import ServiceSettings
 
 

@@ -4,6 +4,7 @@ from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+
 from sportello_contracts.backoffice import CustomerOnboarded
 
 

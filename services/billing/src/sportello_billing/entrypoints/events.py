@@ -1,10 +1,9 @@
 """The events billing consumes."""
 
+from sportello_billing.adapters.store import BillingStore
 from sportello_contracts.backoffice import CustomerOnboarded
 from sportello_contracts.envelope import Event
 from sportello_kit.service import Service
-
-from sportello_billing.adapters.store import BillingStore
 
 
 def subscribe(service: Service, store: BillingStore) -> None:

@@ -2,10 +2,9 @@
 
 from sportello_contracts.backoffice import CustomerOnboarded
 from sportello_contracts.envelope import Event
-from sportello_kit.service import Service
-
 from sportello_identity.bootstrap import Dependencies
 from sportello_identity.usecases.onboarding import record_onboarded_customer
+from sportello_kit.service import Service
 
 
 def subscribe(service: Service, deps: Dependencies) -> None:

@@ -16,11 +16,10 @@ from sportello_contracts.identity import (
     ScopeRequest,
     SessionReply,
 )
-from sportello_kit.logs import current_correlation_id
-from sportello_kit.service import Service
-
 from sportello_identity.bootstrap import Dependencies
 from sportello_identity.usecases import profile, registration, sessions
+from sportello_kit.logs import current_correlation_id
+from sportello_kit.service import Service
 
 
 def register_operations(service: Service, deps: Dependencies) -> None:

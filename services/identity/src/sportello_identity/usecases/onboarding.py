@@ -1,16 +1,16 @@
 """A customer onboarded by the back-office becomes known to identity, PIN hashed."""
 
 from pymongo.asynchronous.client_session import AsyncClientSession
+
 from sportello_contracts.backoffice import CustomerOnboarded
 from sportello_contracts.envelope import Event
 from sportello_contracts.identity import ScopeChanged
-from sportello_kit.errors import PoisonMessage
-from sportello_kit.logs import masked
-
 from sportello_identity.adapters.hashing import hash_secret
 from sportello_identity.bootstrap import Dependencies
 from sportello_identity.domain.accounts import Customer
 from sportello_identity.domain.fiscal import is_valid_fiscal_code
+from sportello_kit.errors import PoisonMessage
+from sportello_kit.logs import masked
 
 
 async def record_onboarded_customer(deps: Dependencies, event: Event[CustomerOnboarded]) -> None:

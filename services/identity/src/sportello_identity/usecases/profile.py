@@ -2,7 +2,6 @@
 
 from sportello_contracts.identity import ProfileReply, ProfileRequest, ScopeReply, ScopeRequest
 from sportello_contracts.rpc import ErrorKind, Refused
-
 from sportello_identity.bootstrap import Dependencies
 
 

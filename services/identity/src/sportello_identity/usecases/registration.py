@@ -5,6 +5,7 @@ from uuid import uuid4
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
+
 from sportello_contracts.envelope import Event
 from sportello_contracts.identity import (
     AccountRegistered,
@@ -12,7 +13,6 @@ from sportello_contracts.identity import (
     RegisterAccountRequest,
 )
 from sportello_contracts.rpc import ErrorKind, Refused
-
 from sportello_identity.adapters.hashing import hash_secret, verify_secret
 from sportello_identity.bootstrap import Dependencies
 from sportello_identity.domain.accounts import (

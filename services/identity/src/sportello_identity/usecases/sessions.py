@@ -6,7 +6,6 @@ from uuid import uuid4
 
 from sportello_contracts.identity import LogInRequest, RefreshSessionRequest, SessionReply
 from sportello_contracts.rpc import ErrorKind, Refused
-
 from sportello_identity.adapters.hashing import hash_secret, needs_rehash, verify_secret
 from sportello_identity.adapters.tokens import new_refresh_token, refresh_token_key
 from sportello_identity.bootstrap import Dependencies

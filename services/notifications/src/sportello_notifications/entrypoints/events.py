@@ -3,7 +3,6 @@
 from sportello_contracts.envelope import Event
 from sportello_contracts.identity import AccountRegistered
 from sportello_kit.service import Service
-
 from sportello_notifications.bootstrap import Dependencies
 from sportello_notifications.delivery import deliver
 from sportello_notifications.domain.messages import registration_summary
