@@ -17,7 +17,7 @@ from uuid import uuid4
 
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustChannel, AbstractRobustConnection
-from aio_pika.exceptions import DeliveryError
+from aio_pika.exceptions import AMQPError, ChannelInvalidStateError, DeliveryError
 
 from sportello_contracts.base import Contract
 from sportello_contracts.rpc import Operation, Reply, Request, ServiceError
@@ -26,6 +26,7 @@ from sportello_kit.topology import CORRELATION_ID, DEADLINE, Topology
 log = logging.getLogger(__name__)
 
 DIRECT_REPLY_TO = "amq.rabbitmq.reply-to"
+RECONNECT_SECONDS = 1.0
 
 Req = TypeVar("Req", bound=Request)
 Rep = TypeVar("Rep", bound=Contract)
@@ -49,8 +50,11 @@ class ServiceRefused(Exception):
 
 
 class BusClient:
-    def __init__(self, url: str, topology: Topology, timeout: float = 5.0) -> None:
+    def __init__(
+        self, url: str, topology: Topology, timeout: float = 5.0, name: str = "sportello-gateway"
+    ) -> None:
         self.url = url
+        self.name = name  # how the broker's tools show the connection
         self.topology = topology
         self.timeout = timeout
         self._connection: AbstractRobustConnection | None = None
@@ -59,14 +63,22 @@ class BusClient:
 
     async def connect(self) -> None:
         self._connection = await aio_pika.connect_robust(
-            self.url, client_properties={"connection_name": "sportello-gateway"}
+            self.url,
+            client_properties={"connection_name": self.name},
+            reconnect_interval=RECONNECT_SECONDS,
         )
         # Confirms are what make the broker's return of an unroutable request reach us (aiormq
         # matches a return to its publish by message id): the publish then raises at once.
         channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
+        channel.reopen_callbacks.add(self._consume_replies)
+        await self._consume_replies(channel)
+        self._channel = channel  # type: ignore[assignment]
+
+    async def _consume_replies(self, channel: Any) -> None:
+        # Direct reply-to is a pseudo-queue the robust channel does not restore by itself after a
+        # reconnection or a channel error: consume it again every time the channel (re)opens.
         replies = await channel.get_queue(DIRECT_REPLY_TO, ensure=False)
         await replies.consume(self._on_reply, no_ack=True)
-        self._channel = channel  # type: ignore[assignment]
 
     async def follow(
         self, routing_keys: list[str], handler: Callable[[bytes], Awaitable[None]]
@@ -81,7 +93,10 @@ class BusClient:
         exchange = await self._channel.declare_exchange(
             events.name, aio_pika.ExchangeType.TOPIC, durable=True
         )
-        queue = await self._channel.declare_queue(exclusive=True, auto_delete=True)
+        # Named by us: a server-named (`amq.gen-`) queue could not be declared again on reconnect.
+        queue = await self._channel.declare_queue(
+            f"{self.topology.prefix}.gateway.{uuid4().hex}", exclusive=True, auto_delete=True
+        )
         for key in routing_keys:
             await queue.bind(exchange, routing_key=key)
 
@@ -133,6 +148,13 @@ class BusClient:
             body = await asyncio.wait_for(future, timeout)
         except DeliveryError:
             raise ServiceUnavailable(operation.service, "no service running") from None
+        except (AMQPError, ChannelInvalidStateError, ConnectionError) as error:
+            # The connection or channel is down or being restored: the robust connection brings
+            # it back; meanwhile callers get a 503 rather than an error page.
+            log.warning("bus unavailable for %s: %r", operation.name, error)
+            raise ServiceUnavailable(
+                operation.service, "the bus connection is being restored"
+            ) from None
         except TimeoutError:
             raise ServiceUnavailable(operation.service, "no reply in time") from None
         finally:

@@ -65,7 +65,7 @@ async def client(servers: Any) -> AsyncIterator[BusClient]:
         raise RuntimeError("a bug")
 
     await service.app.start()
-    bus = BusClient(servers.rabbitmq_url, service.topology, timeout=5)
+    bus = BusClient(servers.rabbitmq_url, service.topology, timeout=5, name=f"test-{prefix}")
     await bus.connect()
     yield bus
     await bus.close()
@@ -152,3 +152,29 @@ async def test_followed_events_reach_the_gateway(client: BusClient, servers: Any
 
     (body,) = await eventually(arrived, what="the followed event")
     assert Event[ScopeChanged].model_validate_json(body).payload == changed
+
+
+async def _rabbitmqctl(*args: str) -> str:
+    process = await asyncio.create_subprocess_exec(
+        "rabbitmqctl", "-q", *args, stdout=asyncio.subprocess.PIPE
+    )
+    output, _ = await process.communicate()
+    assert process.returncode == 0
+    return output.decode()
+
+
+async def test_calls_work_again_after_the_broker_drops_the_connection(
+    client: BusClient, servers: Any
+) -> None:
+    listed = await _rabbitmqctl("list_connections", "pid", "client_properties")
+    ours = [line.split()[0] for line in listed.splitlines() if client.name in line]
+    assert len(ours) == 1
+    await _rabbitmqctl("close_connection", ours[0], "closed by a test")
+
+    async def answered() -> bool:
+        try:
+            return (await client.call(ECHO, EchoRequest(text="again"), timeout=1)).text == "again"
+        except ServiceUnavailable:  # while reconnecting: a clean 503, never anything else
+            return False
+
+    await eventually(answered, seconds=15, what="a reply after the reconnection")
