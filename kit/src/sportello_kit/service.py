@@ -21,6 +21,7 @@ from faststream import AckPolicy, FastStream
 from faststream.rabbit import RabbitBroker
 from faststream.rabbit.schemas import Channel
 from faststream.specification import AsyncAPI
+from yarl import URL
 
 from sportello_contracts.envelope import Event, EventPayload
 from sportello_contracts.health import HealthReply, HealthRequest, health_operation
@@ -43,7 +44,8 @@ class Service:
         self.settings = settings
         self.topology = Topology(settings.bus_prefix, settings.delivery_limit)
         self.broker = RabbitBroker(
-            settings.rabbitmq_url,
+            # How the broker's tools show the connection (aiormq reads it from the URL's `name`).
+            str(URL(settings.rabbitmq_url).update_query(name=f"{settings.bus_prefix}:{name}")),
             # Broker settings are explicit: a bounded prefetch, confirms on every publish.
             default_channel=Channel(prefetch_count=settings.prefetch, publisher_confirms=True),
             middlewares=[ServiceMiddleware.bind(self.topology)],

@@ -82,3 +82,46 @@ async def test_stopping_finishes_the_message_in_hand_before_closing(servers: Any
             return queue.declaration_result.message_count == 0
 
         await eventually(empty, what="the queue to be empty")
+
+
+async def test_a_service_resumes_consuming_after_the_broker_drops_its_connection(
+    servers: Any,
+) -> None:
+    service = _service(servers)
+    handled: list[str] = []
+
+    @service.on(CustomerOnboarded)
+    async def onboarded(event: Event[CustomerOnboarded]) -> None:
+        handled.append(event.payload.customer_code)
+
+    await service.app.start()
+    try:
+        name = f"{service.settings.bus_prefix}:lifecycle"
+        listed = await _rabbitmqctl("list_connections", "pid", "client_properties")
+        ours = [line.split()[0] for line in listed.splitlines() if name in line]
+        assert len(ours) == 1
+        await _rabbitmqctl("close_connection", ours[0], "closed by a test")
+
+        async def attached() -> bool:
+            return service.consumers_attached()
+
+        await eventually(attached, seconds=20, what="consumers attached again")
+        customer = random_customer()
+        async with BackOffice(servers.rabbitmq_url, service.settings.bus_prefix) as backoffice:
+            await backoffice.publish(customer)
+
+        async def consumed() -> bool:
+            return customer.customer_code in handled
+
+        await eventually(consumed, seconds=20, what="an event consumed after the reconnection")
+    finally:
+        await service.app.stop()
+
+
+async def _rabbitmqctl(*args: str) -> str:
+    process = await asyncio.create_subprocess_exec(
+        "rabbitmqctl", "-q", *args, stdout=asyncio.subprocess.PIPE
+    )
+    output, _ = await process.communicate()
+    assert process.returncode == 0
+    return output.decode()
