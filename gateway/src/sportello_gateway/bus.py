@@ -131,21 +131,23 @@ class BusClient:
         future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         self._pending[call_id] = future
         try:
-            await self._channel.default_exchange.publish(
-                aio_pika.Message(
-                    request.model_dump_json().encode(),
-                    content_type="application/json",
-                    correlation_id=call_id,
-                    message_id=call_id,
-                    reply_to=DIRECT_REPLY_TO,
-                    expiration=timeout,
-                    delivery_mode=aio_pika.DeliveryMode.NOT_PERSISTENT,
-                    headers=_headers(correlation_id or call_id, timeout),
-                ),
-                routing_key=self.topology.rpc_queue_name(operation.address),
-                mandatory=True,
-            )
-            body = await asyncio.wait_for(future, timeout)
+            # One deadline for the whole call: the publisher confirm can stall too (flow control).
+            async with asyncio.timeout(timeout):
+                await self._channel.default_exchange.publish(
+                    aio_pika.Message(
+                        request.model_dump_json().encode(),
+                        content_type="application/json",
+                        correlation_id=call_id,
+                        message_id=call_id,
+                        reply_to=DIRECT_REPLY_TO,
+                        expiration=timeout,
+                        delivery_mode=aio_pika.DeliveryMode.NOT_PERSISTENT,
+                        headers=_headers(correlation_id or call_id, timeout),
+                    ),
+                    routing_key=self.topology.rpc_queue_name(operation.address),
+                    mandatory=True,
+                )
+                body = await future
         except DeliveryError:
             raise ServiceUnavailable(operation.service, "no service running") from None
         except (AMQPError, ChannelInvalidStateError, ConnectionError) as error:
