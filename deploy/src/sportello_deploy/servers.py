@@ -128,6 +128,26 @@ def _rabbitmq_container() -> str:
     return f"amqp://{container.username}:{container.password}@{host}:{port}/"
 
 
+async def rabbitmqctl(*args: str) -> str:
+    """What `rabbitmqctl -q ARGS` prints; an error if it fails."""
+    process = await asyncio.create_subprocess_exec(
+        "rabbitmqctl", "-q", *args, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    output, errors = await process.communicate()
+    if process.returncode != 0:
+        raise ServerUnavailable(f"rabbitmqctl {' '.join(args)}: {errors.decode().strip()}")
+    return output.decode()
+
+
+async def drop_connection(name: str) -> None:
+    """Have the broker close the one client connection called `name`, as a failover would."""
+    listed = await rabbitmqctl("list_connections", "pid", "client_properties")
+    pids = [line.split()[0] for line in listed.splitlines() if f'"{name}"' in line]
+    if len(pids) != 1:
+        raise ServerUnavailable(f"{len(pids)} connections are called {name!r}")
+    await rabbitmqctl("close_connection", pids[0], "closed on purpose")
+
+
 async def delete_broker_objects(url: str, prefix: str) -> None:
     """Remove every queue and exchange named `<prefix>.*` (test runs clean up after themselves).
 
@@ -138,11 +158,8 @@ async def delete_broker_objects(url: str, prefix: str) -> None:
         return
     names = {}
     for kind in ("queues", "exchanges"):
-        listing = await asyncio.create_subprocess_exec(
-            "rabbitmqctl", "-q", f"list_{kind}", "name", stdout=subprocess.PIPE
-        )
-        listed, _ = await listing.communicate()
-        names[kind] = [n for n in listed.decode().split() if n.startswith(prefix + ".")]
+        listed = await rabbitmqctl(f"list_{kind}", "name")
+        names[kind] = [n for n in listed.split() if n.startswith(prefix + ".")]
     connection = await aio_pika.connect(url)
     async with connection:
         channel = await connection.channel()

@@ -14,6 +14,7 @@ from sportello_contracts.envelope import Event
 from sportello_contracts.identity import ScopeChanged
 from sportello_contracts.rpc import ErrorKind, Operation, Refused, Request
 from sportello_deploy.backoffice import BackOffice
+from sportello_deploy.servers import drop_connection
 from sportello_deploy.testing import eventually, random_customer
 from sportello_gateway.bus import BusClient, ServiceRefused, ServiceUnavailable
 from sportello_kit.service import Service
@@ -154,22 +155,10 @@ async def test_followed_events_reach_the_gateway(client: BusClient, servers: Any
     assert Event[ScopeChanged].model_validate_json(body).payload == changed
 
 
-async def _rabbitmqctl(*args: str) -> str:
-    process = await asyncio.create_subprocess_exec(
-        "rabbitmqctl", "-q", *args, stdout=asyncio.subprocess.PIPE
-    )
-    output, _ = await process.communicate()
-    assert process.returncode == 0
-    return output.decode()
-
-
 async def test_calls_work_again_after_the_broker_drops_the_connection(
     client: BusClient, servers: Any
 ) -> None:
-    listed = await _rabbitmqctl("list_connections", "pid", "client_properties")
-    ours = [line.split()[0] for line in listed.splitlines() if client.name in line]
-    assert len(ours) == 1
-    await _rabbitmqctl("close_connection", ours[0], "closed by a test")
+    await drop_connection(client.name)
 
     async def answered() -> bool:
         try:

@@ -11,6 +11,7 @@ from sportello_contracts.backoffice import CustomerOnboarded
 from sportello_contracts.envelope import Event
 from sportello_contracts.health import HealthRequest
 from sportello_deploy.backoffice import BackOffice
+from sportello_deploy.servers import drop_connection
 from sportello_deploy.testing import eventually, random_customer
 from sportello_kit.service import Service
 from sportello_kit.settings import ServiceSettings
@@ -96,11 +97,7 @@ async def test_a_service_resumes_consuming_after_the_broker_drops_its_connection
 
     await service.app.start()
     try:
-        name = f"{service.settings.bus_prefix}:lifecycle"
-        listed = await _rabbitmqctl("list_connections", "pid", "client_properties")
-        ours = [line.split()[0] for line in listed.splitlines() if name in line]
-        assert len(ours) == 1
-        await _rabbitmqctl("close_connection", ours[0], "closed by a test")
+        await drop_connection(f"{service.settings.bus_prefix}:lifecycle")
 
         async def attached() -> bool:
             return service.consumers_attached()
@@ -116,12 +113,3 @@ async def test_a_service_resumes_consuming_after_the_broker_drops_its_connection
         await eventually(consumed, seconds=20, what="an event consumed after the reconnection")
     finally:
         await service.app.stop()
-
-
-async def _rabbitmqctl(*args: str) -> str:
-    process = await asyncio.create_subprocess_exec(
-        "rabbitmqctl", "-q", *args, stdout=asyncio.subprocess.PIPE
-    )
-    output, _ = await process.communicate()
-    assert process.returncode == 0
-    return output.decode()
