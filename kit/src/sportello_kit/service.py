@@ -41,6 +41,7 @@ Handler = TypeVar("Handler", bound=Callable[..., Awaitable[Any]])
 class Service:
     def __init__(self, name: str, settings: ServiceSettings, database: str | None = None) -> None:
         self.name = name
+        self.version = _version(name)
         self.settings = settings
         self.topology = Topology(settings.bus_prefix, settings.delivery_limit)
         self.broker = RabbitBroker(
@@ -68,7 +69,7 @@ class Service:
             specification=AsyncAPI(
                 self.broker,
                 title=f"Sportello {name}",
-                version=_version(name),
+                version=self.version,
                 description=f"Events and operations of Sportello's {name} service.",
             ),
         )
@@ -165,7 +166,7 @@ class Service:
             status="ok" if database and consumers else "degraded",
             database=database,
             consumers_attached=consumers,
-            version=_version(self.name),
+            version=self.version,
         )
 
     def run(self) -> None:
