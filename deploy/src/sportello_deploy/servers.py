@@ -149,7 +149,9 @@ async def drop_connection(name: str) -> None:
 
 
 async def delete_broker_objects(url: str, prefix: str) -> None:
-    """Remove every queue and exchange named `<prefix>.*` (test runs clean up after themselves).
+    """Remove every queue and exchange of `prefix` and of prefixes made from it (`<prefix>-x`).
+
+    Test runs clean up after themselves with it.
 
     Names are listed with `rabbitmqctl` where it is installed (AMQP cannot list); elsewhere
     the objects stay, harmless, under their run's own prefix.
@@ -159,7 +161,7 @@ async def delete_broker_objects(url: str, prefix: str) -> None:
     names = {}
     for kind in ("queues", "exchanges"):
         listed = await rabbitmqctl(f"list_{kind}", "name")
-        names[kind] = [n for n in listed.split() if n.startswith(prefix + ".")]
+        names[kind] = [n for n in listed.split() if _under(n.split(".", 1)[0], prefix)]
     connection = await aio_pika.connect(url)
     async with connection:
         channel = await connection.channel()
@@ -167,6 +169,10 @@ async def delete_broker_objects(url: str, prefix: str) -> None:
             await channel.queue_delete(queue)
         for exchange in names["exchanges"]:
             await channel.exchange_delete(exchange)
+
+
+def _under(name_prefix: str, prefix: str) -> bool:
+    return name_prefix == prefix or name_prefix.startswith(prefix + "-")
 
 
 class MailCatcher:
