@@ -11,6 +11,9 @@ from sportello_contracts.envelope import EventPayload
 from sportello_contracts.formats import CustomerCode, FiscalCode, Username
 from sportello_contracts.rpc import Operation, Request, Role
 
+# The `typ` claim of the access tokens identity signs and the gateway verifies.
+ACCESS_TOKEN_TYPE = "access"  # noqa: S105 (a claim value, not a secret)
+
 Password = Annotated[str, StringConstraints(min_length=1, max_length=256), Field(repr=False)]
 
 

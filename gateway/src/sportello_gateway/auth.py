@@ -10,7 +10,13 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 
 from sportello_contracts.envelope import Event
-from sportello_contracts.identity import GET_SCOPE, ScopeChanged, ScopeReply, ScopeRequest
+from sportello_contracts.identity import (
+    ACCESS_TOKEN_TYPE,
+    GET_SCOPE,
+    ScopeChanged,
+    ScopeReply,
+    ScopeRequest,
+)
 from sportello_contracts.rpc import Caller
 from sportello_gateway.bus import BusClient
 from sportello_gateway.problems import Unauthenticated
@@ -18,7 +24,6 @@ from sportello_gateway.settings import GatewaySettings
 
 log = logging.getLogger(__name__)
 
-ACCESS_TOKEN_TYPE = "access"  # noqa: S105 (a claim value, not a secret)
 
 bearer = HTTPBearer(auto_error=False, description="The access token from `POST /v1/auth/login`.")
 

@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 
 from sportello_contracts.rpc import ErrorKind
 from sportello_gateway.bus import ServiceRefused, ServiceUnavailable
+from sportello_kit.middleware import describe
 
 log = logging.getLogger(__name__)
 
@@ -74,10 +75,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"field": ".".join(str(p) for p in e["loc"]), "problem": e["msg"]}
-            for e in error.errors()
-        ]
+        errors = describe(error.errors())
         return problem(request, 422, "invalid_request", "La richiesta non è valida.", errors=errors)
 
     @app.exception_handler(HTTPException)

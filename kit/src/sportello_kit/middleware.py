@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from faststream import BaseMiddleware
@@ -34,11 +35,11 @@ RETRY_PAUSE_SECONDS = 0.2  # before the n-th redelivery: n times this, at most M
 MAX_RETRY_PAUSE_SECONDS = 5.0
 
 
-def describe(error: ValidationError) -> list[dict[str, str]]:
-    """A validation error as the caller may see it: where and what, never the input values."""
+def describe(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """Validation errors as the caller may see them: where and what, never the input values."""
     return [
         {"field": ".".join(str(p) for p in e["loc"]) or "(message)", "problem": e["msg"]}
-        for e in error.errors(include_url=False, include_input=False)
+        for e in errors
     ]
 
 
@@ -70,7 +71,7 @@ class ServiceMiddleware(BaseMiddleware):
         except (json.JSONDecodeError, UnicodeDecodeError):
             return Reply(error=_invalid([{"field": "(message)", "problem": "not JSON"}]))
         except ValidationError as error:
-            return Reply(error=_invalid(describe(error)))
+            return Reply(error=_invalid(describe(error.errors())))
         except Refused as refusal:
             return Reply(error=refusal.error)
         except Exception:
@@ -83,7 +84,7 @@ class ServiceMiddleware(BaseMiddleware):
             return await call_next(msg)
         except ValidationError as error:
             await self._dead_letter(
-                msg, "; ".join(f"{e['field']}: {e['problem']}" for e in describe(error))
+                msg, "; ".join(f"{e['field']}: {e['problem']}" for e in describe(error.errors()))
             )
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
             await self._dead_letter(msg, f"body is not JSON: {error}")

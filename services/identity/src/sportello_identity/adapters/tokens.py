@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
-ACCESS_TOKEN_TYPE = "access"  # noqa: S105 (a claim value, not a secret)
+from sportello_contracts.identity import ACCESS_TOKEN_TYPE
 
 
 class TokenIssuer:
