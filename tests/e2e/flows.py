@@ -7,7 +7,7 @@ from pymongo import AsyncMongoClient
 
 from sportello_contracts.backoffice import CustomerOnboarded
 from sportello_deploy.backoffice import BackOffice
-from sportello_deploy.testing import eventually
+from sportello_deploy.testing import eventually, random_customer
 
 PASSWORD = "Girasole-di-Marzo-26"
 
@@ -25,11 +25,16 @@ async def onboard(system: Any, customer: CustomerOnboarded) -> None:
         await eventually(known, what=f"identity storing {customer.customer_code}")
 
 
+def username_of(customer: CustomerOnboarded) -> str:
+    """The username `register` chooses for a customer unless told otherwise."""
+    return f"user.{customer.customer_code.lower()}"
+
+
 def registration(customer: CustomerOnboarded, **overrides: Any) -> dict[str, Any]:
     return {
         "fiscal_code": customer.fiscal_code,
         "registration_pin": customer.registration_pin,
-        "username": f"user.{customer.customer_code.lower()}",
+        "username": username_of(customer),
         "password": PASSWORD,
         **overrides,
     }
@@ -62,3 +67,14 @@ def assert_problem(answer: httpx.Response, status: int, code: str) -> dict[str, 
     assert problem["code"] == code
     assert problem["detail"]
     return problem
+
+
+async def signed_in_customer(
+    system: Any, gateway: httpx.AsyncClient
+) -> tuple[CustomerOnboarded, dict[str, Any]]:
+    """A new customer, onboarded, registered and logged in; with its session."""
+    customer = random_customer()
+    await onboard(system, customer)
+    answer = await register(gateway, customer)
+    assert answer.status_code == 201, answer.text
+    return customer, await log_in(gateway, username_of(customer))

@@ -8,7 +8,17 @@ import jwt
 import pytest
 from pymongo import AsyncMongoClient
 
-from e2e.flows import PASSWORD, assert_problem, bearer, log_in, onboard, register, registration
+from e2e.flows import (
+    PASSWORD,
+    assert_problem,
+    bearer,
+    log_in,
+    onboard,
+    register,
+    registration,
+    signed_in_customer,
+    username_of,
+)
 from sportello_deploy.servers import text_of
 from sportello_deploy.testing import eventually, random_customer, random_vat_number
 from sportello_kit.settings import DEMO_TOKEN_SECRET
@@ -61,7 +71,7 @@ async def test_each_user_sees_only_their_own_profile(
     for customer in (first, second):
         await onboard(system, customer)
         assert (await register(gateway, customer)).status_code == 201
-    session = await log_in(gateway, f"user.{second.customer_code.lower()}")
+    session = await log_in(gateway, username_of(second))
     me = (await gateway.get("/v1/me", headers=bearer(session))).json()
     assert me["fiscal_code"] == second.fiscal_code
     assert me["customer_codes"] == [second.customer_code]
@@ -75,7 +85,7 @@ async def test_one_account_holds_every_customer_code_of_the_fiscal_identity(
     for customer in (gas, power):
         await onboard(system, customer)
     assert (await register(gateway, power)).status_code == 201
-    session = await log_in(gateway, f"user.{power.customer_code.lower()}")
+    session = await log_in(gateway, username_of(power))
     me = (await gateway.get("/v1/me", headers=bearer(session))).json()
     assert sorted(me["customer_codes"]) == sorted([gas.customer_code, power.customer_code])
     # The other letter's PIN cannot open a second account for the same fiscal identity.
@@ -85,10 +95,7 @@ async def test_one_account_holds_every_customer_code_of_the_fiscal_identity(
 async def test_a_customer_code_onboarded_after_registration_joins_the_account(
     system: Any, gateway: httpx.AsyncClient
 ) -> None:
-    first = random_customer()
-    await onboard(system, first)
-    assert (await register(gateway, first)).status_code == 201
-    session = await log_in(gateway, f"user.{first.customer_code.lower()}")
+    first, session = await signed_in_customer(system, gateway)
 
     later = random_customer(fiscal_code=first.fiscal_code, email=first.email)
     await onboard(system, later)
@@ -264,7 +271,7 @@ async def test_wrong_password_and_unknown_user_get_the_same_answer(
     customer = random_customer()
     await onboard(system, customer)
     assert (await register(gateway, customer)).status_code == 201
-    username = f"user.{customer.customer_code.lower()}"
+    username = username_of(customer)
     wrong = await gateway.post("/v1/auth/login", json={"username": username, "password": "x" * 12})
     unknown = await gateway.post(
         "/v1/auth/login", json={"username": "nobody.here", "password": "x" * 12}
@@ -278,10 +285,7 @@ async def test_wrong_password_and_unknown_user_get_the_same_answer(
 async def test_refresh_gives_a_new_pair_and_a_reused_refresh_token_ends_the_session(
     system: Any, gateway: httpx.AsyncClient
 ) -> None:
-    customer = random_customer()
-    await onboard(system, customer)
-    assert (await register(gateway, customer)).status_code == 201
-    first = await log_in(gateway, f"user.{customer.customer_code.lower()}")
+    _, first = await signed_in_customer(system, gateway)
 
     renewed = await gateway.post("/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
     assert renewed.status_code == 200, renewed.text

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from e2e.flows import assert_problem, bearer, log_in, onboard, register
+from e2e.flows import assert_problem, bearer, onboard, register, signed_in_customer
 from sportello_deploy.testing import eventually, random_customer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
@@ -23,10 +23,7 @@ async def _healthy(gateway: httpx.AsyncClient, service: str) -> bool:
 async def test_a_killed_service_fails_only_its_own_routes_fast_and_recovers(
     system: Any, gateway: httpx.AsyncClient
 ) -> None:
-    customer = random_customer()
-    await onboard(system, customer)
-    assert (await register(gateway, customer)).status_code == 201
-    session = await log_in(gateway, f"user.{customer.customer_code.lower()}")
+    _, session = await signed_in_customer(system, gateway)
 
     system.kill("identity")
     login = {"username": "whoever", "password": "whatever-1234"}
