@@ -105,6 +105,7 @@ def _parser() -> argparse.ArgumentParser:
 async def _main(args: argparse.Namespace) -> None:
     async with BackOffice(args.rabbitmq_url, args.prefix) as backoffice:
         if args.command == "demo":
+            # Imported here: the demo module builds on this one.
             from sportello_deploy.demo import load_demo_customers
 
             await load_demo_customers(backoffice)
