@@ -22,9 +22,20 @@ from sportello_deploy.servers import (
     MailCatcher,
     SecantusDB,
     delete_broker_objects,
+    ensure_management_api,
     ensure_rabbitmq,
     free_port,
 )
+from sportello_kit.declare import declare_all
+from sportello_kit.settings import ServiceSettings
+
+# What the running system and the tests' own services share: short retries, a short claim lease
+# (so crash tests see a takeover in seconds), a small delivery limit.
+BUS_SETTINGS = {
+    "BUS_DELIVERY_LIMIT": "3",
+    "BUS_RETRY_DELAYS": "0.2,0.5,1",
+    "CLAIM_LEASE_SECONDS": "3",
+}
 
 
 @dataclass
@@ -64,12 +75,23 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         os.environ.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
     )
     prefix = f"test-{secrets.token_hex(4)}"
+    if "RABBITMQ_MANAGEMENT_URL" not in os.environ:
+        ensure_management_api(rabbitmq_url)
     try:
+        # As the local run and a deployment do: the topology exists before anything publishes.
+        asyncio.run(declare_all(bus_settings(rabbitmq_url, prefix)))
         yield Servers(mongo_url, rabbitmq_url, prefix)
     finally:
         asyncio.run(delete_broker_objects(rabbitmq_url, prefix))
         if database is not None:
             database.stop()
+
+
+def bus_settings(rabbitmq_url: str, prefix: str, **more: str) -> ServiceSettings:
+    """Settings for a service (or a topology) of the tests, on the run's own prefix."""
+    return ServiceSettings.model_validate(
+        {"RABBITMQ_URL": rabbitmq_url, "BUS_PREFIX": prefix, **BUS_SETTINGS, **more}
+    )
 
 
 @pytest.fixture(scope="session")
@@ -87,7 +109,7 @@ def system(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         # Short enough that tests of a service that is down stay quick.
         "GATEWAY_CALL_TIMEOUT": "3",
         "NOTIFICATIONS_SMTP_PORT": str(mail.port),
-        "BUS_DELIVERY_LIMIT": "3",
+        **BUS_SETTINGS,
         "GRACEFUL_TIMEOUT": "5",
     }
     running = System(servers, f"http://127.0.0.1:{gateway_port}", mail, env, logs)

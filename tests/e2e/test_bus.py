@@ -105,7 +105,8 @@ async def test_a_redelivered_event_changes_nothing(system: Any) -> None:
         inbox = client.sportello_billing.inbox
 
         async def handled() -> int:
-            return await inbox.count_documents({"_id": f"billing:{event.event_id}"})
+            key = f"billing.{ONBOARDED}:{event.event_id}"
+            return await inbox.count_documents({"_id": key})
 
         await eventually(handled, what="billing handling the event")
         stored = await client.sportello_billing.customers.find_one({"_id": customer.customer_code})

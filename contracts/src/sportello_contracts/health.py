@@ -18,7 +18,9 @@ class HealthReply(Contract):
     database: bool
     consumers_attached: bool
     version: str
+    # Outbox records that kept failing to publish and were set aside (see the service's log).
+    parked_events: int = 0
 
 
 def health_operation(service: str) -> Operation[HealthRequest, HealthReply]:
-    return Operation(f"{service}.health.check", HealthRequest, HealthReply)
+    return Operation(f"{service}.health.check", HealthRequest, HealthReply, needs_caller=False)

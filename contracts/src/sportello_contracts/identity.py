@@ -106,9 +106,17 @@ class ScopeReply(Contract):
 
 
 REGISTER_ACCOUNT = Operation(
-    "identity.account.register", RegisterAccountRequest, RegisterAccountReply
+    "identity.account.register",
+    RegisterAccountRequest,
+    RegisterAccountReply,
+    needs_caller=False,
+    command=True,
 )
-LOG_IN = Operation("identity.session.open", LogInRequest, SessionReply)
-REFRESH_SESSION = Operation("identity.session.refresh", RefreshSessionRequest, SessionReply)
+# Log-in and refresh are not replayed from a stored answer: that answer holds fresh tokens.
+LOG_IN = Operation("identity.session.open", LogInRequest, SessionReply, needs_caller=False)
+REFRESH_SESSION = Operation(
+    "identity.session.refresh", RefreshSessionRequest, SessionReply, needs_caller=False
+)
 GET_PROFILE = Operation("identity.profile.get", ProfileRequest, ProfileReply)
-GET_SCOPE = Operation("identity.scope.get", ScopeRequest, ScopeReply)
+# Asked by the gateway itself, to learn a token's scope.
+GET_SCOPE = Operation("identity.scope.get", ScopeRequest, ScopeReply, needs_caller=False)

@@ -32,6 +32,7 @@ class ErrorKind(StrEnum):
     CONFLICT = "conflict"  # 409: it clashes with what exists
     TOO_MANY = "too_many"  # 429
     UNAVAILABLE = "unavailable"  # 503: try again later
+    INTERNAL = "internal"  # 500: a bug in the service, logged there with the request id
 
 
 class ServiceError(Contract):
@@ -70,6 +71,12 @@ class Operation(Generic[Req, Rep]):
     # A change that breaks callers gets a new version, served beside the old one meanwhile; a
     # caller of a version nobody serves is refused at once, never misunderstood.
     version: int = 1
+    # Refused before its handler runs when the request has no caller (anonymous operations:
+    # register, log in, refresh, and what the gateway asks for itself).
+    needs_caller: bool = True
+    # A command changes data: it carries an idempotency key, and a retry with the same key gets
+    # the first answer instead of doing the work again.
+    command: bool = False
 
     @property
     def service(self) -> str:

@@ -118,6 +118,31 @@ def ensure_rabbitmq(url: str) -> str:
     )
 
 
+def ensure_management_api(url: str) -> None:
+    """Make sure the broker's HTTP API (where policies are set) answers, enabling it locally.
+
+    The topology step applies broker policies through it; a local broker installed without the
+    plugin enabled gets it enabled here (the same thing an operator would do once).
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or "127.0.0.1"
+    if reachable(host, 15672):
+        return
+    if host in ("127.0.0.1", "localhost") and shutil.which("rabbitmq-plugins"):
+        log.warning("enabling RabbitMQ's management plugin (policies are set through it)")
+        subprocess.run(  # noqa: S603
+            ["rabbitmq-plugins", "enable", "--quiet", "rabbitmq_management"],  # noqa: S607
+            check=False,
+            capture_output=True,
+        )
+        wait_for_port(host, 15672, 60, "RabbitMQ's management API")
+        return
+    raise ServerUnavailable(
+        f"RabbitMQ's management API is not reachable on {host}:15672: enable the "
+        "rabbitmq_management plugin or set RABBITMQ_MANAGEMENT_URL"
+    )
+
+
 def _rabbitmq_container() -> str:
     from testcontainers.rabbitmq import RabbitMqContainer  # only where Docker is used
 

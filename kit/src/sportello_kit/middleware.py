@@ -1,38 +1,52 @@
-"""How every consumed message is handled around its handler: replies, retries, dead letters.
+"""What happens to every consumed message around its handler: replies, retries, dead letters.
 
-A message with `reply_to` is a request: whatever happens, the caller gets a `Reply` (the result,
-or a typed error). Any other message is an event: a handler failure is retried by the broker up
-to the queue's delivery limit, while a message that can never be handled (malformed, unknown
-version, breaking a rule) is dead-lettered at once with the reason in a header.
+A message on a request queue gets a `Reply` (the result, or a typed error); one that does not
+parse, or that has nobody to answer, is also dead-lettered. On an event queue:
+- a message that does not parse, or that the handler calls poison, is dead-lettered at once,
+  untouched, with the reason in a header;
+- a handler failure is retried: the message waits in the retry queue of the next delay (1 s,
+  5 s, 30 s, 2 min, 10 min by default), carrying its attempt number and the last error, and
+  comes back to its queue; after the last delay it is dead-lettered with that error;
+- a message that cannot be moved (the broker does not confirm the retry or dead-letter copy) is
+  rejected back to its queue, where the broker's delivery limit dead-letters it in the end.
 """
 
-import asyncio
 import json
 import logging
 import time
 from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from faststream import BaseMiddleware
-from faststream.exceptions import NackMessage
+from faststream.exceptions import RejectMessage
 from faststream.message import StreamMessage
 from pydantic import BaseModel, ValidationError
 
 from sportello_contracts.rpc import ErrorKind, Refused, Reply, ServiceError
-from sportello_kit.errors import PoisonMessage
+from sportello_kit.errors import HandlerFailed, PoisonMessage
 from sportello_kit.logs import correlation_id
+from sportello_kit.publisher import Outgoing, Publisher, PublishFailed
 from sportello_kit.topology import (
+    ATTEMPT,
     CORRELATION_ID,
     DEAD_LETTER_QUEUE,
     DEAD_LETTER_REASON,
     DEADLINE,
+    LAST_ERROR,
     Topology,
 )
 
 log = logging.getLogger(__name__)
 
-RETRY_PAUSE_SECONDS = 0.2  # before the n-th redelivery: n times this, at most MAX_RETRY_PAUSE
-MAX_RETRY_PAUSE_SECONDS = 5.0
+# The message being handled, for the handler wrappers (deadline, idempotency key).
+current_message: ContextVar[StreamMessage[Any] | None] = ContextVar(
+    "current_message", default=None
+)
+
+# Headers the broker sets on a delivery: not carried over to a copy.
+_BROKER_HEADERS = ("x-delivery-count",)
 
 
 def describe(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
@@ -43,82 +57,158 @@ def describe(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
     ]
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """What the middleware needs to move messages: names, a confirmed publisher, the delays."""
+
+    topology: Topology
+    publisher: Publisher
+    retry_delays: tuple[float, ...]
+
+
 class ServiceMiddleware(BaseMiddleware):
-    topology: Topology  # set by `bind`
+    delivery: Delivery  # set by `bind`
 
     @classmethod
-    def bind(cls, topology: Topology) -> type["ServiceMiddleware"]:
-        return type(cls.__name__, (cls,), {"topology": topology})
+    def bind(cls, delivery: Delivery) -> type["ServiceMiddleware"]:
+        return type(cls.__name__, (cls,), {"delivery": delivery})
 
     async def consume_scope(self, call_next: Any, msg: StreamMessage[Any]) -> Any:
+        queue: str = self.context.get_local("handler_").queue.name
         # Requests carry the HTTP request's id in a header (their AMQP correlation id is the
         # call's own).
         token = correlation_id.set(msg.headers.get(CORRELATION_ID) or msg.correlation_id or None)
+        current = current_message.set(msg)
         try:
-            if msg.reply_to:
-                return await self._answer(call_next, msg)
-            return await self._handle_event(call_next, msg)
+            if self.delivery.topology.is_rpc_queue(queue):
+                return await self._answer(call_next, msg, queue)
+            return await self._handle_event(call_next, msg, queue)
         finally:
+            current_message.reset(current)
             correlation_id.reset(token)
 
-    async def _answer(self, call_next: Any, msg: StreamMessage[Any]) -> Reply:
+    async def _answer(self, call_next: Any, msg: StreamMessage[Any], queue: str) -> Reply | None:
+        if not msg.reply_to:
+            await self._dead_letter(msg, queue, "a request without reply_to: nobody to answer")
+            return None
         deadline = msg.headers.get(DEADLINE)
         if isinstance(deadline, int) and deadline < time.time() * 1000:
             # The caller has given up already: doing the work now would only add load.
-            return Reply(error=_unavailable("the request expired before it was handled"))
+            return Reply(error=_error(ErrorKind.UNAVAILABLE, "service_unavailable", _EXPIRED))
         try:
             result: BaseModel = await call_next(msg)
         except (json.JSONDecodeError, UnicodeDecodeError):
+            await self._dead_letter(msg, queue, "body is not JSON")
             return Reply(error=_invalid([{"field": "(message)", "problem": "not JSON"}]))
         except ValidationError as error:
-            return Reply(error=_invalid(describe(error.errors())))
+            problems = describe(error.errors())
+            await self._dead_letter(msg, queue, _reason(problems))
+            return Reply(error=_invalid(problems))
         except Refused as refusal:
             return Reply(error=refusal.error)
-        except Exception:
-            log.exception("request handler failed")
-            return Reply(error=_unavailable("the service could not complete the request"))
+        except HandlerFailed as failure:
+            log.error("request handler failed", exc_info=failure.error)
+            return Reply(error=_error(ErrorKind.INTERNAL, "internal_error", _INTERNAL))
         return Reply(result=result.model_dump(mode="json"))
 
-    async def _handle_event(self, call_next: Any, msg: StreamMessage[Any]) -> Any:
+    async def _handle_event(self, call_next: Any, msg: StreamMessage[Any], queue: str) -> None:
         try:
-            return await call_next(msg)
+            await call_next(msg)
         except ValidationError as error:
-            await self._dead_letter(
-                msg, "; ".join(f"{e['field']}: {e['problem']}" for e in describe(error.errors()))
-            )
+            await self._dead_letter(msg, queue, _reason(describe(error.errors())))
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            await self._dead_letter(msg, f"body is not JSON: {error}")
+            await self._dead_letter(msg, queue, f"body is not JSON: {error}")
         except PoisonMessage as error:
-            await self._dead_letter(msg, error.reason)
-        except Exception as error:
-            attempt = int(msg.headers.get("x-delivery-count") or 0) + 1
-            log.warning("event handler failed (attempt %d), will retry: %r", attempt, error)
-            # A pause so a dependency that is down is not hammered until the delivery limit.
-            await asyncio.sleep(min(attempt * RETRY_PAUSE_SECONDS, MAX_RETRY_PAUSE_SECONDS))
-            raise NackMessage(requeue=True) from error
-        return None
+            await self._dead_letter(msg, queue, error.reason)
+        except HandlerFailed as failure:
+            await self._retry(msg, queue, failure.error)
 
-    async def _dead_letter(self, msg: StreamMessage[Any], reason: str) -> None:
-        """Publish the message, untouched, to its queue's dead-letter queue; the caller acks it."""
-        queue_name = self.context.get_local("handler_").queue.name
-        log.error("dead-lettering a message from %s: %s", queue_name, reason)
-        broker = self.context.get("broker")
-        headers = {**msg.headers, DEAD_LETTER_REASON: reason[:1000], DEAD_LETTER_QUEUE: queue_name}
-        await broker.publish(
-            msg.body,
-            exchange=self.topology.dead_letters,
-            routing_key=queue_name,
-            headers=headers,
-            content_type=msg.content_type,
-            correlation_id=msg.correlation_id,
-            message_id=msg.message_id,
-            persist=True,
-            mandatory=True,
+    async def _retry(self, msg: StreamMessage[Any], queue: str, error: BaseException) -> None:
+        attempt = _int(msg.headers.get(ATTEMPT), default=1)
+        failure = f"{type(error).__name__}: {error}"[:500]
+        delays = self.delivery.retry_delays
+        if attempt > len(delays):
+            await self._dead_letter(
+                msg, queue, f"failed {attempt} times; last: {failure}", {LAST_ERROR: failure}
+            )
+            return
+        delay = delays[attempt - 1]
+        log.warning(
+            "event handler failed (attempt %d of %d), retrying in %s s: %s",
+            attempt,
+            len(delays) + 1,
+            delay,
+            failure,
         )
+        retry = Outgoing(
+            body=msg.body,
+            exchange=self.delivery.topology.retry_name(delay),
+            routing_key=queue,  # where `redeliver` sends it back when its wait is over
+            headers={**_carried(msg.headers), ATTEMPT: attempt + 1, LAST_ERROR: failure},
+            message_id=msg.message_id,
+            correlation_id=msg.correlation_id,
+            content_type=msg.content_type,
+            expiration_ms=round(delay * 1000),
+        )
+        await self._move(msg, queue, retry)
+
+    async def _dead_letter(
+        self,
+        msg: StreamMessage[Any],
+        queue: str,
+        reason: str,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Publish the message, untouched, to its queue's dead letters; the caller acks it."""
+        log.error("dead-lettering a message from %s: %s", queue, reason)
+        dead = Outgoing(
+            body=msg.body,
+            exchange=self.delivery.topology.dead_letters.name,
+            routing_key=queue,
+            headers={
+                **_carried(msg.headers),
+                **(extra or {}),
+                DEAD_LETTER_REASON: reason[:1000],
+                DEAD_LETTER_QUEUE: queue,
+            },
+            message_id=msg.message_id,
+            correlation_id=msg.correlation_id,
+            content_type=msg.content_type,
+        )
+        await self._move(msg, queue, dead)
+
+    async def _move(self, msg: StreamMessage[Any], queue: str, copy: Outgoing) -> None:
+        try:
+            await self.delivery.publisher.publish(copy)
+        except PublishFailed as error:
+            # Acking now could lose the message: it goes back to its queue instead. A reject
+            # counts toward the queue's delivery limit on every RabbitMQ version, so the broker
+            # dead-letters it in the end even if this keeps failing.
+            log.error("could not move a message of %s (%s): returning it to its queue", queue, error)
+            raise RejectMessage(requeue=True) from None
 
 
-def _unavailable(message: str) -> ServiceError:
-    return ServiceError(kind=ErrorKind.UNAVAILABLE, code="service_unavailable", message=message)
+_EXPIRED = "the request expired before it was handled"
+_INTERNAL = "Errore interno del servizio."
+
+
+def _carried(headers: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in headers.items() if k not in _BROKER_HEADERS}
+
+
+def _int(value: Any, default: int) -> int:
+    try:
+        return max(int(value), default)
+    except (TypeError, ValueError):
+        return default
+
+
+def _reason(problems: list[dict[str, str]]) -> str:
+    return "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
+
+
+def _error(kind: ErrorKind, code: str, message: str) -> ServiceError:
+    return ServiceError(kind=kind, code=code, message=message)
 
 
 def _invalid(errors: list[dict[str, str]]) -> ServiceError:

@@ -1,28 +1,41 @@
-"""MongoDB wiring: the client, transactions, and the inbox that makes event consumers idempotent."""
+"""MongoDB wiring: the client, transactions, and telling an unavailable database from a bug."""
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any, TypeVar
-from uuid import UUID
 
+import pymongo
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import ConnectionFailure, ExecutionTimeout, PyMongoError, WTimeoutError
 
 T = TypeVar("T")
 Document = dict[str, Any]
 Work = Callable[[AsyncClientSession], Awaitable[T]]
 
+PING_SECONDS = 0.5
 
-def connect(url: str) -> AsyncMongoClient[Document]:
-    """A client; it opens no connection until first used, so it is safe at import time."""
+
+def connect(url: str, server_selection_ms: int = 500) -> AsyncMongoClient[Document]:
+    """A client; it opens no connection until first used, so it is safe at import time.
+
+    Server selection gives up after `server_selection_ms`: while the database is down (or
+    electing a primary) a request fails well inside its caller's deadline instead of after it.
+    """
     return AsyncMongoClient(
         url,
         tz_aware=True,
         uuidRepresentation="standard",
-        serverSelectionTimeoutMS=5000,
+        serverSelectionTimeoutMS=server_selection_ms,
         appname="sportello",
     )
+
+
+def unavailable(error: BaseException) -> bool:
+    """Whether `error` says the database could not be reached in time (not a bug of ours)."""
+    if isinstance(error, ConnectionFailure | ExecutionTimeout | WTimeoutError):
+        return True
+    return isinstance(error, PyMongoError) and error.timeout
 
 
 class Database:
@@ -44,29 +57,10 @@ class Database:
             callback()
         return result
 
-    async def handle_once(self, consumer: str, event_id: UUID, work: Work[None]) -> bool:
-        """Apply an event's effect once: the handled `event_id` is recorded with the effect.
-
-        Returns False when this consumer already handled the event (a redelivery changes nothing).
-        Two deliveries racing each other both write the same inbox key: the second transaction
-        fails on the unique `_id`, is retried by the broker, and then finds the record.
-        """
-        key = f"{consumer}:{event_id}"
-
-        async def once(session: AsyncClientSession) -> bool:
-            if await self.db.inbox.find_one({"_id": key}, session=session) is not None:
-                return False
-            await work(session)
-            await self.db.inbox.insert_one(
-                {"_id": key, "handled_at": datetime.now(UTC)}, session=session
-            )
-            return True
-
-        return await self.transaction(once)
-
     async def ping(self) -> bool:
         try:
-            await self.client.admin.command("ping")
-        except Exception:
+            with pymongo.timeout(PING_SECONDS):
+                await self.client.admin.command("ping")
+        except PyMongoError:
             return False
         return True

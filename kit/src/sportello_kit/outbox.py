@@ -1,71 +1,178 @@
 """The outbox: events written with the change that caused them, then published by a relay.
 
 A change and its events commit together, so an event is never lost if the process dies after the
-commit: the relay finds it unsent at the next start (or the next poll) and publishes it. The
-price is that an event can be published twice (crash after the broker confirmed, before it was
-marked sent; or two replicas' relays racing): consumers are idempotent by `event_id`.
+commit: a relay finds it unsent and publishes it. Of all the replicas of a service one relay
+publishes at a time (it holds a lease, renewed as it works), in order of writing. An event can
+still be published twice (a crash after the broker's confirm, before it is marked sent; a lease
+taken over from a relay that was only slow): consumers are idempotent by `event_id`. A record
+that keeps failing is parked after `max_attempts`, with a log line and a count on health, so it
+never holds back the records behind it.
 """
 
 import asyncio
 import contextlib
 import logging
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
-from faststream.rabbit import RabbitBroker
-from pymongo import ASCENDING
+from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
 
 from sportello_contracts.envelope import Event
+from sportello_kit.publisher import Outgoing, Publisher
 from sportello_kit.topology import Topology
 
 log = logging.getLogger(__name__)
 
 SENT_RECORDS_KEPT_SECONDS = 7 * 24 * 3600
+LEASE = "outbox-relay"
+
+
+class _WriteOrder:
+    """Increasing numbers in order of writing: nanoseconds since the epoch, never repeated.
+
+    Records written by one process keep their order exactly; between replicas the clock orders
+    them, which is as well as anyone can order concurrent writes.
+    """
+
+    def __init__(self) -> None:
+        self._last = 0
+
+    def next(self) -> int:
+        self._last = max(time.time_ns(), self._last + 1)
+        return self._last
+
+
+_order = _WriteOrder()
 
 
 class Outbox:
-    def __init__(self, collection: AsyncCollection[dict[str, Any]]) -> None:
+    def __init__(self, collection: AsyncCollection[dict[str, Any]], topology: Topology) -> None:
         self.collection = collection
+        self.topology = topology
 
     async def create_indexes(self) -> None:
-        await self.collection.create_index([("sent_at", ASCENDING), ("created_at", ASCENDING)])
+        await self.collection.create_index(
+            [("sent_at", ASCENDING), ("parked", ASCENDING), ("order", ASCENDING)]
+        )
         await self.collection.create_index(
             "sent_at", name="expire_sent", expireAfterSeconds=SENT_RECORDS_KEPT_SECONDS
         )
 
     async def add(self, event: Event[Any], session: AsyncClientSession) -> None:
-        """Record `event` in the caller's transaction."""
+        """Record `event` for the events exchange, in the caller's transaction."""
+        await self._insert(
+            str(event.event_id),
+            self.topology.events.name,
+            event.type,
+            event.correlation_id,
+            event.model_dump_json(),
+            session,
+        )
+
+    async def add_redelivery(
+        self, message_id: str, queue: str, correlation_id: str, body: str, session: Any
+    ) -> None:
+        """Record a message to send back to one queue (an unparked event), in the transaction."""
+        await self._insert(
+            f"{queue}:{message_id}:{uuid4().hex}",
+            self.topology.redeliver.name,
+            queue,
+            correlation_id,
+            body,
+            session,
+            message_id=message_id,
+        )
+
+    async def _insert(
+        self,
+        record_id: str,
+        exchange: str,
+        routing_key: str,
+        correlation_id: str,
+        body: str,  # JSON, kept as text so the records can be read and searched
+        session: AsyncClientSession,
+        message_id: str | None = None,
+    ) -> None:
         await self.collection.insert_one(
             {
-                "_id": str(event.event_id),
-                "routing_key": event.type,
-                "correlation_id": event.correlation_id,
-                "body": event.model_dump_json(),
+                "_id": record_id,
+                "message_id": message_id or record_id,
+                "exchange": exchange,
+                "routing_key": routing_key,
+                "correlation_id": correlation_id,
+                "body": body,
                 "created_at": datetime.now(UTC),
+                "order": _order.next(),
                 "sent_at": None,
+                "parked": False,
+                "attempts": 0,
             },
             session=session,
         )
 
+    async def parked(self) -> int:
+        return await self.collection.count_documents({"parked": True, "sent_at": None})
+
+
+class Lease:
+    """One holder at a time among the replicas, for `seconds` after each renewal."""
+
+    def __init__(self, collection: AsyncCollection[dict[str, Any]], name: str, seconds: float):
+        self.collection = collection
+        self.name = name
+        self.seconds = seconds
+        self.holder = uuid4().hex
+        self._duration = timedelta(seconds=seconds)
+
+    async def hold(self) -> bool:
+        """Take the lease if it is free or expired, or renew it if held; True if held now."""
+        now = datetime.now(UTC)
+        try:
+            held = await self.collection.find_one_and_update(
+                {
+                    "_id": self.name,
+                    "$or": [{"holder": self.holder}, {"expires_at": {"$lte": now}}],
+                },
+                {"$set": {"holder": self.holder, "expires_at": now + self._duration}},
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
+        except DuplicateKeyError:
+            return False  # another holder's lease is still running
+        return held is not None and held["holder"] == self.holder
+
+    async def release(self) -> None:
+        await self.collection.update_one(
+            {"_id": self.name, "holder": self.holder},
+            {"$set": {"expires_at": datetime.now(UTC)}},
+        )
+
 
 class OutboxRelay:
-    """Publishes unsent records with publisher confirms, oldest first, then marks them sent."""
+    """Publishes unsent records in order of writing, in confirmed batches, while holding the lease."""
 
     def __init__(
         self,
         outbox: Outbox,
-        broker: RabbitBroker,
-        topology: Topology,
-        poll_seconds: float = 2.0,
-        batch: int = 100,
+        publisher: Publisher,
+        lease: Lease,
+        poll_seconds: float = 1.0,
+        batch: int = 200,
+        publish_timeout: float = 10.0,
+        max_attempts: int = 10,
     ) -> None:
         self.outbox = outbox
-        self.broker = broker
-        self.topology = topology
+        self.publisher = publisher
+        self.lease = lease
         self.poll_seconds = poll_seconds
         self.batch = batch
+        self.publish_timeout = publish_timeout
+        self.max_attempts = max_attempts
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -81,37 +188,59 @@ class OutboxRelay:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+            self._task = None
+            with contextlib.suppress(Exception):
+                await self.lease.release()  # the next replica need not wait for it to expire
 
     async def publish_pending(self) -> int:
+        """Publish batches while there are records and the lease is ours; how many went out."""
         published = 0
-        while True:
+        while await self.lease.hold():
             records = (
-                await self.outbox.collection.find({"sent_at": None})
-                .sort("created_at", ASCENDING)
+                await self.outbox.collection.find({"sent_at": None, "parked": {"$ne": True}})
+                .sort("order", ASCENDING)
                 .limit(self.batch)
                 .to_list()
             )
             if not records:
-                return published
-            for record in records:
-                await self._publish(record)
-                await self.outbox.collection.update_one(
-                    {"_id": record["_id"]}, {"$set": {"sent_at": datetime.now(UTC)}}
-                )
-                published += 1
+                break
+            published += await self._publish_batch(records)
+        return published
 
-    async def _publish(self, record: dict[str, Any]) -> None:
-        await self.broker.publish(
-            record["body"].encode(),
-            exchange=self.topology.events,
-            routing_key=record["routing_key"],
-            content_type="application/json",
-            message_id=record["_id"],
-            correlation_id=record["correlation_id"],
-            persist=True,
-            # An event nobody subscribes to is legitimately dropped: pub/sub, not a command.
-            mandatory=False,
+    async def _publish_batch(self, records: list[dict[str, Any]]) -> int:
+        outcome = await self.publisher.publish_many(
+            [_outgoing(r, self.outbox.topology.events.name) for r in records],
+            timeout=self.publish_timeout,
         )
+        sent = [r["_id"] for r, failure in zip(records, outcome, strict=True) if failure is None]
+        if sent:
+            await self.outbox.collection.update_many(
+                {"_id": {"$in": sent}}, {"$set": {"sent_at": datetime.now(UTC)}}
+            )
+        for record, failure in zip(records, outcome, strict=True):
+            if failure is not None:
+                await self._failed(record, str(failure))
+        return len(sent)
+
+    async def _failed(self, record: dict[str, Any], reason: str) -> None:
+        attempts = record.get("attempts", 0) + 1
+        parked = attempts >= self.max_attempts
+        await self.outbox.collection.update_one(
+            {"_id": record["_id"]},
+            {"$set": {"attempts": attempts, "last_error": reason[:500], "parked": parked}},
+        )
+        if parked:
+            log.error(
+                "outbox record %s (%s) parked after %d failed publishes: %s",
+                record["_id"],
+                record["routing_key"],
+                attempts,
+                reason,
+            )
+        else:
+            log.warning(
+                "outbox record %s not published (attempt %d): %s", record["_id"], attempts, reason
+            )
 
     async def _run(self) -> None:
         while True:
@@ -122,3 +251,15 @@ class OutboxRelay:
                 log.exception("outbox relay failed; retrying at the next poll")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+
+
+def _outgoing(record: dict[str, Any], events_exchange: str) -> Outgoing:
+    return Outgoing(
+        body=record["body"].encode(),
+        exchange=record.get("exchange", events_exchange),
+        routing_key=record["routing_key"],
+        message_id=record.get("message_id") or record["_id"],
+        correlation_id=record.get("correlation_id"),
+        # An event nobody subscribes to is legitimately dropped: pub/sub, not a command.
+        mandatory=False,
+    )

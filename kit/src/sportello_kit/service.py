@@ -2,11 +2,17 @@
 
 service = Service("identity", settings)
 
-@service.rpc(REGISTER_ACCOUNT)
-async def register(request: RegisterAccountRequest) -> RegisterAccountReply: ...
+@service.rpc(REGISTER_ACCOUNT)   # a command: the handler also gets the transaction
+async def register(request: RegisterAccountRequest, tx: Transaction) -> RegisterAccountReply: ...
 
-@service.on(CustomerOnboarded)
-async def onboarded(event: Event[CustomerOnboarded]) -> None: ...
+@service.rpc(GET_PROFILE)        # a query: the request only (its caller is checked already)
+async def profile(request: ProfileRequest) -> ProfileReply: ...
+
+@service.on(CustomerOnboarded)   # an event, applied once, in a transaction with its inbox entry
+async def onboarded(event: Event[CustomerOnboarded], tx: Transaction) -> None: ...
+
+@service.on(AccountRegistered, transactional=False)   # effects outside the database: claims
+async def registered(event: Event[AccountRegistered]) -> None: ...
 
 service.run()
 """
@@ -15,6 +21,7 @@ import asyncio
 import importlib.metadata
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from faststream import AckPolicy, FastStream
@@ -26,10 +33,17 @@ from yarl import URL
 from sportello_contracts.envelope import Event, EventPayload
 from sportello_contracts.health import HealthReply, HealthRequest, health_operation
 from sportello_contracts.rpc import Operation
+from sportello_kit import faults
+from sportello_kit.claims import Claims
+from sportello_kit.commands import CommandReplies
+from sportello_kit.consumers import Handling, event_consumer, request_consumer
+from sportello_kit.declare import declare_common, declare_dead_letters, declare_subscription
+from sportello_kit.inbox import Inbox, Parking
 from sportello_kit.logs import configure_logging
-from sportello_kit.middleware import ServiceMiddleware
+from sportello_kit.middleware import Delivery, ServiceMiddleware
 from sportello_kit.mongo import Database, connect
-from sportello_kit.outbox import Outbox, OutboxRelay
+from sportello_kit.outbox import Lease, Outbox, OutboxRelay
+from sportello_kit.publisher import Publisher
 from sportello_kit.settings import ServiceSettings
 from sportello_kit.topology import Topology
 
@@ -37,19 +51,28 @@ log = logging.getLogger(__name__)
 
 Handler = TypeVar("Handler", bound=Callable[..., Awaitable[Any]])
 
+RELAY_LEASE_SECONDS = 10.0
+
 
 class Service:
     def __init__(self, name: str, settings: ServiceSettings, database: str | None = None) -> None:
         self.name = name
         self.version = _version(name)
         self.settings = settings
-        self.topology = Topology(settings.bus_prefix, settings.delivery_limit)
+        self.topology = Topology(settings.bus_prefix)
+        connection_name = f"{settings.bus_prefix}:{name}"
+        # Retries, dead letters and the outbox publish on a connection of their own, confirmed.
+        self.publisher = Publisher(settings.rabbitmq_url, f"{connection_name}:publisher")
         self.broker = RabbitBroker(
             # How the broker's tools show the connection (aiormq reads it from the URL's `name`).
-            str(URL(settings.rabbitmq_url).update_query(name=f"{settings.bus_prefix}:{name}")),
+            str(URL(settings.rabbitmq_url).update_query(name=connection_name)),
             # Broker settings are explicit: a bounded prefetch, confirms on every publish.
             default_channel=Channel(prefetch_count=settings.prefetch, publisher_confirms=True),
-            middlewares=[ServiceMiddleware.bind(self.topology)],
+            middlewares=[
+                ServiceMiddleware.bind(
+                    Delivery(self.topology, self.publisher, settings.retry_delays)
+                )
+            ],
             graceful_timeout=settings.graceful_timeout,
             ack_policy=AckPolicy.REJECT_ON_ERROR,
             app_id=name,
@@ -57,11 +80,25 @@ class Service:
             # FastStream's "Received"/"Processed" lines for every message: debug, not info.
             log_level=logging.DEBUG,
         )
-        self.database = Database(connect(settings.mongo_url), database or f"sportello_{name}")
-        self.outbox = Outbox(self.database.db.outbox)
-        self.relay = OutboxRelay(self.outbox, self.broker, self.topology)
+        self.database = Database(
+            connect(settings.mongo_url, settings.mongo_server_selection_ms),
+            database or f"sportello_{name}",
+        )
+        db = self.database.db
+        self.outbox = Outbox(db.outbox, self.topology)
+        self.relay = OutboxRelay(
+            self.outbox, self.publisher, Lease(db.leases, "outbox-relay", RELAY_LEASE_SECONDS)
+        )
         self.database.after_commit(self.relay.wake)
-        self._event_queues: list[str] = []
+        self.inbox = Inbox(db, timedelta(days=settings.inbox_days))
+        self.parking = Parking(db)
+        # Effects outside the database (e-mail, SMS, payments) are claimed here before doing.
+        self.claims = Claims(db.claims, timedelta(seconds=settings.claim_lease_seconds))
+        self.handling = Handling(
+            name, self.database, self.outbox, self.inbox, self.parking, CommandReplies(db.commands)
+        )
+        self._subscriptions: list[str] = []  # routing keys
+        self._operations: list[str] = []  # addresses
         self._startup: list[Callable[[], Awaitable[None]]] = []
         self.app = FastStream(
             self.broker,
@@ -80,33 +117,55 @@ class Service:
         self.rpc(health_operation(name))(self._health)
 
     def rpc(self, operation: Operation[Any, Any]) -> Callable[[Handler], Handler]:
-        """Serve `operation`: the handler takes the request model and returns the reply model."""
+        """Serve `operation`: the handler takes the request (and, for a command, a
+        `Transaction`) and returns the reply model."""
 
         def register(handler: Handler) -> Handler:
+            self._operations.append(operation.address)
             self.broker.subscriber(
                 self.topology.rpc_queue(operation.address),
                 title=operation.name,
                 description=handler.__doc__,
-            )(handler)
+            )(request_consumer(self.handling, operation, handler))
             return handler
 
         return register
 
-    def on(self, payload: type[EventPayload]) -> Callable[[Handler], Handler]:
-        """Subscribe to one kind of event, on this service's own durable queue for it."""
+    def on(
+        self, payload: type[EventPayload], *, transactional: bool = True
+    ) -> Callable[[Handler], Handler]:
+        """Subscribe to one kind of event, on this service's own durable queue for it.
+
+        By default the handler runs in a transaction with the inbox entry and gets a
+        `Transaction`; `transactional=False` for an effect outside the database, which the
+        handler makes idempotent itself with `service.claims`.
+        """
 
         def register(handler: Handler) -> Handler:
             queue = self.topology.event_queue(self.name, payload.ROUTING_KEY)
-            self._event_queues.append(queue.name)
+            self._subscriptions.append(payload.ROUTING_KEY)
+            consumer = event_consumer(
+                self.handling,
+                f"{self.name}.{payload.ROUTING_KEY}",
+                queue.name,
+                payload,
+                handler,
+                transactional,
+            )
             self.broker.subscriber(
                 queue,
                 self.topology.events,
                 title=f"{self.name}:{payload.ROUTING_KEY}",
                 description=handler.__doc__,
-            )(handler)
+            )(consumer)
             return handler
 
         return register
+
+    @property
+    def subscriptions(self) -> tuple[str, ...]:
+        """The routing keys this service consumes."""
+        return tuple(self._subscriptions)
 
     def emits(self, *payloads: type[EventPayload]) -> None:
         """Declare the events this service publishes (through its outbox), for its AsyncAPI."""
@@ -125,16 +184,24 @@ class Service:
         self._startup.append(hook)
 
     async def _before_broker_starts(self) -> None:
-        await self.outbox.create_indexes()
-        for hook in self._startup:
-            await hook()
-        # The dead-letter side exists before any queue that may dead-letter into it.
-        await self.broker.connect()
-        exchange = await self.broker.declare_exchange(self.topology.dead_letters)
-        await self.broker.declare_exchange(self.topology.events)
-        for name in self._event_queues:
-            dead = await self.broker.declare_queue(self.topology.dead_letter_queue(name))
-            await dead.bind(exchange, routing_key=name)
+        faults.arm(self.settings.failpoints)
+        for create_indexes in (
+            self.outbox.create_indexes,
+            self.inbox.create_indexes,
+            self.parking.create_indexes,
+            self.claims.create_indexes,
+            self.handling.replies.create_indexes,
+            *self._startup,
+        ):
+            await create_indexes()
+        # What this service consumes and where its messages go exists before it consumes.
+        await self.publisher.connect()
+        channel = self.publisher.channel
+        await declare_common(channel, self.topology, self.settings.retry_delays)
+        for routing_key in self._subscriptions:
+            await declare_subscription(channel, self.topology, self.name, routing_key)
+        for address in self._operations:
+            await declare_dead_letters(channel, self.topology, self.topology.rpc_queue_name(address))
 
     async def _after_broker_started(self) -> None:
         self.relay.start()
@@ -145,6 +212,7 @@ class Service:
 
     async def _after_shutdown(self) -> None:
         await self.relay.stop()
+        await self.publisher.close()
         await self.database.client.close()
 
     def consumers_attached(self) -> bool:
@@ -161,12 +229,14 @@ class Service:
     async def _health(self, request: HealthRequest) -> HealthReply:
         database = await self.database.ping()
         consumers = self.consumers_attached()
+        parked = await self.outbox.parked() if database else 0
         return HealthReply(
             service=self.name,
             status="ok" if database and consumers else "degraded",
             database=database,
             consumers_attached=consumers,
             version=self.version,
+            parked_events=parked,
         )
 
     def run(self) -> None:

@@ -1,9 +1,9 @@
 """Settings from the environment: safe local defaults, and a production mode refusing them."""
 
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Defaults that make a local run work out of the box; production refuses to start with any of them.
 DEMO_TOKEN_SECRET = "demo-only-token-secret-change-me-in-production"  # noqa: S105
@@ -26,14 +26,52 @@ class ServiceSettings(BaseSettings):
     log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
     # Unacknowledged messages a service holds at once, per consumer.
     prefetch: int = Field(32, validation_alias="BUS_PREFETCH", ge=1, le=1000)
-    # Deliveries of one event before the broker dead-letters it.
+    # Deliveries of one copy of an event before the broker dead-letters it: the guard against a
+    # message that kills its consumer, or that cannot be moved to a retry queue (a policy).
     delivery_limit: int = Field(5, validation_alias="BUS_DELIVERY_LIMIT", ge=1, le=100)
+    # Seconds before each retry of an event whose handler failed; after the last one it is
+    # dead-lettered. Growing, so an outage of minutes (a database election, an SMTP server
+    # restarting) is ridden out; each delay is a retry queue of its own.
+    retry_delays: Annotated[tuple[float, ...], NoDecode] = Field(
+        (1.0, 5.0, 30.0, 120.0, 600.0), validation_alias="BUS_RETRY_DELAYS", min_length=0
+    )
+    # Days dead letters are kept before the broker drops them (they may hold personal data).
+    dead_letter_days: float = Field(14, validation_alias="BUS_DEAD_LETTER_DAYS", gt=0)
+    # Where the topology step applies broker policies; by default the AMQP host on port 15672.
+    rabbitmq_management_url: str | None = Field(None, validation_alias="RABBITMQ_MANAGEMENT_URL")
+    # Days a handled event's id is remembered (its redelivery after that would apply it again).
+    inbox_days: float = Field(30, validation_alias="INBOX_DAYS", gt=0)
+    # How long a request waits for the database to be found: well under a caller's deadline, so
+    # a database outage answers 503 at once instead of at the deadline.
+    mongo_server_selection_ms: int = Field(
+        500, validation_alias="MONGO_SERVER_SELECTION_MS", ge=50
+    )
+    # Seconds an effect outside the database (an e-mail...) is claimed for before another
+    # delivery may take it over: longer than the effect can take.
+    claim_lease_seconds: float = Field(60.0, validation_alias="CLAIM_LEASE_SECONDS", gt=0)
+    # Named points where the process kills itself (kill -9), for the reliability tests only.
+    failpoints: Annotated[frozenset[str], NoDecode] = Field(frozenset(), validation_alias="SPORTELLO_FAILPOINTS")
     # Seconds a stopping service waits for the messages it is handling.
     graceful_timeout: float = Field(15.0, validation_alias="GRACEFUL_TIMEOUT", gt=0)
 
     @property
     def production(self) -> bool:
         return self.environment == "production"
+
+    @field_validator("retry_delays", "failpoints", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        # `BUS_RETRY_DELAYS=1,5,30` reads better in an environment than a JSON list.
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("retry_delays")
+    @classmethod
+    def _positive_delays(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if any(delay <= 0 for delay in value):
+            raise ValueError("every retry delay is a positive number of seconds")
+        return value
 
     @model_validator(mode="after")
     def _no_demo_values_in_production(self) -> Self:
@@ -45,6 +83,8 @@ class ServiceSettings(BaseSettings):
             if isinstance(value, str)
             and (value == DEMO_TOKEN_SECRET or DEMO_BROKER_CREDENTIALS in value)
         ]
+        if self.failpoints:
+            offending.append("SPORTELLO_FAILPOINTS")
         if offending:
             raise ValueError(
                 "production mode refuses demo values; set real ones for: " + ", ".join(offending)

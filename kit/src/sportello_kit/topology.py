@@ -1,6 +1,22 @@
-"""The broker topology, declared in this one place: names, queue types and arguments."""
+"""The broker topology, declared in this one place: names, queue types, arguments and policies.
+
+Queue arguments hold only what a queue is (its type, where it dead-letters); what may be tuned
+(delivery limit, how long dead letters stay, when an unused request queue goes) is in broker
+policies, applied by the topology step (`sportello-topology`), so changing a tunable never makes
+a redeclaration fail. The names:
+
+    <prefix>.events                    topic exchange: every domain event
+    <prefix>.<service>.<routing key>   a subscription: quorum queue, bound to events and redeliver
+    <queue>.dead                       its dead letters (quorum), bound to dead-letter by <queue>
+    <prefix>.rpc.<operation>.v<n>      requests: durable, auto-delete (gone with the last consumer)
+    <prefix>.retry.<delay>ms           fanout exchange + quorum queue: a failed event waits there
+                                       (per-message TTL), then dead-letters back through redeliver
+    <prefix>.redeliver                 direct exchange: routes a message back to the queue it names
+    <prefix>.dead-letter               direct exchange: routes a message to <queue>.dead
+"""
 
 from dataclasses import dataclass
+from typing import Any
 
 from faststream.rabbit import ExchangeType, QueueType, RabbitExchange, RabbitQueue
 
@@ -8,12 +24,31 @@ DEAD_LETTER_REASON = "x-sportello-dead-letter-reason"
 DEAD_LETTER_QUEUE = "x-sportello-dead-letter-queue"
 DEADLINE = "x-sportello-deadline-ms"
 CORRELATION_ID = "x-sportello-correlation-id"
+IDEMPOTENCY_KEY = "x-sportello-idempotency-key"
+# The handling attempt a delivery is (1 for the first), and why the previous one failed.
+ATTEMPT = "x-sportello-attempt"
+LAST_ERROR = "x-sportello-last-error"
+
+# An unused request queue is removed after this long even if no consumer ever attached (auto-
+# delete only acts once a consumer has come and gone).
+RPC_QUEUE_EXPIRES_MS = 60_000
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A broker policy: `definition` applies to the queues whose names match `pattern`."""
+
+    name: str
+    pattern: str
+    definition: dict[str, Any]
+    priority: int = 0
 
 
 @dataclass(frozen=True)
 class Topology:
     prefix: str
-    delivery_limit: int = 5
+
+    # Exchanges
 
     @property
     def events(self) -> RabbitExchange:
@@ -24,28 +59,34 @@ class Topology:
         # Routed by the name of the queue the message died in: one dead-letter queue per queue.
         return RabbitExchange(f"{self.prefix}.dead-letter", type=ExchangeType.DIRECT, durable=True)
 
+    @property
+    def redeliver(self) -> RabbitExchange:
+        # Routed by the name of the queue a message goes back to (retries, replays, unparking).
+        return RabbitExchange(f"{self.prefix}.redeliver", type=ExchangeType.DIRECT, durable=True)
+
+    def retry_exchange(self, delay: float) -> RabbitExchange:
+        # Fanout: the message keeps its routing key (the queue it came from) while it waits, and
+        # dead-lettering back through `redeliver` uses that key.
+        return RabbitExchange(self.retry_name(delay), type=ExchangeType.FANOUT, durable=True)
+
+    # Queues
+
     def event_queue_name(self, service: str, routing_key: str) -> str:
         return f"{self.prefix}.{service}.{routing_key}"
 
     def event_queue(self, service: str, routing_key: str) -> RabbitQueue:
-        """A subscription: a durable quorum queue that dead-letters after `delivery_limit` tries."""
+        """A subscription: a durable quorum queue that dead-letters when its limit is reached."""
         name = self.event_queue_name(service, routing_key)
         return RabbitQueue(
             name,
             queue_type=QueueType.QUORUM,
             durable=True,
             routing_key=routing_key,
-            arguments={
-                "x-dead-letter-exchange": self.dead_letters.name,
-                "x-dead-letter-routing-key": name,
-                "x-delivery-limit": self.delivery_limit,
-                # At-least-once dead-lettering: a message is never lost between the two queues.
-                "x-dead-letter-strategy": "at-least-once",
-                "x-overflow": "reject-publish",
-            },
+            arguments=self._dead_lettering(name),
         )
 
     def dead_letter_queue(self, queue_name: str) -> RabbitQueue:
+        # How long dead letters stay is a policy (`<prefix>-dead-letters`).
         return RabbitQueue(
             f"{queue_name}.dead",
             queue_type=QueueType.QUORUM,
@@ -57,16 +98,74 @@ class Topology:
         return f"{self.prefix}.rpc.{address}"
 
     def rpc_queue(self, address: str) -> RabbitQueue:
-        """Requests: a classic queue that disappears with its last consumer.
+        """Requests: a durable classic queue that disappears with its last consumer.
 
         So a request to a service that is down is returned by the broker at once (the gateway
-        publishes as mandatory) instead of waiting out its deadline in an orphan queue.
-        Requests carry a deadline of their own, so nothing in it needs to outlive the service.
+        publishes as mandatory) instead of waiting out its deadline in an orphan queue. Durable,
+        because RabbitMQ 4.3 refuses queues that are neither durable nor exclusive; not
+        exclusive, because every replica of the service consumes from it. A request the broker
+        rejects goes to the queue's dead letters like any other message.
         """
+        name = self.rpc_queue_name(address)
         return RabbitQueue(
-            self.rpc_queue_name(address),
+            name,
             queue_type=QueueType.CLASSIC,
-            durable=False,
+            durable=True,
             auto_delete=True,
-            arguments={"x-dead-letter-exchange": self.dead_letters.name},
+            arguments={
+                "x-dead-letter-exchange": self.dead_letters.name,
+                "x-dead-letter-routing-key": name,
+            },
         )
+
+    def is_rpc_queue(self, queue_name: str) -> bool:
+        return queue_name.startswith(f"{self.prefix}.rpc.")
+
+    def retry_name(self, delay: float) -> str:
+        return f"{self.prefix}.retry.{round(delay * 1000)}ms"
+
+    def retry_queue(self, delay: float) -> RabbitQueue:
+        """Where a failed event waits `delay` (its own TTL), then goes back to its queue."""
+        return RabbitQueue(
+            self.retry_name(delay),
+            queue_type=QueueType.QUORUM,
+            durable=True,
+            arguments={
+                "x-dead-letter-exchange": self.redeliver.name,
+                "x-dead-letter-strategy": "at-least-once",
+                "x-overflow": "reject-publish",
+            },
+        )
+
+    def _dead_lettering(self, name: str) -> dict[str, Any]:
+        return {
+            "x-dead-letter-exchange": self.dead_letters.name,
+            "x-dead-letter-routing-key": name,
+            # At-least-once dead-lettering: a message is never lost between the two queues (it
+            # needs reject-publish overflow).
+            "x-dead-letter-strategy": "at-least-once",
+            "x-overflow": "reject-publish",
+        }
+
+    # Policies (one applies to a queue: the patterns are disjoint)
+
+    def policies(self, delivery_limit: int, dead_letter_days: float) -> list[Policy]:
+        base = self.prefix.replace(".", r"\.")
+        return [
+            Policy(
+                f"{self.prefix}-subscriptions",
+                # Every queue of the prefix but requests, retries and dead letters.
+                rf"^{base}\.(?!rpc\.|retry\.).*(?<!\.dead)$",
+                {"delivery-limit": delivery_limit},
+            ),
+            Policy(
+                f"{self.prefix}-dead-letters",
+                rf"^{base}\..*\.dead$",
+                {"message-ttl": round(dead_letter_days * 24 * 3600 * 1000)},
+            ),
+            Policy(
+                f"{self.prefix}-requests",
+                rf"^{base}\.rpc\..*\.v[0-9]+$",
+                {"expires": RPC_QUEUE_EXPIRES_MS},
+            ),
+        ]

@@ -18,15 +18,17 @@ from sportello_contracts.identity import (
 )
 from sportello_identity.bootstrap import Dependencies
 from sportello_identity.usecases import profile, registration, sessions
-from sportello_kit.logs import current_correlation_id
 from sportello_kit.service import Service
+from sportello_kit.transaction import Transaction
 
 
 def register_operations(service: Service, deps: Dependencies) -> None:
     @service.rpc(REGISTER_ACCOUNT)
-    async def register_account(request: RegisterAccountRequest) -> RegisterAccountReply:
+    async def register_account(
+        request: RegisterAccountRequest, tx: Transaction
+    ) -> RegisterAccountReply:
         """Register an account with the fiscal code and the PIN of the welcome letter."""
-        return await registration.register_account(deps, request, current_correlation_id())
+        return await registration.register_account(deps, request, tx)
 
     @service.rpc(LOG_IN)
     async def log_in(request: LogInRequest) -> SessionReply:

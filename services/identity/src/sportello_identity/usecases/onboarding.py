@@ -1,7 +1,5 @@
 """A customer onboarded by the back-office becomes known to identity, PIN hashed."""
 
-from pymongo.asynchronous.client_session import AsyncClientSession
-
 from sportello_contracts.backoffice import CustomerOnboarded
 from sportello_contracts.envelope import Event
 from sportello_contracts.identity import ScopeChanged
@@ -11,9 +9,12 @@ from sportello_identity.domain.accounts import Customer
 from sportello_identity.domain.fiscal import is_valid_fiscal_code
 from sportello_kit.errors import PoisonMessage
 from sportello_kit.logs import masked
+from sportello_kit.transaction import Transaction
 
 
-async def record_onboarded_customer(deps: Dependencies, event: Event[CustomerOnboarded]) -> None:
+async def record_onboarded_customer(
+    deps: Dependencies, event: Event[CustomerOnboarded], tx: Transaction
+) -> None:
     onboarded = event.payload
     if not is_valid_fiscal_code(onboarded.fiscal_code):
         raise PoisonMessage(f"invalid fiscal code {masked(onboarded.fiscal_code)}")
@@ -26,26 +27,17 @@ async def record_onboarded_customer(deps: Dependencies, event: Event[CustomerOnb
         pin_hash=await hash_secret(onboarded.registration_pin),
     )
 
-    async def effect(session: AsyncClientSession) -> None:
-        await deps.store.save_onboarded(customer, session)
-        # A new customer code of an already registered fiscal identity joins its account.
-        account = await deps.store.account_of(customer.fiscal_code, session)
-        if account is None or customer.customer_code in account["customer_codes"]:
-            return
-        await deps.store.add_customer_code(account["_id"], customer.customer_code, session)
-        await deps.store.mark_registered([customer.customer_code], account["_id"], session)
-        changed = ScopeChanged(
+    session = tx.session
+    await deps.store.save_onboarded(customer, session)
+    # A new customer code of an already registered fiscal identity joins its account.
+    account = await deps.store.account_of(customer.fiscal_code, session)
+    if account is None or customer.customer_code in account["customer_codes"]:
+        return
+    await deps.store.add_customer_code(account["_id"], customer.customer_code, session)
+    await deps.store.mark_registered([customer.customer_code], account["_id"], session)
+    await tx.emit(
+        ScopeChanged(
             account_id=account["_id"],
             customer_codes=(*account["customer_codes"], customer.customer_code),
         )
-        await deps.outbox.add(
-            Event.new(
-                changed,
-                producer="identity",
-                correlation_id=event.correlation_id,
-                causation_id=str(event.event_id),
-            ),
-            session,
-        )
-
-    await deps.database.handle_once("identity", event.event_id, effect)
+    )

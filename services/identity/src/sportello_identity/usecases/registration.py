@@ -3,10 +3,8 @@
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
-from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
-from sportello_contracts.envelope import Event
 from sportello_contracts.identity import (
     AccountRegistered,
     RegisterAccountReply,
@@ -25,10 +23,11 @@ from sportello_identity.domain.accounts import (
 from sportello_identity.domain.attempts import PIN_ATTEMPTS
 from sportello_identity.domain.fiscal import is_valid_fiscal_code
 from sportello_identity.domain.passwords import password_problems
+from sportello_kit.transaction import Transaction
 
 
 async def register_account(
-    deps: Dependencies, request: RegisterAccountRequest, correlation_id: str
+    deps: Dependencies, request: RegisterAccountRequest, tx: Transaction
 ) -> RegisterAccountReply:
     if not is_valid_fiscal_code(request.fiscal_code):
         raise Refused(
@@ -56,8 +55,7 @@ async def register_account(
         # Every customer code of the fiscal identity, not only the one whose PIN was used.
         customer_codes=tuple(sorted(c.customer_code for c in customers)),
     )
-    event = Event.new(
-        AccountRegistered(
+    registered = AccountRegistered(
             account_id=account.account_id,
             username=account.username,
             email=account.email,
@@ -65,20 +63,13 @@ async def register_account(
             fiscal_code=account.fiscal_code,
             customer_codes=account.customer_codes,
             registered_at=account.registered_at,
-        ),
-        producer="identity",
-        correlation_id=correlation_id,
     )
-
-    async def create(session: AsyncClientSession) -> None:
-        await deps.store.insert_account(account, session)
-        await deps.store.mark_registered(list(account.customer_codes), account.account_id, session)
-        await deps.outbox.add(event, session)
-
     try:
-        await deps.database.transaction(create)
+        await deps.store.insert_account(account, tx.session)
     except DuplicateKeyError as clash:
         raise _clash_refusal(clash) from None
+    await deps.store.mark_registered(list(account.customer_codes), account.account_id, tx.session)
+    await tx.emit(registered)
     return RegisterAccountReply(
         account_id=account.account_id, username=account.username, email=account.email
     )

@@ -9,7 +9,7 @@ from sportello_notifications.domain.messages import registration_summary
 
 
 def subscribe(service: Service, deps: Dependencies) -> None:
-    @service.on(AccountRegistered)
+    @service.on(AccountRegistered, transactional=False)
     async def account_registered(event: Event[AccountRegistered]) -> None:
         """Send the registration summary e-mail."""
         mail = registration_summary(str(event.event_id), event.payload, deps.settings.portal_url)

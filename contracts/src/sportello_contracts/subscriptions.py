@@ -1,0 +1,16 @@
+"""Who consumes which event: one durable queue per (service, event), declared from this table.
+
+The topology step declares every queue listed here before any producer runs, so an event
+published before its consumer first starts waits in its queue instead of being lost.
+"""
+
+from sportello_contracts.backoffice import CustomerOnboarded
+from sportello_contracts.envelope import EventPayload
+from sportello_contracts.identity import AccountRegistered
+
+SUBSCRIPTIONS: dict[str, tuple[type[EventPayload], ...]] = {
+    "identity": (CustomerOnboarded,),
+    # Billing keeps who owns supplies and profiles (never the PIN).
+    "billing": (CustomerOnboarded,),
+    "notifications": (AccountRegistered,),
+}

@@ -1,0 +1,62 @@
+"""What a handler that changes data is given: the session its writes join, and an outbox on it.
+
+    @service.on(BillIssued)
+    async def bill_issued(event: Event[BillIssued], tx: Transaction) -> None:
+        await store.save_bill(..., tx.session)
+        await tx.emit(BillAvailable(...))
+        await tx.release(f"bill:{event.payload.number}")   # payments that came first
+
+The kit opens the transaction, records the inbox entry (events) or the command's reply
+(commands) in it, and commits; handlers never wire any of it by hand.
+"""
+
+from typing import Any
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from sportello_contracts.envelope import Event, EventPayload
+from sportello_kit.inbox import Parking
+from sportello_kit.outbox import Outbox
+
+
+class Transaction:
+    def __init__(
+        self,
+        session: AsyncClientSession,
+        outbox: Outbox,
+        parking: Parking,
+        producer: str,
+        correlation_id: str,
+        cause: Event[Any] | None = None,
+    ) -> None:
+        self.session = session
+        self.producer = producer
+        self.correlation_id = correlation_id
+        self.cause = cause
+        self.parked_for: str | None = None
+        self._outbox = outbox
+        self._parking = parking
+
+    async def emit(self, payload: EventPayload) -> Event[Any]:
+        """Publish `payload` as this service's event once the transaction commits."""
+        event: Event[Any] = Event.new(
+            payload,
+            producer=self.producer,
+            correlation_id=self.correlation_id,
+            causation_id=str(self.cause.event_id) if self.cause is not None else None,
+        )
+        await self._outbox.add(event, self.session)
+        return event
+
+    def park(self, waiting_for: str) -> None:
+        """Keep the event being handled until `waiting_for` is released; nothing else is applied.
+
+        The handler returns after calling it (what it wrote in this transaction is kept).
+        """
+        if self.cause is None:
+            raise TypeError("only an event can be parked")
+        self.parked_for = waiting_for
+
+    async def release(self, waiting_for: str) -> int:
+        """Send the events parked for `waiting_for` back to their queues, after the commit."""
+        return await self._parking.release(waiting_for, self._outbox, self.session)
