@@ -7,12 +7,10 @@ the refusals and poison it raises on purpose.
 """
 
 import inspect
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import pymongo
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
@@ -27,7 +25,7 @@ from sportello_kit.logs import current_correlation_id
 from sportello_kit.middleware import current_message
 from sportello_kit.mongo import Database, unavailable
 from sportello_kit.outbox import Outbox
-from sportello_kit.topology import DEADLINE, IDEMPOTENCY_KEY
+from sportello_kit.topology import IDEMPOTENCY_KEY
 from sportello_kit.transaction import Transaction
 
 DATABASE_UNAVAILABLE = Refused(
@@ -129,11 +127,9 @@ def request_consumer(
         if operation.needs_caller and request.caller is None:
             raise UNAUTHENTICATED
         try:
-            # The database gets what is left of the caller's deadline, and not a moment more.
-            with pymongo.timeout(_remaining()):
-                if operation.command:
-                    return await _command(handling, operation, request, handler)
-                return await handler(request)
+            if operation.command:
+                return await _command(handling, operation, request, handler)
+            return await handler(request)
         except Refused:
             raise
         except Exception as error:
@@ -172,14 +168,6 @@ async def _command(
     faults.crash_point(f"after-commit:{operation.name}")
     reply: Contract = operation.reply.model_validate(result)
     return reply
-
-
-def _remaining() -> float | None:
-    msg = current_message.get()
-    deadline = msg.headers.get(DEADLINE) if msg is not None else None
-    if not isinstance(deadline, int):
-        return None
-    return max(deadline / 1000 - time.time(), 0.001)
 
 
 def _idempotency_key() -> str:

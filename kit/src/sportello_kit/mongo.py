@@ -16,17 +16,23 @@ Work = Callable[[AsyncClientSession], Awaitable[T]]
 PING_SECONDS = 0.5
 
 
-def connect(url: str, server_selection_ms: int = 500) -> AsyncMongoClient[Document]:
+def connect(
+    url: str, server_selection_ms: int = 500, operation_ms: int = 4000
+) -> AsyncMongoClient[Document]:
     """A client; it opens no connection until first used, so it is safe at import time.
 
     Server selection gives up after `server_selection_ms`: while the database is down (or
     electing a primary) a request fails well inside its caller's deadline instead of after it.
+    A reachable database that does not answer fails an operation after `operation_ms`. (Not
+    `pymongo.timeout`: under it, server selection waits for the whole remaining time.)
     """
     return AsyncMongoClient(
         url,
         tz_aware=True,
         uuidRepresentation="standard",
         serverSelectionTimeoutMS=server_selection_ms,
+        connectTimeoutMS=min(server_selection_ms * 2, operation_ms),
+        socketTimeoutMS=operation_ms,
         appname="sportello",
     )
 

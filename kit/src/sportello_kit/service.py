@@ -81,7 +81,11 @@ class Service:
             log_level=logging.DEBUG,
         )
         self.database = Database(
-            connect(settings.mongo_url, settings.mongo_server_selection_ms),
+            connect(
+                settings.mongo_url,
+                settings.mongo_server_selection_ms,
+                settings.mongo_operation_ms,
+            ),
             database or f"sportello_{name}",
         )
         db = self.database.db

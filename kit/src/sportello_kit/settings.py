@@ -46,6 +46,8 @@ class ServiceSettings(BaseSettings):
     mongo_server_selection_ms: int = Field(
         500, validation_alias="MONGO_SERVER_SELECTION_MS", ge=50
     )
+    # How long one database operation may take before it fails (shorter than a caller's 5 s).
+    mongo_operation_ms: int = Field(4000, validation_alias="MONGO_OPERATION_MS", ge=100)
     # Seconds an effect outside the database (an e-mail...) is claimed for before another
     # delivery may take it over: longer than the effect can take.
     claim_lease_seconds: float = Field(60.0, validation_alias="CLAIM_LEASE_SECONDS", gt=0)

@@ -1,17 +1,16 @@
-"""Topology names and arguments; JSON logs; masking."""
+"""Topology names, arguments and policies; JSON logs; masking."""
 
 import json
 import logging
+import re
 
 from sportello_contracts.identity import REGISTER_ACCOUNT
 from sportello_kit.logs import JsonFormatter, correlation_id, masked
 from sportello_kit.topology import Topology
 
 
-def test_an_event_subscription_is_a_quorum_queue_that_dead_letters_after_its_limit() -> None:
-    queue = Topology("sportello", delivery_limit=4).event_queue(
-        "identity", "backoffice.customer.onboarded"
-    )
+def test_an_event_subscription_is_a_quorum_queue_that_dead_letters() -> None:
+    queue = Topology("sportello").event_queue("identity", "backoffice.customer.onboarded")
     assert queue.name == "sportello.identity.backoffice.customer.onboarded"
     assert queue.arguments["x-queue-type"] == "quorum"
     assert queue.durable
@@ -19,15 +18,51 @@ def test_an_event_subscription_is_a_quorum_queue_that_dead_letters_after_its_lim
     arguments = queue.arguments
     assert arguments["x-dead-letter-exchange"] == "sportello.dead-letter"
     assert arguments["x-dead-letter-routing-key"] == queue.name
-    assert arguments["x-delivery-limit"] == 4
     assert arguments["x-dead-letter-strategy"] == "at-least-once"
+    # Tunables are policies, so changing one never fails a redeclaration.
+    assert not {"x-delivery-limit", "x-message-ttl", "x-expires", "x-max-length"} & set(arguments)
 
 
-def test_a_request_queue_leaves_with_its_last_consumer() -> None:
+def test_a_request_queue_leaves_with_its_last_consumer_and_is_durable_for_rabbitmq_4() -> None:
     queue = Topology("sportello").rpc_queue(REGISTER_ACCOUNT.address)
     assert queue.name == "sportello.rpc.identity.account.register.v1"
     assert queue.auto_delete
-    assert not queue.durable
+    assert queue.durable  # RabbitMQ 4.3 refuses non-durable queues that are not exclusive
+    assert not queue.exclusive  # every replica consumes it
+    assert queue.arguments["x-dead-letter-routing-key"] == queue.name
+
+
+def test_each_policy_applies_to_its_own_queues_only() -> None:
+    topology = Topology("sportello")
+    policies = {p.name: re.compile(p.pattern) for p in topology.policies(5, 14)}
+    names = {
+        "subscription": topology.event_queue_name("billing", "backoffice.customer.onboarded"),
+        "dead": topology.event_queue_name("billing", "backoffice.customer.onboarded") + ".dead",
+        "request": topology.rpc_queue_name(REGISTER_ACCOUNT.address),
+        "request dead": topology.rpc_queue_name(REGISTER_ACCOUNT.address) + ".dead",
+        "retry": topology.retry_name(0.5),
+        "other prefix": "sportello-other.billing.backoffice.customer.onboarded",
+    }
+    matching = {
+        kind: sorted(n for n, p in policies.items() if p.search(name))
+        for kind, name in names.items()
+    }
+    assert matching == {
+        "subscription": ["sportello-subscriptions"],
+        "dead": ["sportello-dead-letters"],
+        "request": ["sportello-requests"],
+        "request dead": ["sportello-dead-letters"],
+        "retry": [],
+        "other prefix": [],
+    }
+
+
+def test_a_retry_queue_sends_what_expires_back_through_redeliver() -> None:
+    topology = Topology("t1")
+    queue = topology.retry_queue(0.2)
+    assert queue.name == "t1.retry.200ms" == topology.retry_exchange(0.2).name
+    assert queue.arguments["x-dead-letter-exchange"] == "t1.redeliver"
+    assert "x-dead-letter-routing-key" not in queue.arguments  # the message's own key: its queue
 
 
 def test_each_subscription_has_its_own_dead_letter_queue() -> None:
