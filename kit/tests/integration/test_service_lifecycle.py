@@ -15,6 +15,7 @@ from sportello_deploy.servers import drop_connection
 from sportello_deploy.testing import eventually, random_customer
 from sportello_kit.service import Service
 from sportello_kit.settings import ServiceSettings
+from sportello_kit.transaction import Transaction
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -35,7 +36,7 @@ async def test_start_declares_the_subscription_and_its_dead_letter_queue(servers
     service = _service(servers)
 
     @service.on(CustomerOnboarded)
-    async def onboarded(event: Event[CustomerOnboarded]) -> None:
+    async def onboarded(event: Event[CustomerOnboarded], tx: Transaction) -> None:
         pass
 
     await service.app.start()
@@ -60,7 +61,7 @@ async def test_stopping_finishes_the_message_in_hand_before_closing(servers: Any
     started, finished = asyncio.Event(), asyncio.Event()
 
     @service.on(CustomerOnboarded)
-    async def slow(event: Event[CustomerOnboarded]) -> None:
+    async def slow(event: Event[CustomerOnboarded], tx: Transaction) -> None:
         started.set()
         await asyncio.sleep(1)
         finished.set()
@@ -92,7 +93,7 @@ async def test_a_service_resumes_consuming_after_the_broker_drops_its_connection
     handled: list[str] = []
 
     @service.on(CustomerOnboarded)
-    async def onboarded(event: Event[CustomerOnboarded]) -> None:
+    async def onboarded(event: Event[CustomerOnboarded], tx: Transaction) -> None:
         handled.append(event.payload.customer_code)
 
     await service.app.start()
