@@ -12,7 +12,6 @@ from e2e.flows import onboard
 from sportello_contracts.catalog import OPERATIONS
 from sportello_contracts.envelope import Event
 from sportello_contracts.subscriptions import SUBSCRIPTIONS
-from sportello_deploy.backoffice import BackOffice
 from sportello_deploy.testing import eventually, random_customer
 from sportello_kit.declare import management_url, vhost_of
 from sportello_kit.settings import ServiceSettings
@@ -38,7 +37,7 @@ def _queues(system: Any) -> list[dict[str, Any]]:
 
 
 def refusals_of_rabbitmq_4_3(queue: dict[str, Any]) -> list[str]:
-    """Why RabbitMQ 4.3 (or our own rule on tunables) would refuse this queue; [] if it would not."""
+    """Why RabbitMQ 4.3 (or our rule on tunables) would refuse this queue; [] if it would not."""
     problems = []
     kind = queue.get("arguments", {}).get("x-queue-type", queue.get("type", "classic"))
     if not queue["durable"] and not queue["exclusive"]:
@@ -112,7 +111,7 @@ async def test_bad_messages_on_every_queue_end_in_a_dead_letter_queue_and_consum
     topology = Topology(system.servers.prefix)
     expected: dict[str, set[str]] = {}  # queue -> message ids that must be dead-lettered there
     connection = await aio_pika.connect(system.servers.rabbitmq_url)
-    async with connection, BackOffice(system.servers.rabbitmq_url, topology.prefix) as office:
+    async with connection:
         channel = await connection.channel()
         for service, payloads in SUBSCRIPTIONS.items():
             for payload in payloads:

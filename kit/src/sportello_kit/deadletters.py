@@ -63,9 +63,7 @@ def _dead_letter(queue: str, message: AbstractIncomingMessage) -> DeadLetter:
     )
 
 
-async def _read(
-    channel: aio_pika.abc.AbstractChannel, queue: str
-) -> list[AbstractIncomingMessage]:
+async def _read(channel: aio_pika.abc.AbstractChannel, queue: str) -> list[AbstractIncomingMessage]:
     """The dead letters of `queue`, held unacknowledged on `channel` until it closes."""
     dead = await channel.get_queue(f"{queue}.dead", ensure=False)
     taken: list[AbstractIncomingMessage] = []
@@ -76,10 +74,9 @@ async def _read(
 
 async def list_dead_letters(settings: ServiceSettings, queue: str) -> list[DeadLetter]:
     connection = await aio_pika.connect(settings.rabbitmq_url)
-    async with connection:
-        # Closing the channel returns every message read, untouched and in the queue again.
-        async with connection.channel() as channel:
-            return [_dead_letter(queue, m) for m in await _read(channel, queue)]
+    # Closing the channel returns every message read, untouched and in the queue again.
+    async with connection, connection.channel() as channel:
+        return [_dead_letter(queue, m) for m in await _read(channel, queue)]
 
 
 async def replay(

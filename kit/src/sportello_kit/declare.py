@@ -12,7 +12,7 @@ import asyncio
 import json
 import logging
 import sys
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import aio_pika
 import httpx
@@ -90,7 +90,7 @@ def vhost_of(rabbitmq_url: str) -> str:
 async def apply_policies(api: str, vhost: str, policies: list[Policy]) -> None:
     """Set each policy through the broker's HTTP API (AMQP cannot); the same call updates it."""
     parts = urlsplit(api)
-    auth = (parts.username or "guest", parts.password or "guest")
+    auth = (unquote(parts.username or "guest"), unquote(parts.password or "guest"))
     base = f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}{parts.path}"
     async with httpx.AsyncClient(auth=auth, timeout=10) as client:
         for policy in policies:
@@ -121,7 +121,9 @@ async def declare_all(settings: ServiceSettings) -> None:
             for payload in payloads:
                 await declare_subscription(channel, topology, service, payload.ROUTING_KEY)
         for operation in OPERATIONS:
-            await declare_dead_letters(channel, topology, topology.rpc_queue_name(operation.address))
+            await declare_dead_letters(
+                channel, topology, topology.rpc_queue_name(operation.address)
+            )
     await apply_policies(
         management_url(settings),
         vhost_of(settings.rabbitmq_url),

@@ -41,9 +41,7 @@ from sportello_kit.topology import (
 log = logging.getLogger(__name__)
 
 # The message being handled, for the handler wrappers (deadline, idempotency key).
-current_message: ContextVar[StreamMessage[Any] | None] = ContextVar(
-    "current_message", default=None
-)
+current_message: ContextVar[StreamMessage[Any] | None] = ContextVar("current_message", default=None)
 
 # Headers the broker sets on a delivery: not carried over to a copy.
 _BROKER_HEADERS = ("x-delivery-count",)
@@ -184,7 +182,9 @@ class ServiceMiddleware(BaseMiddleware):
             # Acking now could lose the message: it goes back to its queue instead. A reject
             # counts toward the queue's delivery limit on every RabbitMQ version, so the broker
             # dead-letters it in the end even if this keeps failing.
-            log.error("could not move a message of %s (%s): returning it to its queue", queue, error)
+            log.error(
+                "could not move a message of %s (%s): returning it to its queue", queue, error
+            )
             raise RejectMessage(requeue=True) from None
 
 

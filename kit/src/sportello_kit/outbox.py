@@ -154,7 +154,7 @@ class Lease:
 
 
 class OutboxRelay:
-    """Publishes unsent records in order of writing, in confirmed batches, while holding the lease."""
+    """Publishes unsent records in order of writing, in confirmed batches, holding the lease."""
 
     def __init__(
         self,

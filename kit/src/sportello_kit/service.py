@@ -205,7 +205,9 @@ class Service:
         for routing_key in self._subscriptions:
             await declare_subscription(channel, self.topology, self.name, routing_key)
         for address in self._operations:
-            await declare_dead_letters(channel, self.topology, self.topology.rpc_queue_name(address))
+            await declare_dead_letters(
+                channel, self.topology, self.topology.rpc_queue_name(address)
+            )
 
     async def _after_broker_started(self) -> None:
         self.relay.start()

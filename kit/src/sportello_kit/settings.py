@@ -43,16 +43,16 @@ class ServiceSettings(BaseSettings):
     inbox_days: float = Field(30, validation_alias="INBOX_DAYS", gt=0)
     # How long a request waits for the database to be found: well under a caller's deadline, so
     # a database outage answers 503 at once instead of at the deadline.
-    mongo_server_selection_ms: int = Field(
-        500, validation_alias="MONGO_SERVER_SELECTION_MS", ge=50
-    )
+    mongo_server_selection_ms: int = Field(500, validation_alias="MONGO_SERVER_SELECTION_MS", ge=50)
     # How long one database operation may take before it fails (shorter than a caller's 5 s).
     mongo_operation_ms: int = Field(4000, validation_alias="MONGO_OPERATION_MS", ge=100)
     # Seconds an effect outside the database (an e-mail...) is claimed for before another
     # delivery may take it over: longer than the effect can take.
     claim_lease_seconds: float = Field(60.0, validation_alias="CLAIM_LEASE_SECONDS", gt=0)
     # Named points where the process kills itself (kill -9), for the reliability tests only.
-    failpoints: Annotated[frozenset[str], NoDecode] = Field(frozenset(), validation_alias="SPORTELLO_FAILPOINTS")
+    failpoints: Annotated[frozenset[str], NoDecode] = Field(
+        frozenset(), validation_alias="SPORTELLO_FAILPOINTS"
+    )
     # Seconds a stopping service waits for the messages it is handling.
     graceful_timeout: float = Field(15.0, validation_alias="GRACEFUL_TIMEOUT", gt=0)
 

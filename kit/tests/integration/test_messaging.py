@@ -186,7 +186,9 @@ async def test_a_handler_that_fails_for_a_while_applies_the_event_once_when_it_r
     @service.on(BillIssued)
     async def flaky(event: Event[BillIssued], tx: Transaction) -> None:
         attempts.append(1)
-        await service.database.db.bills.insert_one({"_id": event.payload.number}, session=tx.session)
+        await service.database.db.bills.insert_one(
+            {"_id": event.payload.number}, session=tx.session
+        )
         if len(attempts) < 3:
             raise TimeoutError("the database is electing a primary")
 
@@ -523,7 +525,7 @@ async def test_a_request_answers_database_unavailable_at_once_while_the_database
         service.settings.model_copy(update={"mongo_url": f"mongodb://127.0.0.1:{dead_port}/"}),
         database="unreachable",
     )
-    down._startup = []  # noqa: SLF001 (no indexes to create on a database that is down)
+    down._startup = []
 
     @down.rpc(GET_THING)
     async def get(request: ThingQuery) -> ThingCreated:
@@ -538,7 +540,7 @@ async def test_a_request_answers_database_unavailable_at_once_while_the_database
         with pytest.raises(ServiceRefused) as refused:
             await _call(down, GET_THING, ThingQuery(thing_id="x", caller=caller))
         elapsed = time.monotonic() - started
-        health = await down._health(HealthRequest())  # noqa: SLF001
+        health = await down._health(HealthRequest())
     finally:
         await down.broker.stop()
         await down.database.client.close()
