@@ -1,9 +1,11 @@
 """`sportello-local`: the whole system on this machine, with demo data. Ctrl-C stops it.
 
-Starts SecantusDB with a persistent folder (unless MONGO_URL is set), makes sure RabbitMQ is up,
-starts a local SMTP server that keeps every e-mail in a folder, starts the five services and the
-gateway, loads the demo data through the back-office simulator, and prints where everything is.
-Running it again keeps the data and does not duplicate the demo.
+Starts SecantusDB with a persistent folder (unless MONGO_URL is set), makes sure RabbitMQ is up
+(and its management API, unless RABBITMQ_MANAGEMENT_URL is set), declares the bus topology and
+its policies (as `sportello-topology` does) so that no event published before a service first
+starts is lost, starts a local SMTP server that keeps every e-mail in a folder, starts the five
+services and the gateway, loads the demo data through the back-office simulator, and prints
+where everything is. Running it again keeps the data and does not duplicate the demo.
 """
 
 import asyncio
@@ -14,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+import aio_pika
 import httpx
 
 from sportello_deploy.backoffice import BackOffice
@@ -23,9 +26,12 @@ from sportello_deploy.servers import (
     MailCatcher,
     SecantusDB,
     ServerUnavailable,
+    ensure_management_api,
     ensure_rabbitmq,
     reachable,
 )
+from sportello_kit.declare import declare_all
+from sportello_kit.settings import ServiceSettings
 
 STARTUP_SECONDS = 60
 
@@ -39,6 +45,31 @@ def _settings() -> dict[str, str]:
         "smtp_port": os.environ.get("SMTP_PORT", "8025"),
         "db_port": os.environ.get("SECANTUS_PORT", "27018"),
     }
+
+
+def declare_topology(rabbitmq_url: str, prefix: str) -> None:
+    """The topology step before any service starts: queues exist before anyone publishes.
+
+    Every subscription queue, dead-letter queue and retry queue of `prefix`, and the broker
+    policies (delivery limit, dead-letter TTL, request-queue expiry), through the management API
+    (enabled here on a local broker unless RABBITMQ_MANAGEMENT_URL points elsewhere). The other
+    bus settings (BUS_DELIVERY_LIMIT, BUS_RETRY_DELAYS, ...) come from the environment, as the
+    services read them.
+    """
+    if not os.environ.get("RABBITMQ_MANAGEMENT_URL"):
+        ensure_management_api(rabbitmq_url)
+    try:
+        settings = ServiceSettings.model_validate(
+            {"RABBITMQ_URL": rabbitmq_url, "BUS_PREFIX": prefix}
+        )
+    except ValueError as error:  # pydantic's ValidationError: a bad BUS_* variable
+        raise ServerUnavailable(f"invalid bus settings: {error}") from None
+    try:
+        asyncio.run(declare_all(settings))
+    except (OSError, RuntimeError, aio_pika.exceptions.AMQPError, httpx.HTTPError) as error:
+        raise ServerUnavailable(
+            f"the bus topology could not be declared ({type(error).__name__}: {error})"
+        ) from None
 
 
 def _wait_until_healthy(gateway_url: str, deployables: list[Deployable]) -> None:
@@ -111,6 +142,7 @@ def main() -> None:
             mongo_url = database.url
         assert mongo_url is not None
         rabbitmq_url = ensure_rabbitmq(s["rabbitmq_url"])
+        declare_topology(rabbitmq_url, s["prefix"])
         catcher.start()
         env = {
             **os.environ,

@@ -17,9 +17,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import aio_pika
+import httpx
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Mailbox
 
@@ -130,7 +131,7 @@ def ensure_management_api(url: str) -> None:
         return
     if host in ("127.0.0.1", "localhost") and shutil.which("rabbitmq-plugins"):
         log.warning("enabling RabbitMQ's management plugin (policies are set through it)")
-        subprocess.run(  # noqa: S603
+        subprocess.run(
             ["rabbitmq-plugins", "enable", "--quiet", "rabbitmq_management"],  # noqa: S607
             check=False,
             capture_output=True,
@@ -143,14 +144,43 @@ def ensure_management_api(url: str) -> None:
     )
 
 
+RABBITMQ_IMAGE = "rabbitmq:4.3-management-alpine"  # 4.x, as production: with the HTTP API
+MANAGEMENT_PORT = 15672
+
+
 def _rabbitmq_container() -> str:
+    """A throwaway RabbitMQ 4.3 in Docker; its AMQP URL. Not exercised here (no Docker engine).
+
+    Its management API (where the topology step sets policies) is published on a random host
+    port, so RABBITMQ_MANAGEMENT_URL is set in this process's environment (unless already set):
+    the topology step, and the processes started from here, read it from there.
+    """
     from testcontainers.rabbitmq import RabbitMqContainer  # only where Docker is used
 
-    container = RabbitMqContainer("rabbitmq:3.13-alpine")
+    container = RabbitMqContainer(RABBITMQ_IMAGE).with_exposed_ports(MANAGEMENT_PORT)
     container.start()  # removed with the process by testcontainers' reaper
     host = container.get_container_host_ip()
     port = container.get_exposed_port(container.port)
-    return f"amqp://{container.username}:{container.password}@{host}:{port}/"
+    user, password = quote(container.username, safe=""), quote(container.password, safe="")
+    management = f"http://{user}:{password}@{host}:{container.get_exposed_port(MANAGEMENT_PORT)}"
+    _wait_for_management_api(management, 60)
+    os.environ.setdefault("RABBITMQ_MANAGEMENT_URL", management)
+    return f"amqp://{user}:{password}@{host}:{port}/"
+
+
+def _wait_for_management_api(url: str, seconds: float) -> None:
+    """Until the HTTP API answers (the plugin starts after the AMQP listener)."""
+    parts = urlsplit(url)
+    base = f"{parts.scheme}://{parts.hostname}:{parts.port}"
+    auth = (unquote(parts.username or "guest"), unquote(parts.password or "guest"))
+    deadline = time.monotonic() + seconds
+    while True:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{base}/api/overview", auth=auth, timeout=2).status_code == 200:
+                return
+        if time.monotonic() > deadline:
+            raise ServerUnavailable(f"RabbitMQ's management API did not answer at {base}")
+        time.sleep(0.5)
 
 
 async def rabbitmqctl(*args: str) -> str:
@@ -174,7 +204,8 @@ async def drop_connection(name: str) -> None:
 
 
 async def delete_broker_objects(url: str, prefix: str) -> None:
-    """Remove every queue and exchange of `prefix` and of prefixes made from it (`<prefix>-x`).
+    """Remove every queue, exchange and policy of `prefix` and of prefixes made from it
+    (`<prefix>-x`).
 
     Test runs clean up after themselves with it.
 
@@ -187,6 +218,12 @@ async def delete_broker_objects(url: str, prefix: str) -> None:
     for kind in ("queues", "exchanges"):
         listed = await rabbitmqctl(f"list_{kind}", "name")
         names[kind] = [n for n in listed.split() if _under(n.split(".", 1)[0], prefix)]
+    # Policies are named `<prefix>-<what>`: the last part is the topology's, not the prefix's.
+    listed = await rabbitmqctl("list_policies")
+    for line in listed.splitlines()[1:]:
+        fields = line.split("\t")
+        if len(fields) > 1 and _under(fields[1].rsplit("-", 1)[0], prefix):
+            await rabbitmqctl("clear_policy", fields[1])
     connection = await aio_pika.connect(url)
     async with connection:
         channel = await connection.channel()
