@@ -21,7 +21,7 @@ class EchoReply(Contract):
 
 
 # Bench-only, and touching no database: the health operation would add a MongoDB ping per call.
-ECHO = Operation(f"{SERVICE}.echo.get", EchoRequest, EchoReply)
+ECHO = Operation(f"{SERVICE}.echo.get", EchoRequest, EchoReply, needs_caller=False)
 
 
 def build_service(settings: ServiceSettings) -> Service:

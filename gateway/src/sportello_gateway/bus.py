@@ -4,8 +4,10 @@ Each call publishes to the operation's queue with RabbitMQ's direct reply-to and
 correlation id, then waits for its own future; replies are matched by that id. No lock is held
 across a call (FastStream's `broker.request` holds one, which serialises callers). A call that
 no service can take (its queue is gone: the service is down) is returned by the broker and
-fails at once; one that is not answered in time fails at its deadline, and
-the broker drops the request unread once it has expired.
+fails at once; one that is not answered in time fails at its deadline. A request carries its
+deadline in a header and no AMQP expiration: the service answers an expired request with a
+refusal rather than the broker dead-lettering it as if it were poison. A command carries its
+idempotency key, so a retry after a lost reply gets the first answer.
 """
 
 import asyncio
@@ -21,7 +23,7 @@ from aio_pika.exceptions import AMQPError, ChannelInvalidStateError, DeliveryErr
 
 from sportello_contracts.base import Contract
 from sportello_contracts.rpc import Operation, Reply, Request, ServiceError
-from sportello_kit.topology import CORRELATION_ID, DEADLINE, Topology
+from sportello_kit.topology import CORRELATION_ID, DEADLINE, IDEMPOTENCY_KEY, Topology
 
 log = logging.getLogger(__name__)
 
@@ -122,8 +124,12 @@ class BusClient:
         *,
         correlation_id: str | None = None,
         timeout: float | None = None,
+        idempotency_key: str | None = None,
     ) -> Rep:
-        """Send `request`; the typed reply, or `ServiceRefused` / `ServiceUnavailable`."""
+        """Send `request`; the typed reply, or `ServiceRefused` / `ServiceUnavailable`.
+
+        `idempotency_key` (for a command) makes a retry with the same key get the first reply.
+        """
         timeout = timeout or self.timeout
         if self._channel is None or self._channel.is_closed:
             raise ServiceUnavailable(operation.service, "the gateway is not connected to the bus")
@@ -140,9 +146,8 @@ class BusClient:
                         correlation_id=call_id,
                         message_id=call_id,
                         reply_to=DIRECT_REPLY_TO,
-                        expiration=timeout,
                         delivery_mode=aio_pika.DeliveryMode.NOT_PERSISTENT,
-                        headers=_headers(correlation_id or call_id, timeout),
+                        headers=_headers(correlation_id or call_id, timeout, idempotency_key),
                     ),
                     routing_key=self.topology.rpc_queue_name(operation.address),
                     mandatory=True,
@@ -172,5 +177,11 @@ class BusClient:
             future.set_result(message.body)
 
 
-def _headers(correlation_id: str, timeout: float) -> dict[str, Any]:
-    return {CORRELATION_ID: correlation_id, DEADLINE: int((time.time() + timeout) * 1000)}
+def _headers(correlation_id: str, timeout: float, idempotency_key: str | None) -> dict[str, Any]:
+    headers: dict[str, Any] = {
+        CORRELATION_ID: correlation_id,
+        DEADLINE: int((time.time() + timeout) * 1000),
+    }
+    if idempotency_key is not None:
+        headers[IDEMPOTENCY_KEY] = idempotency_key
+    return headers

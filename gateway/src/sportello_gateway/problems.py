@@ -1,6 +1,7 @@
 """Every failure as RFC 9457 problem+json: typed service errors, bad input, services down."""
 
 import logging
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -25,21 +26,33 @@ STATUS_OF: dict[ErrorKind, int] = {
     ErrorKind.CONFLICT: 409,
     ErrorKind.TOO_MANY: 429,
     ErrorKind.UNAVAILABLE: 503,
+    ErrorKind.INTERNAL: 500,
 }
 
 
 def problem(
-    request: Request, status: int, code: str, detail: str, **extensions: Any
+    request: Request,
+    status: int,
+    code: str,
+    detail: str,
+    extensions: Mapping[str, Any] | None = None,
 ) -> JSONResponse:
-    body = {
+    """A problem+json answer; `extensions` add members, but never replace a standard one."""
+    body: dict[str, Any] = {
         "type": f"/problems/{code.replace('_', '-')}",
         "title": HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
         "instance": request.url.path,
         "code": code,
-        **extensions,
     }
+    for name, value in (extensions or {}).items():
+        if name in body:
+            # A service's details named like a standard member: a bug there, not a reason to
+            # answer with a broken problem here.
+            log.warning("problem %s: extension %r would replace a standard member", code, name)
+            continue
+        body[name] = value
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if status == 503:
         headers = {"Retry-After": "5"}
@@ -56,7 +69,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ServiceRefused)
     async def refused(request: Request, error: ServiceRefused) -> JSONResponse:
         e = error.error
-        return problem(request, STATUS_OF[e.kind], e.code, e.message, **e.details)
+        return problem(request, STATUS_OF[e.kind], e.code, e.message, e.details)
 
     @app.exception_handler(ServiceUnavailable)
     async def unavailable(request: Request, error: ServiceUnavailable) -> JSONResponse:
@@ -66,7 +79,7 @@ def install(app: FastAPI) -> None:
             503,
             "service_unavailable",
             "Il servizio è momentaneamente non disponibile. Riprova tra poco.",
-            service=error.service,
+            {"service": error.service},
         )
 
     @app.exception_handler(Unauthenticated)
@@ -76,7 +89,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
         errors = describe(error.errors())
-        return problem(request, 422, "invalid_request", "La richiesta non è valida.", errors=errors)
+        return problem(
+            request, 422, "invalid_request", "La richiesta non è valida.", {"errors": errors}
+        )
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> JSONResponse:

@@ -17,8 +17,11 @@ from sportello_deploy.backoffice import BackOffice
 from sportello_deploy.servers import drop_connection
 from sportello_deploy.testing import eventually, random_customer
 from sportello_gateway.bus import BusClient, ServiceRefused, ServiceUnavailable
+from sportello_kit.middleware import current_message
 from sportello_kit.service import Service
 from sportello_kit.settings import ServiceSettings
+from sportello_kit.topology import IDEMPOTENCY_KEY
+from sportello_kit.transaction import Transaction
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -36,12 +39,16 @@ class WrongShape(Request):
     something_else: int
 
 
-ECHO = Operation("bench.echo.get", EchoRequest, EchoReply)
-ECHO_WRONG_SHAPE = Operation("bench.echo.get", WrongShape, EchoReply)
-REFUSE = Operation("bench.echo.refuse", EchoRequest, EchoReply)
-CRASH = Operation("bench.echo.crash", EchoRequest, EchoReply)
-NOBODY = Operation("nobody.serves.this", EchoRequest, EchoReply)
-ECHO_V2 = Operation("bench.echo.get", EchoRequest, EchoReply, version=2)
+# Anonymous operations: what is under test is the client, not the check of the caller.
+ECHO = Operation("bench.echo.get", EchoRequest, EchoReply, needs_caller=False)
+ECHO_WRONG_SHAPE = Operation("bench.echo.get", WrongShape, EchoReply, needs_caller=False)
+REFUSE = Operation("bench.echo.refuse", EchoRequest, EchoReply, needs_caller=False)
+CRASH = Operation("bench.echo.crash", EchoRequest, EchoReply, needs_caller=False)
+NOBODY = Operation("nobody.serves.this", EchoRequest, EchoReply, needs_caller=False)
+ECHO_V2 = Operation("bench.echo.get", EchoRequest, EchoReply, version=2, needs_caller=False)
+# What the request looked like on arrival: its idempotency key and its AMQP expiration.
+ARRIVAL = Operation("bench.echo.arrival", EchoRequest, EchoReply, needs_caller=False)
+COUNT = Operation("bench.echo.count", EchoRequest, EchoReply, needs_caller=False, command=True)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -64,6 +71,21 @@ async def client(servers: Any) -> AsyncIterator[BusClient]:
     @service.rpc(CRASH)
     async def crash(request: EchoRequest) -> EchoReply:
         raise RuntimeError("a bug")
+
+    @service.rpc(ARRIVAL)
+    async def arrival(request: EchoRequest) -> EchoReply:
+        message = current_message.get()
+        assert message is not None
+        key = message.headers.get(IDEMPOTENCY_KEY)
+        return EchoReply(text=f"{key}|{message.raw_message.expiration}")
+
+    calls = 0
+
+    @service.rpc(COUNT)
+    async def count(request: EchoRequest, tx: Transaction) -> EchoReply:
+        nonlocal calls
+        calls += 1
+        return EchoReply(text=f"{request.text}-{calls}")
 
     await service.app.start()
     bus = BusClient(servers.rabbitmq_url, service.topology, timeout=5, name=f"test-{prefix}")
@@ -103,14 +125,16 @@ async def test_a_request_of_the_wrong_shape_is_refused_as_invalid(client: BusCli
         await client.call(ECHO_WRONG_SHAPE, WrongShape(something_else=1))
     assert refused.value.error.kind == ErrorKind.INVALID
     assert refused.value.error.code == "invalid_request"
-    fields = [e["field"] for e in refused.value.error.details["errors"]]  # type: ignore[union-attr,index]
+    errors = refused.value.error.details["errors"]
+    assert isinstance(errors, list)
+    fields = [str(e["field"]) for e in errors if isinstance(e, dict)]
     assert any("text" in f for f in fields)
 
 
-async def test_a_handler_bug_is_an_unavailable_error_not_silence(client: BusClient) -> None:
+async def test_a_handler_bug_is_an_internal_error_not_silence(client: BusClient) -> None:
     with pytest.raises(ServiceRefused) as refused:
         await client.call(CRASH, EchoRequest(text="x"))
-    assert refused.value.error.kind == ErrorKind.UNAVAILABLE
+    assert refused.value.error.kind == ErrorKind.INTERNAL
     assert "a bug" not in refused.value.error.message  # internals stay in the service's log
 
 
@@ -123,6 +147,28 @@ async def test_a_slow_service_fails_at_the_deadline_and_not_before(client: BusCl
     assert unavailable.value.service == "bench"
     # The client is still fine afterwards.
     assert (await client.call(ECHO, EchoRequest(text="after"))).text == "after"
+
+
+async def test_requests_carry_the_idempotency_key_given_and_no_expiration(
+    client: BusClient,
+) -> None:
+    # The service drops an expired request by its deadline header: a broker expiration would
+    # dead-letter it as if it were poison.
+    with_key = await client.call(ARRIVAL, EchoRequest(text="x"), idempotency_key="order:42")
+    assert with_key.text == "order:42|None"
+    assert (await client.call(ARRIVAL, EchoRequest(text="x"))).text == "None|None"
+
+
+async def test_a_command_retried_with_its_key_gets_the_first_reply(client: BusClient) -> None:
+    key = secrets.token_hex(8)
+    first = await client.call(COUNT, EchoRequest(text="a"), idempotency_key=key)
+    again = await client.call(COUNT, EchoRequest(text="a"), idempotency_key=key)
+    other = await client.call(COUNT, EchoRequest(text="a"), idempotency_key=key + "-2")
+    assert again == first
+    assert other != first
+    with pytest.raises(ServiceRefused) as refused:
+        await client.call(COUNT, EchoRequest(text="b"), idempotency_key=key)
+    assert refused.value.error.code == "idempotency_key_reused"
 
 
 @pytest.mark.parametrize("operation", [NOBODY, ECHO_V2], ids=["unknown", "unserved version"])

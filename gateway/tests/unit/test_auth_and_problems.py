@@ -1,6 +1,7 @@
 """Access-token verification and the mapping of failures to problem+json."""
 
 from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
 
 import jwt
 import pytest
@@ -75,6 +76,23 @@ def client() -> TestClient:
             )
         )
 
+    @app.get("/refused-with-standard-names")
+    async def refused_with_standard_names() -> None:
+        raise ServiceRefused(
+            ServiceError(
+                kind=ErrorKind.INVALID,
+                code="weak_password",
+                message="Debole.",
+                details={"status": 200, "type": "x", "title": "t", "problems": ["corta"]},
+            )
+        )
+
+    @app.get("/internal")
+    async def internal() -> None:
+        raise ServiceRefused(
+            ServiceError(kind=ErrorKind.INTERNAL, code="internal_error", message="Errore.")
+        )
+
     @app.get("/down")
     async def down() -> None:
         raise ServiceUnavailable("billing", "no reply in time")
@@ -99,6 +117,26 @@ def test_a_typed_refusal_becomes_a_problem_with_its_status_and_details(client: T
         "code": "username_taken",
         "username": "anna",
     }
+
+
+def test_details_named_like_standard_members_never_replace_them(client: TestClient) -> None:
+    answer = client.get("/refused-with-standard-names")
+    assert answer.status_code == 422
+    assert answer.json() == {
+        "type": "/problems/weak-password",
+        "title": HTTPStatus(422).phrase,
+        "status": 422,
+        "detail": "Debole.",
+        "instance": "/refused-with-standard-names",
+        "code": "weak_password",
+        "problems": ["corta"],
+    }
+
+
+def test_a_service_bug_is_a_500(client: TestClient) -> None:
+    answer = client.get("/internal")
+    assert answer.status_code == 500
+    assert answer.json()["code"] == "internal_error"
 
 
 def test_a_service_that_is_down_is_a_503_naming_it(client: TestClient) -> None:

@@ -14,7 +14,7 @@ from sportello_contracts.identity import (
     RefreshSessionRequest,
     RegisterAccountRequest,
 )
-from sportello_gateway.dependencies import Bus, RequestId
+from sportello_gateway.dependencies import Bus, IdempotencyKey, RequestId
 from sportello_gateway.problems_doc import responses
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
@@ -60,12 +60,19 @@ class SessionPublic(BaseModel):
     responses=responses(409, 422),
     summary="Register with the PIN of the welcome letter",
 )
-async def register(body: RegistrationCreate, bus: Bus, request_id: RequestId) -> AccountPublic:
-    """Creates the account of one fiscal identity; the summary e-mail follows."""
+async def register(
+    body: RegistrationCreate, bus: Bus, request_id: RequestId, idempotency_key: IdempotencyKey
+) -> AccountPublic:
+    """Creates the account of one fiscal identity; the summary e-mail follows.
+
+    Retried with the same `Idempotency-Key` (after a timeout, say) it answers as the first time
+    did; the same key with another body is a 409 `idempotency_key_reused`.
+    """
     reply = await bus.call(
         REGISTER_ACCOUNT,
         RegisterAccountRequest(**body.model_dump()),
         correlation_id=request_id,
+        idempotency_key=idempotency_key,
     )
     return AccountPublic(**reply.model_dump())
 

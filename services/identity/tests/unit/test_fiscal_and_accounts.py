@@ -2,10 +2,10 @@
 
 import pytest
 
-from sportello_contracts.rpc import ErrorKind, Refused
 from sportello_deploy.testing import random_fiscal_code, random_vat_number
-from sportello_identity.domain.accounts import Customer, check_pin_unused, password_refusal
-from sportello_identity.domain.fiscal import is_valid_fiscal_code
+from sportello_identity.domain.accounts import Customer, check_pin_unused
+from sportello_identity.domain.errors import InvalidFiscalCode, PinAlreadyUsed
+from sportello_identity.domain.fiscal import check_fiscal_code, is_valid_fiscal_code
 
 
 def test_codici_fiscali_and_partite_iva_with_their_check_digit_are_valid() -> None:
@@ -19,6 +19,8 @@ def test_codici_fiscali_and_partite_iva_with_their_check_digit_are_valid() -> No
 @pytest.mark.parametrize("code", ["RSSMRA80A01H501A", "97123450584", "RSSMRA80A01H501", "0" * 11])
 def test_a_wrong_check_digit_or_shape_is_invalid(code: str) -> None:
     assert not is_valid_fiscal_code(code)
+    with pytest.raises(InvalidFiscalCode):
+        check_fiscal_code(code)
 
 
 def _customer(account_id: str | None) -> Customer:
@@ -29,14 +31,6 @@ def test_an_unused_pin_may_register() -> None:
     check_pin_unused([_customer(None)])
 
 
-def test_a_used_pin_is_a_conflict() -> None:
-    with pytest.raises(Refused) as refused:
+def test_a_used_pin_is_refused() -> None:
+    with pytest.raises(PinAlreadyUsed):
         check_pin_unused([_customer(None), _customer("acc-1")])
-    assert refused.value.error.kind == ErrorKind.CONFLICT
-    assert refused.value.error.code == "pin_already_used"
-
-
-def test_a_weak_password_refusal_lists_every_problem() -> None:
-    refusal = password_refusal(["a", "b"])
-    assert refusal.error.code == "weak_password"
-    assert refusal.error.details == {"problems": ["a", "b"]}

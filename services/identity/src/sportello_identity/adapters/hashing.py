@@ -28,3 +28,16 @@ async def verify_secret(hashed: str | None, secret: str) -> bool:
 
 def needs_rehash(hashed: str) -> bool:
     return _hasher.check_needs_rehash(hashed)
+
+
+class Argon2Hasher:
+    """The use cases' `SecretHasher`: argon2id, off the event loop."""
+
+    async def hash(self, secret: str) -> str:
+        return await hash_secret(secret)
+
+    async def verify(self, hashed: str | None, secret: str) -> bool:
+        return await verify_secret(hashed, secret)
+
+    def needs_rehash(self, hashed: str) -> bool:
+        return needs_rehash(hashed)

@@ -6,8 +6,17 @@ from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from sportello_identity.domain.accounts import Account, Customer
+from sportello_identity.domain.attempts import PinAttempts
+from sportello_identity.domain.errors import (
+    AlreadyRegistered,
+    EmailTaken,
+    IdentityError,
+    UsernameTaken,
+)
+from sportello_identity.domain.sessions import SessionRecord
 
 Session = AsyncClientSession | None
 
@@ -34,7 +43,7 @@ class IdentityStore:
         docs = await self.customers.find({"fiscal_code": fiscal_code}, session=session).to_list()
         return [_customer(d) for d in docs]
 
-    async def save_onboarded(self, customer: Customer, session: AsyncClientSession) -> None:
+    async def save_onboarded(self, customer: Customer, session: Session) -> None:
         """Insert or update from the back-office; a PIN already used to register is kept."""
         existing = await self.customers.find_one({"_id": customer.customer_code}, session=session)
         fields: dict[str, Any] = {
@@ -52,7 +61,7 @@ class IdentityStore:
         )
 
     async def mark_registered(
-        self, customer_codes: list[str], account_id: str, session: AsyncClientSession
+        self, customer_codes: list[str], account_id: str, session: Session
     ) -> None:
         await self.customers.update_many(
             {"_id": {"$in": customer_codes}},
@@ -62,24 +71,27 @@ class IdentityStore:
 
     # Accounts
 
-    async def insert_account(self, account: Account, session: AsyncClientSession) -> None:
+    async def insert_account(self, account: Account, session: Session) -> None:
+        """Raises `UsernameTaken`, `EmailTaken` or `AlreadyRegistered` on a unique-index clash."""
         doc = asdict(account)
         doc["_id"] = doc.pop("account_id")
         doc["customer_codes"] = list(account.customer_codes)
-        doc.update(login_failures=0, locked_until=None)
-        await self.accounts.insert_one(doc, session=session)
+        try:
+            await self.accounts.insert_one(doc, session=session)
+        except DuplicateKeyError as clash:
+            raise _clash(clash) from None
 
-    async def account(self, account_id: str) -> dict[str, Any] | None:
-        return await self.accounts.find_one({"_id": account_id})
+    async def account(self, account_id: str) -> Account | None:
+        return _account(await self.accounts.find_one({"_id": account_id}))
 
-    async def account_by_username(self, username: str) -> dict[str, Any] | None:
-        return await self.accounts.find_one({"username": username})
+    async def account_by_username(self, username: str) -> Account | None:
+        return _account(await self.accounts.find_one({"username": username}))
 
-    async def account_of(self, fiscal_code: str, session: Session = None) -> dict[str, Any] | None:
-        return await self.accounts.find_one({"fiscal_code": fiscal_code}, session=session)
+    async def account_of(self, fiscal_code: str, session: Session = None) -> Account | None:
+        return _account(await self.accounts.find_one({"fiscal_code": fiscal_code}, session=session))
 
     async def add_customer_code(
-        self, account_id: str, customer_code: str, session: AsyncClientSession
+        self, account_id: str, customer_code: str, session: Session
     ) -> None:
         await self.accounts.update_one(
             {"_id": account_id}, {"$addToSet": {"customer_codes": customer_code}}, session=session
@@ -100,18 +112,21 @@ class IdentityStore:
 
     # PIN attempts, per fiscal code
 
-    async def pin_attempts_of(self, fiscal_code: str) -> dict[str, Any]:
-        return await self.pin_attempts.find_one({"_id": fiscal_code}) or {}
+    async def pin_attempts_of(self, fiscal_code: str) -> PinAttempts:
+        doc = await self.pin_attempts.find_one({"_id": fiscal_code})
+        if doc is None:
+            return PinAttempts()
+        return PinAttempts(doc.get("failures", 0), doc.get("locked_until"))
 
     async def record_pin_attempts(
-        self, fiscal_code: str, failures: int, locked_until: datetime | None, expires_at: datetime
+        self, fiscal_code: str, attempts: PinAttempts, expires_at: datetime
     ) -> None:
         await self.pin_attempts.update_one(
             {"_id": fiscal_code},
             {
                 "$set": {
-                    "failures": failures,
-                    "locked_until": locked_until,
+                    "failures": attempts.failures,
+                    "locked_until": attempts.locked_until,
                     "expires_at": expires_at,
                 }
             },
@@ -120,25 +135,35 @@ class IdentityStore:
 
     # Sessions (refresh tokens)
 
-    async def insert_session(
-        self, key: str, account_id: str, family: str, expires_at: datetime
-    ) -> None:
-        await self.sessions.insert_one(
-            {
-                "_id": key,
-                "account_id": account_id,
-                "family": family,
-                "expires_at": expires_at,
-                "spent": False,
-            }
-        )
+    async def insert_session(self, record: SessionRecord) -> None:
+        doc = asdict(record)
+        doc["_id"] = doc.pop("key")
+        await self.sessions.insert_one(doc)
 
-    async def spend_session(self, key: str) -> dict[str, Any] | None:
+    async def spend_session(self, key: str) -> SessionRecord | None:
         """Mark a refresh token spent; returns it as it was before, or None if unknown."""
-        return await self.sessions.find_one_and_update({"_id": key}, {"$set": {"spent": True}})
+        doc = await self.sessions.find_one_and_update({"_id": key}, {"$set": {"spent": True}})
+        if doc is None:
+            return None
+        return SessionRecord(
+            key=doc["_id"],
+            account_id=doc["account_id"],
+            family=doc["family"],
+            expires_at=doc["expires_at"],
+            spent=doc["spent"],
+        )
 
     async def revoke_family(self, family: str) -> None:
         await self.sessions.delete_many({"family": family})
+
+
+def _clash(clash: DuplicateKeyError) -> IdentityError:
+    field = next(iter((clash.details or {}).get("keyPattern", {})), "")
+    if field == "username":
+        return UsernameTaken()
+    if field == "email":
+        return EmailTaken()
+    return AlreadyRegistered()
 
 
 def _customer(doc: dict[str, Any]) -> Customer:
@@ -149,4 +174,22 @@ def _customer(doc: dict[str, Any]) -> Customer:
         email=doc["email"],
         pin_hash=doc["pin_hash"],
         account_id=doc.get("account_id"),
+    )
+
+
+def _account(doc: dict[str, Any] | None) -> Account | None:
+    if doc is None:
+        return None
+    return Account(
+        account_id=doc["_id"],
+        username=doc["username"],
+        email=doc["email"],
+        full_name=doc["full_name"],
+        fiscal_code=doc["fiscal_code"],
+        password_hash=doc["password_hash"],
+        registered_at=doc["registered_at"],
+        role=doc.get("role", "customer"),
+        customer_codes=tuple(doc.get("customer_codes", ())),
+        login_failures=doc.get("login_failures", 0),
+        locked_until=doc.get("locked_until"),
     )

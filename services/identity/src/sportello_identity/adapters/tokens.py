@@ -28,6 +28,12 @@ class TokenIssuer:
         }
         return jwt.encode(claims, self.secret, algorithm="HS256")
 
+    def new_refresh_token(self) -> str:
+        return new_refresh_token()
+
+    def refresh_token_key(self, token: str) -> str:
+        return refresh_token_key(token)
+
 
 def new_refresh_token() -> str:
     return "rt_" + secrets.token_urlsafe(32)

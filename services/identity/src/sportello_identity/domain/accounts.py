@@ -3,7 +3,8 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sportello_contracts.rpc import ErrorKind, Refused
+from sportello_contracts.rpc import Role
+from sportello_identity.domain.errors import PinAlreadyUsed
 
 
 @dataclass(frozen=True)
@@ -27,32 +28,14 @@ class Account:
     fiscal_code: str
     password_hash: str
     registered_at: datetime
-    role: str = "customer"
+    role: Role = "customer"
     customer_codes: tuple[str, ...] = field(default=())
-
-
-WRONG_PIN = Refused(
-    ErrorKind.INVALID,
-    "registration_data_mismatch",
-    "Codice fiscale e PIN di registrazione non corrispondono.",
-)
+    # Wrong passwords in a row, and the lock they led to.
+    login_failures: int = 0
+    locked_until: datetime | None = None
 
 
 def check_pin_unused(customers: list[Customer]) -> None:
     """A PIN registers one account, once; registering again needs the account deleted first."""
     if any(c.account_id is not None for c in customers):
-        raise Refused(
-            ErrorKind.CONFLICT,
-            "pin_already_used",
-            "Questo PIN è già stato usato per una registrazione. Se non ricordi le credenziali "
-            "usa «Password dimenticata?».",
-        )
-
-
-def password_refusal(problems: list[str]) -> Refused:
-    return Refused(
-        ErrorKind.INVALID,
-        "weak_password",
-        "La password non rispetta i requisiti: " + "; ".join(problems) + ".",
-        {"problems": list(problems)},
-    )
+        raise PinAlreadyUsed()

@@ -24,3 +24,11 @@ class AttemptPolicy:
 
 PIN_ATTEMPTS = AttemptPolicy(max_failures=5, lockout=timedelta(minutes=30))
 LOGIN_ATTEMPTS = AttemptPolicy(max_failures=10, lockout=timedelta(minutes=15))
+
+
+@dataclass(frozen=True)
+class PinAttempts:
+    """Wrong PINs in a row for one fiscal code, and the lock they led to."""
+
+    failures: int = 0
+    locked_until: datetime | None = None

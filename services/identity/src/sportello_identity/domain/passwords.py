@@ -2,6 +2,8 @@
 
 import string
 
+from sportello_identity.domain.errors import WeakPassword
+
 MIN_LENGTH = 10
 MAX_LENGTH = 128
 MIN_CHARACTER_CLASSES = 3
@@ -34,3 +36,9 @@ def password_problems(password: str, *, username: str, fiscal_code: str) -> list
     if lowered in COMMON:
         problems.append("è troppo comune")
     return problems
+
+
+def check_password(password: str, *, username: str, fiscal_code: str) -> None:
+    problems = password_problems(password, username=username, fiscal_code=fiscal_code)
+    if problems:
+        raise WeakPassword(problems)

@@ -16,10 +16,19 @@ from sportello_contracts.identity import (
     ScopeRequest,
     SessionReply,
 )
-from sportello_identity.bootstrap import Dependencies
+from sportello_contracts.rpc import ErrorKind, Refused
+from sportello_identity.domain.errors import AccountNotFound
+from sportello_identity.entrypoints.refusals import refusing
 from sportello_identity.usecases import profile, registration, sessions
+from sportello_identity.usecases.ports import Dependencies
 from sportello_kit.service import Service
 from sportello_kit.transaction import Transaction
+
+UNAUTHENTICATED = Refused(ErrorKind.UNAUTHENTICATED, "unauthenticated", "Autenticazione richiesta.")
+# A token of a deleted account: the gateway must treat its bearer as signed out.
+SCOPE_OF_NO_ACCOUNT = Refused(
+    ErrorKind.UNAUTHENTICATED, "account_not_found", "Account non trovato."
+)
 
 
 def register_operations(service: Service, deps: Dependencies) -> None:
@@ -28,24 +37,33 @@ def register_operations(service: Service, deps: Dependencies) -> None:
         request: RegisterAccountRequest, tx: Transaction
     ) -> RegisterAccountReply:
         """Register an account with the fiscal code and the PIN of the welcome letter."""
-        return await registration.register_account(deps, request, tx)
+        with refusing():
+            return await registration.register_account(deps, request, tx)
 
     @service.rpc(LOG_IN)
     async def log_in(request: LogInRequest) -> SessionReply:
         """Open a session with username and password."""
-        return await sessions.log_in(deps, request)
+        with refusing():
+            return await sessions.log_in(deps, request)
 
     @service.rpc(REFRESH_SESSION)
     async def refresh_session(request: RefreshSessionRequest) -> SessionReply:
         """Trade a refresh token for a new pair of tokens."""
-        return await sessions.refresh_session(deps, request)
+        with refusing():
+            return await sessions.refresh_session(deps, request)
 
     @service.rpc(GET_PROFILE)
     async def get_profile(request: ProfileRequest) -> ProfileReply:
         """The caller's own profile."""
-        return await profile.profile_of(deps, request)
+        if request.caller is None:
+            raise UNAUTHENTICATED
+        with refusing():
+            return await profile.profile_of(deps, request.caller.user_id)
 
     @service.rpc(GET_SCOPE)
     async def get_scope(request: ScopeRequest) -> ScopeReply:
         """The role and customer codes an account may act on."""
-        return await profile.scope_of(deps, request)
+        try:
+            return await profile.scope_of(deps, request.account_id)
+        except AccountNotFound:
+            raise SCOPE_OF_NO_ACCOUNT from None

@@ -1,35 +1,36 @@
 """What an account is and may act on."""
 
-from sportello_contracts.identity import ProfileReply, ProfileRequest, ScopeReply, ScopeRequest
-from sportello_contracts.rpc import ErrorKind, Refused
-from sportello_identity.bootstrap import Dependencies
+from sportello_contracts.identity import ProfileReply, ScopeReply
+from sportello_identity.domain.accounts import Account
+from sportello_identity.domain.errors import AccountNotFound
+from sportello_identity.usecases.ports import Dependencies
 
 
-async def profile_of(deps: Dependencies, request: ProfileRequest) -> ProfileReply:
-    if request.caller is None:
-        raise Refused(ErrorKind.UNAUTHENTICATED, "unauthenticated", "Autenticazione richiesta.")
-    account = await deps.store.account(request.caller.user_id)
-    if account is None:
-        raise Refused(ErrorKind.NOT_FOUND, "account_not_found", "Account non trovato.")
+async def profile_of(deps: Dependencies, account_id: str) -> ProfileReply:
+    account = await _account(deps, account_id)
     return ProfileReply(
-        account_id=account["_id"],
-        username=account["username"],
-        email=account["email"],
-        full_name=account["full_name"],
-        fiscal_code=account["fiscal_code"],
-        role=account["role"],
-        customer_codes=tuple(account["customer_codes"]),
-        registered_at=account["registered_at"],
+        account_id=account.account_id,
+        username=account.username,
+        email=account.email,
+        full_name=account.full_name,
+        fiscal_code=account.fiscal_code,
+        role=account.role,
+        customer_codes=account.customer_codes,
+        registered_at=account.registered_at,
     )
 
 
-async def scope_of(deps: Dependencies, request: ScopeRequest) -> ScopeReply:
-    account = await deps.store.account(request.account_id)
-    if account is None:
-        # A token of a deleted account: the gateway must treat its bearer as signed out.
-        raise Refused(ErrorKind.UNAUTHENTICATED, "account_not_found", "Account non trovato.")
+async def scope_of(deps: Dependencies, account_id: str) -> ScopeReply:
+    account = await _account(deps, account_id)
     return ScopeReply(
-        account_id=account["_id"],
-        role=account["role"],
-        customer_codes=tuple(account["customer_codes"]),
+        account_id=account.account_id,
+        role=account.role,
+        customer_codes=account.customer_codes,
     )
+
+
+async def _account(deps: Dependencies, account_id: str) -> Account:
+    account = await deps.store.account(account_id)
+    if account is None:
+        raise AccountNotFound()
+    return account

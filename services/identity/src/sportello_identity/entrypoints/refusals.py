@@ -1,0 +1,95 @@
+"""The domain's errors as the typed refusals callers see: codes, kinds and messages are API."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sportello_contracts.rpc import ErrorKind, Refused
+from sportello_identity.domain.errors import (
+    AccountLocked,
+    AccountNotFound,
+    AlreadyRegistered,
+    EmailTaken,
+    IdentityError,
+    InvalidFiscalCode,
+    PinAlreadyUsed,
+    SessionEnded,
+    TooManyPinAttempts,
+    UsernameTaken,
+    WeakPassword,
+    WrongCredentials,
+    WrongPin,
+)
+
+REFUSALS: dict[type[IdentityError], tuple[ErrorKind, str, str]] = {
+    InvalidFiscalCode: (
+        ErrorKind.INVALID,
+        "invalid_fiscal_code",
+        "Il codice fiscale o la partita IVA non sono validi.",
+    ),
+    TooManyPinAttempts: (
+        ErrorKind.TOO_MANY,
+        "too_many_attempts",
+        "Troppi tentativi con un PIN errato. Riprova più tardi.",
+    ),
+    WrongPin: (
+        ErrorKind.INVALID,
+        "registration_data_mismatch",
+        "Codice fiscale e PIN di registrazione non corrispondono.",
+    ),
+    PinAlreadyUsed: (
+        ErrorKind.CONFLICT,
+        "pin_already_used",
+        "Questo PIN è già stato usato per una registrazione. Se non ricordi le credenziali "
+        "usa «Password dimenticata?».",
+    ),
+    UsernameTaken: (ErrorKind.CONFLICT, "username_taken", "Questo nome utente è già in uso."),
+    EmailTaken: (
+        ErrorKind.CONFLICT,
+        "email_taken",
+        "Questo indirizzo e-mail è già usato da un altro account: ogni registrazione "
+        "richiede un indirizzo diverso.",
+    ),
+    AlreadyRegistered: (
+        ErrorKind.CONFLICT,
+        "already_registered",
+        "Esiste già un account per questo codice fiscale.",
+    ),
+    AccountLocked: (
+        ErrorKind.TOO_MANY,
+        "account_locked",
+        "Troppi tentativi di accesso non riusciti. Riprova tra qualche minuto o usa "
+        "«Password dimenticata?».",
+    ),
+    WrongCredentials: (
+        ErrorKind.UNAUTHENTICATED,
+        "wrong_credentials",
+        "Nome utente o password non corretti.",
+    ),
+    SessionEnded: (
+        ErrorKind.UNAUTHENTICATED,
+        "session_ended",
+        "La sessione è terminata: accedi di nuovo.",
+    ),
+    AccountNotFound: (ErrorKind.NOT_FOUND, "account_not_found", "Account non trovato."),
+}
+
+
+def refusal_for(error: IdentityError) -> Refused:
+    if isinstance(error, WeakPassword):
+        return Refused(
+            ErrorKind.INVALID,
+            "weak_password",
+            "La password non rispetta i requisiti: " + "; ".join(error.problems) + ".",
+            {"problems": list(error.problems)},
+        )
+    kind, code, message = REFUSALS[type(error)]
+    return Refused(kind, code, message)
+
+
+@contextmanager
+def refusing() -> Iterator[None]:
+    """Answer the domain's errors raised inside with their typed refusal."""
+    try:
+        yield
+    except IdentityError as error:
+        raise refusal_for(error) from None

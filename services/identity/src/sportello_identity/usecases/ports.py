@@ -1,0 +1,102 @@
+"""What identity's use cases need from outside, as Protocols: bootstrap wires the real ones."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sportello_contracts.envelope import EventPayload
+from sportello_identity.domain.accounts import Account, Customer
+from sportello_identity.domain.attempts import PinAttempts
+from sportello_identity.domain.sessions import SessionRecord
+
+# The database session writes join: opaque to the use cases, they only pass it on to the store.
+DbSession = Any
+
+
+class Transaction(Protocol):
+    """The kit's transaction as the use cases see it: where writes go, and the outbox."""
+
+    @property
+    def session(self) -> DbSession: ...
+
+    async def emit(self, payload: EventPayload) -> object: ...
+
+
+class IdentityStore(Protocol):
+    """Customers, accounts, sessions and PIN attempts, as domain objects."""
+
+    async def customers_of(self, fiscal_code: str, session: DbSession = None) -> list[Customer]: ...
+
+    async def save_onboarded(self, customer: Customer, session: DbSession) -> None: ...
+
+    async def mark_registered(
+        self, customer_codes: list[str], account_id: str, session: DbSession
+    ) -> None: ...
+
+    async def insert_account(self, account: Account, session: DbSession) -> None:
+        """Raises `UsernameTaken`, `EmailTaken` or `AlreadyRegistered` on a clash."""
+
+    async def account(self, account_id: str) -> Account | None: ...
+
+    async def account_by_username(self, username: str) -> Account | None: ...
+
+    async def account_of(self, fiscal_code: str, session: DbSession = None) -> Account | None: ...
+
+    async def add_customer_code(
+        self, account_id: str, customer_code: str, session: DbSession
+    ) -> None: ...
+
+    async def record_login(
+        self, account_id: str, failures: int, locked_until: datetime | None
+    ) -> None: ...
+
+    async def set_password_hash(self, account_id: str, password_hash: str) -> None: ...
+
+    async def pin_attempts_of(self, fiscal_code: str) -> PinAttempts: ...
+
+    async def record_pin_attempts(
+        self, fiscal_code: str, attempts: PinAttempts, expires_at: datetime
+    ) -> None: ...
+
+    async def insert_session(self, record: SessionRecord) -> None: ...
+
+    async def spend_session(self, key: str) -> SessionRecord | None:
+        """Mark a refresh token spent; returns it as it was before, or None if unknown."""
+
+    async def revoke_family(self, family: str) -> None: ...
+
+
+class SecretHasher(Protocol):
+    """Slow hashes of passwords and PINs."""
+
+    async def hash(self, secret: str) -> str: ...
+
+    async def verify(self, hashed: str | None, secret: str) -> bool:
+        """False for `hashed=None`, after as long as a real check (usernames stay secret)."""
+
+    def needs_rehash(self, hashed: str) -> bool: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class TokenIssuer(Protocol):
+    @property
+    def access_ttl(self) -> timedelta: ...
+
+    def access_token(self, account_id: str, role: str) -> str: ...
+
+    def new_refresh_token(self) -> str: ...
+
+    def refresh_token_key(self, token: str) -> str:
+        """What is stored of a refresh token."""
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    store: IdentityStore
+    hasher: SecretHasher
+    clock: Clock
+    tokens: TokenIssuer
+    refresh_ttl: timedelta
