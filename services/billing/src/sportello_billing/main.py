@@ -1,15 +1,10 @@
-"""The billing service: `sportello-billing`."""
+"""The billing service: `sportello-billing` (or `faststream run sportello_billing.main:app`)."""
 
-from sportello_billing.adapters.store import BillingStore
+from sportello_billing.bootstrap import bootstrap
 from sportello_billing.entrypoints.events import subscribe
-from sportello_billing.settings import BillingSettings
-from sportello_kit.service import Service
 
-settings = BillingSettings()
-service = Service("billing", settings, database=settings.database)
-store = BillingStore(service.database.db)
-service.on_startup(store.create_indexes)
-subscribe(service, store)
+service, dependencies = bootstrap()
+subscribe(service, dependencies)
 app = service.app
 
 

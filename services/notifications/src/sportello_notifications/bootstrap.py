@@ -2,24 +2,32 @@
 
 from dataclasses import dataclass
 
+from sportello_kit.claims import Claims
 from sportello_kit.service import Service
 from sportello_notifications.adapters.mailer import SmtpMailer
-from sportello_notifications.adapters.store import MessageLog
+from sportello_notifications.adapters.store import MongoMessageLog
+from sportello_notifications.adapters.templates import MailTemplates
 from sportello_notifications.settings import NotificationsSettings
 
 
 @dataclass(frozen=True)
 class Dependencies:
     settings: NotificationsSettings
-    log: MessageLog
+    claims: Claims
+    messages: MongoMessageLog
     mailer: SmtpMailer
+    templates: MailTemplates
 
 
 def bootstrap(settings: NotificationsSettings | None = None) -> tuple[Service, Dependencies]:
     settings = settings or NotificationsSettings()
     service = Service("notifications", settings, database=settings.database)
     deps = Dependencies(
-        settings=settings, log=MessageLog(service.database.db), mailer=SmtpMailer(settings)
+        settings=settings,
+        claims=service.claims,
+        messages=MongoMessageLog(service.database.db),
+        mailer=SmtpMailer(settings),
+        templates=MailTemplates(settings.sender),
     )
-    service.on_startup(deps.log.create_indexes)
+    service.on_startup(deps.messages.create_indexes)
     return service, deps

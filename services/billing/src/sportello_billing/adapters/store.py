@@ -1,28 +1,61 @@
 """Billing's MongoDB collections: the customers that own supplies and billing profiles."""
 
+from datetime import datetime
 from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from sportello_contracts.backoffice import CustomerOnboarded
+from sportello_billing.domain.customers import Customer
+from sportello_kit.guards import apply_if_newer
+
+Session = AsyncClientSession | None
 
 
 class BillingStore:
+    """Billing's database: its collections and their indexes."""
+
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
-        self.customers = db.customers
+        self.db = db
 
     async def create_indexes(self) -> None:
-        await self.customers.create_index("fiscal_code")
+        await self.db.customers.create_index("fiscal_code")
 
-    async def save_customer(self, customer: CustomerOnboarded, session: AsyncClientSession) -> None:
-        # Billing keeps who the customer is, never the registration PIN.
-        await self.customers.update_one(
-            {"_id": customer.customer_code},
+    def customers(self, session: Session = None) -> "CustomerRecords":
+        """The customers, read and written in `session` (a handler's transaction) if given."""
+        return CustomerRecords(self.db.customers, session)
+
+
+class CustomerRecords:
+    """Customers, one document each: `_id` is the customer code; `applied_version` the
+    `occurred_at` of the onboarding event that wrote it."""
+
+    def __init__(self, collection: AsyncCollection[dict[str, Any]], session: Session) -> None:
+        self.collection = collection
+        self.session = session
+
+    async def keep_if_newer(self, customer: Customer, as_of: datetime) -> bool:
+        return await apply_if_newer(
+            self.collection,
+            customer.customer_code,
+            _stored_precision(as_of),
             {"$set": {"fiscal_code": customer.fiscal_code, "full_name": customer.full_name}},
-            upsert=True,
-            session=session,
+            self.session,
         )
 
-    async def customer(self, customer_code: str) -> dict[str, Any] | None:
-        return await self.customers.find_one({"_id": customer_code})
+    async def get(self, customer_code: str) -> Customer | None:
+        doc = await self.collection.find_one({"_id": customer_code}, session=self.session)
+        return None if doc is None else _customer(doc)
+
+
+def _stored_precision(moment: datetime) -> datetime:
+    # BSON keeps milliseconds: compared with microseconds, a redelivered event would look newer
+    # than the copy of itself already stored.
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def _customer(doc: dict[str, Any]) -> Customer:
+    return Customer(
+        customer_code=doc["_id"], fiscal_code=doc["fiscal_code"], full_name=doc["full_name"]
+    )

@@ -1,1 +1,1 @@
-"""Billing's entrypoints: messages in, store calls, replies out."""
+"""Billing's entrypoints: messages in, use-case calls, replies out."""

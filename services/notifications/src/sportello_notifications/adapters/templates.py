@@ -14,6 +14,16 @@ _environment = Environment(
 )
 
 
+class MailTemplates:
+    """Renders mails as sent from `sender`."""
+
+    def __init__(self, sender: str) -> None:
+        self.sender = sender
+
+    def render(self, mail: Mail) -> EmailMessage:
+        return render(mail, self.sender)
+
+
 def render(mail: Mail, sender: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender

@@ -1,6 +1,8 @@
 """The messages users receive, decided from the events that cause them."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
 
 from sportello_contracts.identity import AccountRegistered
 
@@ -14,6 +16,28 @@ class Mail:
     subject: str
     template: str
     context: dict[str, object] = field(default_factory=dict)
+
+
+class Status(StrEnum):
+    """Where a message is, as the message log shows operators."""
+
+    QUEUED = "queued"  # known, not sent yet
+    SENT = "sent"  # accepted by the mail server
+    FAILED = "failed"  # the last attempt failed; the bus retries it (or dead-letters it at last)
+
+
+@dataclass(frozen=True)
+class MessageRecord:
+    """The log's entry of one message: what operators look at when a user says "no e-mail"."""
+
+    key: str
+    to: str
+    template: str
+    status: Status
+    attempts: int
+    created_at: datetime
+    last_error: str | None = None
+    sent_at: datetime | None = None
 
 
 def registration_summary(event_id: str, registered: AccountRegistered, portal_url: str) -> Mail:

@@ -4,8 +4,8 @@ from sportello_contracts.envelope import Event
 from sportello_contracts.identity import AccountRegistered
 from sportello_kit.service import Service
 from sportello_notifications.bootstrap import Dependencies
-from sportello_notifications.delivery import deliver
 from sportello_notifications.domain.messages import registration_summary
+from sportello_notifications.usecases.delivery import deliver
 
 
 def subscribe(service: Service, deps: Dependencies) -> None:
@@ -13,4 +13,12 @@ def subscribe(service: Service, deps: Dependencies) -> None:
     async def account_registered(event: Event[AccountRegistered]) -> None:
         """Send the registration summary e-mail."""
         mail = registration_summary(str(event.event_id), event.payload, deps.settings.portal_url)
-        await deliver(deps, mail)
+        # A claim held by another delivery fails with `ClaimHeld`: the kit looks again after
+        # the claim's lease, so a mail whose sender died is taken over, never dropped.
+        await deliver(
+            mail,
+            claims=deps.claims,
+            mailer=deps.mailer,
+            templates=deps.templates,
+            messages=deps.messages,
+        )

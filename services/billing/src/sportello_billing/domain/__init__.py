@@ -1,0 +1,1 @@
+"""Billing's rules: pure Python, no I/O."""

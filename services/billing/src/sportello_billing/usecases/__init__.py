@@ -1,0 +1,1 @@
+"""Billing's use cases: load, decide, store, emit; dependencies come in as Protocols."""

@@ -1,0 +1,1 @@
+"""Notifications' use cases: load, decide, send, record; dependencies come in as Protocols."""
