@@ -17,6 +17,7 @@ import time
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from faststream import BaseMiddleware
@@ -25,6 +26,7 @@ from faststream.message import StreamMessage
 from pydantic import BaseModel, ValidationError
 
 from sportello_contracts.rpc import ErrorKind, Refused, Reply, ServiceError
+from sportello_kit.claims import ClaimHeld
 from sportello_kit.errors import HandlerFailed, PoisonMessage
 from sportello_kit.logs import correlation_id
 from sportello_kit.publisher import Outgoing, Publisher, PublishFailed
@@ -125,6 +127,11 @@ class ServiceMiddleware(BaseMiddleware):
         attempt = _int(msg.headers.get(ATTEMPT), default=1)
         failure = f"{type(error).__name__}: {error}"[:500]
         delays = self.delivery.retry_delays
+        if isinstance(error, ClaimHeld) and delays:
+            # Not a failure: another delivery is doing the effect (or died doing it and its
+            # lease runs out). Look again once the lease is over, without spending an attempt.
+            await self._come_back(msg, queue, _first_after(delays, error.until), attempt, failure)
+            return
         if attempt > len(delays):
             await self._dead_letter(
                 msg, queue, f"failed {attempt} times; last: {failure}", {LAST_ERROR: failure}
@@ -138,11 +145,17 @@ class ServiceMiddleware(BaseMiddleware):
             delay,
             failure,
         )
+        await self._come_back(msg, queue, delay, attempt + 1, failure)
+
+    async def _come_back(
+        self, msg: StreamMessage[Any], queue: str, delay: float, attempt: int, failure: str
+    ) -> None:
+        """Send the message to wait `delay` in its retry queue, then back to `queue`."""
         retry = Outgoing(
             body=msg.body,
             exchange=self.delivery.topology.retry_name(delay),
             routing_key=queue,  # where `redeliver` sends it back when its wait is over
-            headers={**_carried(msg.headers), ATTEMPT: attempt + 1, LAST_ERROR: failure},
+            headers={**_carried(msg.headers), ATTEMPT: attempt, LAST_ERROR: failure},
             message_id=msg.message_id,
             correlation_id=msg.correlation_id,
             content_type=msg.content_type,
@@ -190,6 +203,12 @@ class ServiceMiddleware(BaseMiddleware):
 
 _EXPIRED = "the request expired before it was handled"
 _INTERNAL = "Errore interno del servizio."
+
+
+def _first_after(delays: tuple[float, ...], until: datetime) -> float:
+    """The shortest retry delay that ends after `until` (the longest if none does)."""
+    wait = (until - datetime.now(UTC)).total_seconds()
+    return min((d for d in delays if d >= wait), default=max(delays))
 
 
 def _carried(headers: Mapping[str, Any]) -> dict[str, Any]:

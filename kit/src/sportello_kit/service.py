@@ -142,7 +142,7 @@ class Service:
 
         By default the handler runs in a transaction with the inbox entry and gets a
         `Transaction`; `transactional=False` for an effect outside the database, which the
-        handler makes idempotent itself with `service.claims`.
+        handler makes idempotent itself with `service.claims` (`EFFECTS_IN_FLIGHT` at a time).
         """
 
         def register(handler: Handler) -> Handler:
@@ -161,6 +161,11 @@ class Service:
                 self.topology.events,
                 title=f"{self.name}:{payload.ROUTING_KEY}",
                 description=handler.__doc__,
+                # An effect outside the database gets a channel of its own with a small
+                # prefetch: only so many are in flight at the instant of a crash.
+                channel=None
+                if transactional
+                else Channel(prefetch_count=self.settings.effects_in_flight),
             )(consumer)
             return handler
 

@@ -49,6 +49,9 @@ class ServiceSettings(BaseSettings):
     # Seconds an effect outside the database (an e-mail...) is claimed for before another
     # delivery may take it over: longer than the effect can take.
     claim_lease_seconds: float = Field(60.0, validation_alias="CLAIM_LEASE_SECONDS", gt=0)
+    # Effects outside the database (e-mails...) a service does at once, per subscription: what
+    # a crash can leave half-done, so what it can double, is bounded by it.
+    effects_in_flight: int = Field(4, validation_alias="EFFECTS_IN_FLIGHT", ge=1, le=100)
     # Named points where the process kills itself (kill -9), for the reliability tests only.
     failpoints: Annotated[frozenset[str], NoDecode] = Field(
         frozenset(), validation_alias="SPORTELLO_FAILPOINTS"

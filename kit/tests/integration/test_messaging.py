@@ -547,3 +547,30 @@ async def test_a_request_answers_database_unavailable_at_once_while_the_database
     assert refused.value.error.code == "database_unavailable"
     assert elapsed < 1.0, elapsed
     assert (health.status, health.database) == ("degraded", False)
+
+
+async def test_an_effect_held_by_a_dead_delivery_is_taken_over_after_its_lease_not_dropped(
+    servers: Any,
+) -> None:
+    # The retries (0.1 s, 0.2 s) are all over long before the 1 s lease: waiting for a held
+    # claim must not spend them.
+    service = new_service(servers, CLAIM_LEASE_SECONDS="1")
+    sent: list[str] = []
+
+    @service.on(BillIssued, transactional=False)
+    async def send(event: Event[BillIssued]) -> None:
+        async def mail() -> None:
+            sent.append(event.payload.number)
+
+        await service.claims.once(f"bill-mail:{event.payload.number}", mail)
+
+    async with running(service):
+        # A delivery that claimed the mail and died before sending it.
+        dead = Claims(service.claims.collection, timedelta(seconds=1))
+        await dead._claim("bill-mail:B-7")  # noqa: SLF001
+        message_id = await _publish(service, BillIssued(number="B-7"))
+        await eventually(lambda: _true(sent), seconds=10, what="the mail taken over")
+        await asyncio.sleep(0.5)
+        assert await dead_letters(service, _queue(service, BillIssued)) == []
+    assert sent == ["B-7"]
+    assert message_id
