@@ -23,9 +23,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 
 BACKLOG = 30
 KILLS = 2
-# The deliveries a process holds unacknowledged (BUS_PREFETCH's default): at most these come
-# back after a kill, and only those whose mail was in flight can be sent twice.
-PREFETCH = 32
+# The e-mails a process sends at once (EFFECTS_IN_FLIGHT's default): only those in flight at
+# the instant of a kill can be sent twice.
+IN_FLIGHT = 4
 # Claim lease (3 s in the tests) and every retry delay (0.2 + 0.5 + 1 s), with a margin: a copy
 # sent by a redelivery that took over a dead process's claim has arrived by then.
 LATE_COPIES_SECONDS = 3 + 1.7 + 2
@@ -67,7 +67,7 @@ async def test_a_backlog_of_summaries_survives_kills_in_the_middle_of_sending(
             assert len(got) <= 1 + KILLS, [m["Message-ID"] for m in got]
             assert len({m["Message-ID"] for m in got}) == 1
         duplicates = sum(len(got) - 1 for got in copies.values())
-        assert duplicates <= KILLS * PREFETCH
+        assert duplicates <= KILLS * IN_FLIGHT
         print(
             f"\n{duplicates} duplicate(s) of {len(copies)} mail(s) after {KILLS} kills "
             f"in {BACKLOG} mails; killed at {killed_at} arrived"
