@@ -1,5 +1,7 @@
 """Steps the end-to-end tests share: onboarding through the back-office, registering, signing in."""
 
+import asyncio
+from email.message import Message
 from typing import Any
 
 import httpx
@@ -23,6 +25,23 @@ async def onboard(system: Any, customer: CustomerOnboarded) -> None:
             return await customers.find_one({"_id": customer.customer_code}) is not None
 
         await eventually(known, what=f"identity storing {customer.customer_code}")
+
+
+# Longer than the tests' retry delays together (0.2 + 0.5 + 1 s): a duplicate would be out by then.
+LATE_DUPLICATE_SECONDS = 2.5
+
+
+async def the_one_mail_to(system: Any, address: str, seconds: float = 30) -> Message:
+    """The e-mail sent to `address`, once it came and no duplicate followed it."""
+
+    async def arrived() -> list[Message]:
+        return system.mail.messages_to(address)
+
+    await eventually(arrived, seconds=seconds, what=f"an e-mail to {address}")
+    await asyncio.sleep(LATE_DUPLICATE_SECONDS)
+    mails: list[Message] = system.mail.messages_to(address)
+    assert len(mails) == 1, [m["Message-ID"] for m in mails]
+    return mails[0]
 
 
 def username_of(customer: CustomerOnboarded) -> str:

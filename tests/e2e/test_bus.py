@@ -12,6 +12,7 @@ from e2e.flows import onboard
 from sportello_contracts.backoffice import CustomerOnboarded
 from sportello_contracts.envelope import Event
 from sportello_deploy.backoffice import BackOffice
+from sportello_deploy.servers import rabbitmqctl
 from sportello_deploy.testing import eventually, random_customer
 from sportello_kit.topology import DEAD_LETTER_QUEUE, DEAD_LETTER_REASON, Topology
 
@@ -109,6 +110,21 @@ async def test_a_redelivered_event_changes_nothing(system: Any) -> None:
             return await inbox.count_documents({"_id": key})
 
         await eventually(handled, what="billing handling the event")
+        queue = Topology(system.servers.prefix).event_queue_name("billing", ONBOARDED)
+
+        async def both_consumed() -> bool:
+            # Ready and unacknowledged alike, read from the queue itself (not from statistics).
+            listed = await rabbitmqctl("list_queues", "name", "messages")
+            counts = dict(line.split() for line in listed.splitlines() if line.strip())
+            return counts.get(queue) == "0"
+
+        await eventually(both_consumed, what="the second delivery consumed")
+        assert (
+            await client.sportello_billing.customers.count_documents(
+                {"_id": customer.customer_code}
+            )
+            == 1
+        )
         stored = await client.sportello_billing.customers.find_one({"_id": customer.customer_code})
         assert stored == {
             "_id": customer.customer_code,

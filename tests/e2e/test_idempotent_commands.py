@@ -4,7 +4,6 @@ The last test stops identity and runs one that crashes after committing, so it r
 normal identity before it ends, whatever happens.
 """
 
-import asyncio
 from typing import Any
 from uuid import uuid4
 
@@ -12,7 +11,7 @@ import httpx
 import pytest
 from pymongo import AsyncMongoClient
 
-from e2e.flows import assert_problem, onboard, registration
+from e2e.flows import assert_problem, onboard, registration, the_one_mail_to
 from sportello_contracts.backoffice import CustomerOnboarded
 from sportello_deploy.processes import Deployable
 from sportello_deploy.testing import eventually, random_customer
@@ -105,9 +104,4 @@ async def test_a_registration_whose_reply_was_lost_is_answered_on_retry_and_mail
         committed = await accounts.find({"fiscal_code": customer.fiscal_code}).to_list()
     assert [a["_id"] for a in committed] == [retried.json()["account_id"]]
 
-    async def summary() -> list[Any]:
-        return system.mail.messages_to(customer.email)
-
-    await eventually(summary, seconds=30, what="the registration summary e-mail")
-    await asyncio.sleep(3)  # time for a duplicate to show, were there one
-    assert len(system.mail.messages_to(customer.email)) == 1
+    await the_one_mail_to(system, customer.email)

@@ -17,6 +17,7 @@ from e2e.flows import (
     register,
     registration,
     signed_in_customer,
+    the_one_mail_to,
     username_of,
 )
 from sportello_deploy.servers import text_of
@@ -38,17 +39,13 @@ async def test_register_receive_summary_log_in_and_read_own_profile(
     assert account["username"] == "anna.ferrari"  # usernames are case-insensitive
     assert account["email"] == customer.email
 
-    async def summary() -> list[Any]:
-        return system.mail.messages_to(customer.email)
-
-    mails = await eventually(summary, what="the registration summary e-mail")
-    assert len(mails) == 1
-    text = text_of(mails[0])
-    assert mails[0]["Subject"].startswith("Benvenuto nell'Area Clienti")
+    mail = await the_one_mail_to(system, customer.email)
+    text = text_of(mail)
+    assert mail["Subject"].startswith("Benvenuto nell'Area Clienti")
     assert "Gentile Anna Ferrari" in text
     assert "anna.ferrari" in text
     assert customer.customer_code in text
-    assert PASSWORD not in mails[0].as_string()
+    assert PASSWORD not in mail.as_string()
     assert customer.fiscal_code not in text  # shown only in part
 
     session = await log_in(gateway, "anna.ferrari")

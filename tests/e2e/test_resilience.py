@@ -9,7 +9,14 @@ from typing import Any
 import httpx
 import pytest
 
-from e2e.flows import assert_problem, bearer, onboard, register, signed_in_customer
+from e2e.flows import (
+    assert_problem,
+    bearer,
+    onboard,
+    register,
+    signed_in_customer,
+    the_one_mail_to,
+)
 from sportello_deploy.testing import eventually, random_customer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
@@ -63,11 +70,7 @@ async def test_events_wait_in_their_queue_while_the_consumer_is_down(
 
     system.start("notifications")
 
-    async def summary() -> list[Any]:
-        return system.mail.messages_to(customer.email)
-
-    mails = await eventually(summary, seconds=30, what="the summary after notifications restarted")
-    assert len(mails) == 1
+    await the_one_mail_to(system, customer.email)
     await eventually(
         lambda: _healthy(gateway, "notifications"), seconds=30, what="notifications back"
     )
