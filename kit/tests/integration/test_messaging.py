@@ -26,6 +26,7 @@ from sportello_deploy.servers import free_port
 from sportello_deploy.testing import eventually
 from sportello_gateway.bus import BusClient, ServiceRefused
 from sportello_kit.claims import ClaimHeld, Claims
+from sportello_kit.deadletters import DeadLetter, list_dead_letters, replay
 from sportello_kit.declare import (
     apply_policies,
     declare_common,
@@ -567,10 +568,49 @@ async def test_an_effect_held_by_a_dead_delivery_is_taken_over_after_its_lease_n
     async with running(service):
         # A delivery that claimed the mail and died before sending it.
         dead = Claims(service.claims.collection, timedelta(seconds=1))
-        await dead._claim("bill-mail:B-7")  # noqa: SLF001
+        await dead._claim("bill-mail:B-7")
         message_id = await _publish(service, BillIssued(number="B-7"))
         await eventually(lambda: _true(sent), seconds=10, what="the mail taken over")
         await asyncio.sleep(0.5)
         assert await dead_letters(service, _queue(service, BillIssued)) == []
     assert sent == ["B-7"]
     assert message_id
+
+
+# Dead letters: listed by reason, replayed once what killed them is fixed
+
+
+async def test_dead_letters_are_listed_with_their_reason_and_the_chosen_ones_replayed(
+    servers: Any,
+) -> None:
+    service = new_service(servers)
+    broken = True
+    handled: list[str] = []
+
+    @service.on(BillIssued)
+    async def record(event: Event[BillIssued], tx: Transaction) -> None:
+        if broken:
+            raise LookupError("the tariff table is missing")
+        handled.append(event.payload.number)
+
+    queue = _queue(service, BillIssued)
+    async with running(service):
+        first = await _publish(service, BillIssued(number="B-8"))
+        second = await _publish(service, BillIssued(number="B-9"))
+
+        async def both_dead() -> list[DeadLetter] | None:
+            letters = await list_dead_letters(service.settings, queue)
+            return letters if len(letters) == 2 else None
+
+        letters = await eventually(both_dead, what="both dead-lettered")
+        # Listing takes nothing off the queue.
+        assert len(await list_dead_letters(service.settings, queue)) == 2
+        broken = False  # the fix is deployed
+        replayed = await replay(service.settings, queue, {first})
+        await eventually(lambda: _true(handled), what="the replayed event handled")
+        left = await list_dead_letters(service.settings, queue)
+    assert {letter.message_id for letter in letters} == {first, second}
+    assert all("LookupError: the tariff table is missing" in x.reason for x in letters)
+    assert [r.message_id for r in replayed] == [first]
+    assert handled == ["B-8"]
+    assert [letter.message_id for letter in left] == [second]
