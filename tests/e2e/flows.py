@@ -18,7 +18,7 @@ async def onboard(system: Any, customer: CustomerOnboarded) -> None:
     """Publish the customer as the back-office would, and wait until identity has it."""
     async with BackOffice(system.servers.rabbitmq_url, system.servers.prefix) as backoffice:
         await backoffice.publish(customer)
-    async with AsyncMongoClient(system.servers.mongo_url) as client:
+    async with AsyncMongoClient[dict[str, Any]](system.servers.mongo_url) as client:
         customers = client.sportello_identity.customers
 
         async def known() -> bool:

@@ -102,7 +102,7 @@ async def test_a_redelivered_event_changes_nothing(system: Any) -> None:
     async with BackOffice(system.servers.rabbitmq_url, system.servers.prefix) as backoffice:
         event = await backoffice.publish(customer)
         await backoffice.publish(customer, event_id=event.event_id)  # the same event, again
-    async with AsyncMongoClient(system.servers.mongo_url) as client:
+    async with AsyncMongoClient[dict[str, Any]](system.servers.mongo_url) as client:
         inbox = client.sportello_billing.inbox
 
         async def handled() -> int:

@@ -102,7 +102,7 @@ async def test_a_customer_code_onboarded_after_registration_joins_the_account(
         return sorted(me["customer_codes"]) == sorted([first.customer_code, later.customer_code])
 
     await eventually(both, what="the new customer code in the profile")
-    async with AsyncMongoClient(system.servers.mongo_url) as client:
+    async with AsyncMongoClient[dict[str, Any]](system.servers.mongo_url) as client:
         outbox = client.sportello_identity.outbox
 
         async def announced() -> bool:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from faststream.rabbit import ExchangeType, QueueType, RabbitExchange, RabbitQueue
+from faststream.rabbit.schemas.queue import QuorumQueueArgs
 
 DEAD_LETTER_REASON = "x-sportello-dead-letter-reason"
 DEAD_LETTER_QUEUE = "x-sportello-dead-letter-queue"
@@ -137,7 +138,7 @@ class Topology:
             },
         )
 
-    def _dead_lettering(self, name: str) -> dict[str, Any]:
+    def _dead_lettering(self, name: str) -> QuorumQueueArgs:
         return {
             "x-dead-letter-exchange": self.dead_letters.name,
             "x-dead-letter-routing-key": name,

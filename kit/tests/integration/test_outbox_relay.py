@@ -92,7 +92,11 @@ async def _write(database: Database, outbox: Outbox, count: int) -> list[str]:
     """`count` events committed one transaction at a time; their ids in order of writing."""
     events = [_event() for _ in range(count)]
     for event in events:
-        await database.transaction(lambda session, e=event: outbox.add(e, session))
+
+        async def add(session: Any, event: Event[Any] = event) -> None:
+            await outbox.add(event, session)
+
+        await database.transaction(add)
     return [str(e.event_id) for e in events]
 
 
