@@ -33,12 +33,12 @@ from uuid import uuid4
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractExchange
 from pamqp.commands import Basic
-from pymongo import ASCENDING, AsyncMongoClient
+from pymongo import ASCENDING, AsyncMongoClient, UpdateOne
 
 from sportello_contracts.envelope import Event
 from sportello_contracts.identity import ScopeChanged
 from sportello_deploy.servers import SecantusDB, delete_broker_objects, free_port, reachable
-from sportello_kit.outbox import LEASE, Lease, Outbox, OutboxRelay
+from sportello_kit.outbox import LEASE, UNSENT, Lease, Outbox, OutboxRelay
 from sportello_kit.publisher import Outgoing, Publisher
 from sportello_kit.topology import Topology
 
@@ -207,15 +207,17 @@ class Bench:
         lease = time.perf_counter() - started
         started = time.perf_counter()
         batch = (
-            await relay.outbox.collection.find({"sent_at": None, "parked": {"$ne": True}})
+            await relay.outbox.collection.find(UNSENT)
             .sort("order", ASCENDING)
             .limit(self.batch)
             .to_list()
         )
         read = time.perf_counter() - started
         started = time.perf_counter()
-        await relay.outbox.collection.update_many(
-            {"_id": {"$in": [r["_id"] for r in batch]}}, {"$set": {"sent_at": datetime.now(UTC)}}
+        now = datetime.now(UTC)
+        await relay.outbox.collection.bulk_write(
+            [UpdateOne({"_id": r["_id"]}, {"$set": {"sent_at": now}}) for r in batch],
+            ordered=False,
         )
         mark = time.perf_counter() - started
         await relay.outbox.collection.drop()
