@@ -23,6 +23,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from sportello_contracts.envelope import Event
+from sportello_kit.mongo import unavailable
 from sportello_kit.publisher import Outgoing, Publisher
 from sportello_kit.topology import Topology
 
@@ -269,8 +270,11 @@ class OutboxRelay:
             self._wake.clear()
             try:
                 await self.publish_pending()
-            except Exception:
-                log.exception("outbox relay failed; retrying at the next poll")
+            except Exception as error:
+                if unavailable(error):  # an outage, not a bug: one line per poll, no traceback
+                    log.warning("outbox relay waiting for the database: %s", type(error).__name__)
+                else:
+                    log.exception("outbox relay failed; retrying at the next poll")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
 

@@ -25,6 +25,7 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from faststream import AckPolicy, FastStream
+from pymongo.errors import PyMongoError
 from faststream.rabbit import RabbitBroker
 from faststream.rabbit.schemas import Channel
 from faststream.specification import AsyncAPI
@@ -240,7 +241,12 @@ class Service:
     async def _health(self, request: HealthRequest) -> HealthReply:
         database = await self.database.ping()
         consumers = self.consumers_attached()
-        parked = await self.outbox.parked() if database else 0
+        parked = 0
+        if database:
+            try:
+                parked = await self.outbox.parked()
+            except PyMongoError:
+                database = False  # gone since the ping
         return HealthReply(
             service=self.name,
             status="ok" if database and consumers else "degraded",
