@@ -25,10 +25,10 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from faststream import AckPolicy, FastStream
-from pymongo.errors import PyMongoError
 from faststream.rabbit import RabbitBroker
 from faststream.rabbit.schemas import Channel
 from faststream.specification import AsyncAPI
+from pymongo.errors import PyMongoError
 from yarl import URL
 
 from sportello_contracts.envelope import Event, EventPayload
