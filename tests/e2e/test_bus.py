@@ -101,7 +101,10 @@ async def test_a_redelivered_event_changes_nothing(system: Any) -> None:
     customer = random_customer()
     async with BackOffice(system.servers.rabbitmq_url, system.servers.prefix) as backoffice:
         event = await backoffice.publish(customer)
-        await backoffice.publish(customer, event_id=event.event_id)  # the same event, again
+        # The very same message again, as a redelivery would bring it.
+        await backoffice.publish_raw(
+            event.model_dump_json().encode(), ONBOARDED, message_id=str(event.event_id)
+        )
     async with AsyncMongoClient[dict[str, Any]](system.servers.mongo_url) as client:
         inbox = client.sportello_billing.inbox
 

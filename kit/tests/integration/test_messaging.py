@@ -22,7 +22,7 @@ from sportello_contracts.envelope import Event, EventPayload
 from sportello_contracts.health import HealthRequest
 from sportello_contracts.rpc import Caller, ErrorKind, Operation, Refused, Request
 from sportello_deploy.backoffice import BackOffice
-from sportello_deploy.servers import free_port
+from sportello_deploy.servers import free_port, rabbitmqctl
 from sportello_deploy.testing import eventually
 from sportello_gateway.bus import BusClient, ServiceRefused
 from sportello_kit.claims import ClaimHeld, Claims
@@ -614,3 +614,34 @@ async def test_dead_letters_are_listed_with_their_reason_and_the_chosen_ones_rep
     assert [r.message_id for r in replayed] == [first]
     assert handled == ["B-8"]
     assert [letter.message_id for letter in left] == [second]
+
+
+async def test_a_poison_message_that_cannot_be_dead_lettered_stays_in_its_queue(
+    servers: Any,
+) -> None:
+    service = new_service(servers)
+
+    @service.on(BillIssued)
+    async def record(event: Event[BillIssued], tx: Transaction) -> None:
+        raise AssertionError("a message that does not parse never reaches the handler")
+
+    queue = _queue(service, BillIssued)
+    async with running(service):
+        connection = await aio_pika.connect(service.settings.rabbitmq_url)
+        async with connection:
+            channel = await connection.channel()
+            await channel.queue_delete(f"{queue}.dead")  # a mistake of an operator's
+            await channel.default_exchange.publish(
+                aio_pika.Message(b"junk", message_id="junk-1"), routing_key=queue
+            )
+
+        async def held() -> bool:
+            listed = await rabbitmqctl("list_queues", "name", "messages")
+            counts = dict(line.split() for line in listed.splitlines() if line.strip())
+            return counts.get(queue) == "1"
+
+        # Every attempt to dead-letter it is returned unroutable: it is rejected back each time,
+        # and past the delivery limit the broker holds it until its dead letters exist again.
+        await eventually(held, what="the message back in its queue")
+        await asyncio.sleep(2)
+        assert await held()
