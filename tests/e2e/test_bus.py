@@ -12,8 +12,8 @@ from e2e.flows import onboard
 from sportello_contracts.backoffice import CustomerOnboarded
 from sportello_contracts.envelope import Event
 from sportello_deploy.backoffice import BackOffice
-from sportello_deploy.servers import rabbitmqctl
-from sportello_deploy.testing import eventually, random_customer
+from sportello_deploy.servers import messages_in
+from sportello_deploy.testing import eventually, random_customer, take_dead_letters
 from sportello_kit.topology import DEAD_LETTER_QUEUE, DEAD_LETTER_REASON, Topology
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
@@ -25,15 +25,8 @@ async def _dead_letters(
     system: Any, service: str, routing_key: str
 ) -> list[aio_pika.abc.AbstractIncomingMessage]:
     """Everything in a subscription's dead-letter queue, taken off it."""
-    name = Topology(system.servers.prefix).event_queue_name(service, routing_key) + ".dead"
-    connection = await aio_pika.connect(system.servers.rabbitmq_url)
-    async with connection:
-        channel = await connection.channel()
-        queue = await channel.get_queue(name)
-        taken = []
-        while (message := await queue.get(fail=False, no_ack=True)) is not None:
-            taken.append(message)
-        return taken
+    name = Topology(system.servers.prefix).event_queue_name(service, routing_key)
+    return await take_dead_letters(system.servers.rabbitmq_url, name)
 
 
 async def _wait_for_dead_letter(
@@ -116,10 +109,7 @@ async def test_a_redelivered_event_changes_nothing(system: Any) -> None:
         queue = Topology(system.servers.prefix).event_queue_name("billing", ONBOARDED)
 
         async def both_consumed() -> bool:
-            # Ready and unacknowledged alike, read from the queue itself (not from statistics).
-            listed = await rabbitmqctl("list_queues", "name", "messages")
-            counts = dict(line.split() for line in listed.splitlines() if line.strip())
-            return counts.get(queue) == "0"
+            return await messages_in(queue) == 0
 
         await eventually(both_consumed, what="the second delivery consumed")
         assert (

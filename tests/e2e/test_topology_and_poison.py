@@ -12,7 +12,7 @@ from e2e.flows import onboard
 from sportello_contracts.catalog import OPERATIONS
 from sportello_contracts.envelope import Event
 from sportello_contracts.subscriptions import SUBSCRIPTIONS
-from sportello_deploy.testing import eventually, random_customer
+from sportello_deploy.testing import eventually, random_customer, take_dead_letters
 from sportello_kit.declare import management_url, vhost_of
 from sportello_kit.settings import ServiceSettings
 from sportello_kit.topology import DEAD_LETTER_QUEUE, DEAD_LETTER_REASON, Topology
@@ -94,17 +94,6 @@ async def test_the_tunables_are_policies_applied_to_their_queues(system: Any) ->
     assert effective[request]["expires"] > 0
 
 
-async def _dead_letters(system: Any, queue: str) -> list[aio_pika.abc.AbstractIncomingMessage]:
-    connection = await aio_pika.connect(system.servers.rabbitmq_url)
-    async with connection:
-        channel = await connection.channel()
-        dead = await channel.get_queue(f"{queue}.dead")
-        taken = []
-        while (message := await dead.get(fail=False, no_ack=True)) is not None:
-            taken.append(message)
-        return taken
-
-
 async def test_bad_messages_on_every_queue_end_in_a_dead_letter_queue_and_consumers_go_on(
     system: Any, gateway: httpx.AsyncClient
 ) -> None:
@@ -146,7 +135,7 @@ async def test_bad_messages_on_every_queue_end_in_a_dead_letter_queue_and_consum
 
     async def all_dead() -> bool:
         for queue in expected:
-            for message in await _dead_letters(system, queue):
+            for message in await take_dead_letters(system.servers.rabbitmq_url, queue):
                 assert message.headers[DEAD_LETTER_QUEUE] == queue
                 seen[queue][message.message_id or ""] = str(message.headers[DEAD_LETTER_REASON])
         return all(expected[q] <= set(seen[q]) for q in expected)

@@ -194,6 +194,15 @@ async def rabbitmqctl(*args: str) -> str:
     return output.decode()
 
 
+async def messages_in(queue: str) -> int | None:
+    """Messages in `queue`, ready or unacknowledged, read from the queue itself (not from the
+    statistics, which lag); None if there is no such queue."""
+    listed = await rabbitmqctl("list_queues", "name", "messages")
+    counts = dict(line.split("\t") for line in listed.splitlines() if "\t" in line)
+    found = counts.get(queue)
+    return int(found) if found is not None and found.isdigit() else None
+
+
 async def drop_connection(name: str) -> None:
     """Have the broker close the one client connection called `name`, as a failover would."""
     listed = await rabbitmqctl("list_connections", "pid", "client_properties")

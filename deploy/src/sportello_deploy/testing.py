@@ -7,6 +7,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+import aio_pika
 from stdnum import luhn
 from stdnum.it import codicefiscale
 
@@ -59,3 +60,17 @@ async def eventually(
         if time.monotonic() > deadline:
             raise AssertionError(f"{what} did not happen within {seconds} s")
         await asyncio.sleep(0.05)
+
+
+async def take_dead_letters(
+    rabbitmq_url: str, queue: str
+) -> list[aio_pika.abc.AbstractIncomingMessage]:
+    """Everything in `queue`'s dead letters (`<queue>.dead`), taken off it."""
+    connection = await aio_pika.connect(rabbitmq_url)
+    async with connection:
+        channel = await connection.channel()
+        dead = await channel.get_queue(f"{queue}.dead")
+        taken = []
+        while (message := await dead.get(fail=False, no_ack=True)) is not None:
+            taken.append(message)
+        return taken

@@ -22,8 +22,8 @@ from sportello_contracts.envelope import Event, EventPayload
 from sportello_contracts.health import HealthRequest
 from sportello_contracts.rpc import Caller, ErrorKind, Operation, Refused, Request
 from sportello_deploy.backoffice import BackOffice
-from sportello_deploy.servers import free_port, rabbitmqctl
-from sportello_deploy.testing import eventually
+from sportello_deploy.servers import free_port, messages_in
+from sportello_deploy.testing import eventually, take_dead_letters
 from sportello_gateway.bus import BusClient, ServiceRefused
 from sportello_kit.claims import ClaimHeld, Claims
 from sportello_kit.deadletters import DeadLetter, list_dead_letters, replay
@@ -119,15 +119,7 @@ async def running(service: Service) -> AsyncIterator[Service]:
 
 
 async def dead_letters(service: Service, queue: str) -> list[aio_pika.abc.AbstractIncomingMessage]:
-    """Everything in `queue`'s dead letters, taken off it."""
-    connection = await aio_pika.connect(service.settings.rabbitmq_url)
-    async with connection:
-        channel = await connection.channel()
-        dead = await channel.get_queue(f"{queue}.dead")
-        taken = []
-        while (message := await dead.get(fail=False, no_ack=True)) is not None:
-            taken.append(message)
-        return taken
+    return await take_dead_letters(service.settings.rabbitmq_url, queue)
 
 
 async def _publish(service: Service, payload: EventPayload, event_id: Any = None) -> str:
@@ -636,9 +628,7 @@ async def test_a_poison_message_that_cannot_be_dead_lettered_stays_in_its_queue(
             )
 
         async def held() -> bool:
-            listed = await rabbitmqctl("list_queues", "name", "messages")
-            counts = dict(line.split() for line in listed.splitlines() if line.strip())
-            return counts.get(queue) == "1"
+            return await messages_in(queue) == 1
 
         # Every attempt to dead-letter it is returned unroutable: it is rejected back each time,
         # and past the delivery limit the broker holds it until its dead letters exist again.

@@ -52,6 +52,13 @@ async def publisher(servers: Any) -> AsyncIterator[Publisher]:
     await publisher.close()
 
 
+@pytest_asyncio.fixture(loop_scope="session")
+async def outbox(database: Database, events: tuple[Topology, Any]) -> Outbox:
+    outbox = Outbox(database.db.outbox, events[0])
+    await outbox.create_indexes()
+    return outbox
+
+
 def _event() -> Event[CustomerOnboarded]:
     return Event.new(random_customer(), producer="test", correlation_id="corr-1")
 
@@ -131,11 +138,10 @@ async def test_change_and_event_commit_together_or_not_at_all(
 async def test_relay_publishes_what_a_crashed_process_left_unsent_and_marks_it(
     database: Database,
     events: tuple[Topology, aio_pika.abc.AbstractQueue],
+    outbox: Outbox,
     publisher: Publisher,
 ) -> None:
-    topology, queue = events
-    outbox = Outbox(database.db.outbox, topology)
-    await outbox.create_indexes()
+    queue = events[1]
     # A process committed these and died before publishing them.
     left_behind = await _write(database, outbox, 2)
 
@@ -160,10 +166,10 @@ async def test_relay_publishes_what_a_crashed_process_left_unsent_and_marks_it(
 async def test_relay_wakes_on_commit_rather_than_waiting_for_the_poll(
     database: Database,
     events: tuple[Topology, aio_pika.abc.AbstractQueue],
+    outbox: Outbox,
     publisher: Publisher,
 ) -> None:
-    topology, queue = events
-    outbox = Outbox(database.db.outbox, topology)
+    queue = events[1]
     relay = _relay(database, outbox, publisher, poll_seconds=3600)
     database.after_commit(relay.wake)
     relay.start()
@@ -179,12 +185,11 @@ async def test_relay_wakes_on_commit_rather_than_waiting_for_the_poll(
 async def test_two_relays_on_one_outbox_publish_each_record_once_in_order_of_writing(
     database: Database,
     events: tuple[Topology, aio_pika.abc.AbstractQueue],
+    outbox: Outbox,
     publisher: Publisher,
     servers: Any,
 ) -> None:
-    topology, queue = events
-    outbox = Outbox(database.db.outbox, topology)
-    await outbox.create_indexes()
+    queue = events[1]
     written = await _write(database, outbox, 1000)
     # Two replicas, each with its own connection, starting at the same time on the backlog.
     other = Publisher(servers.rabbitmq_url, "test-relay-2")
@@ -209,11 +214,10 @@ async def test_two_relays_on_one_outbox_publish_each_record_once_in_order_of_wri
 async def test_a_record_that_never_publishes_is_parked_and_does_not_hold_back_the_rest(
     database: Database,
     events: tuple[Topology, aio_pika.abc.AbstractQueue],
+    outbox: Outbox,
     publisher: Publisher,
 ) -> None:
-    topology, queue = events
-    outbox = Outbox(database.db.outbox, topology)
-    await outbox.create_indexes()
+    queue = events[1]
     before = await _write(database, outbox, 3)
     # A routing key longer than AMQP allows: this record can never be published.
     poison = _event()
@@ -244,11 +248,10 @@ async def test_a_record_that_never_publishes_is_parked_and_does_not_hold_back_th
 async def test_a_relay_stopped_mid_batch_loses_nothing_the_next_one_publishes_the_rest(
     database: Database,
     events: tuple[Topology, aio_pika.abc.AbstractQueue],
+    outbox: Outbox,
     publisher: Publisher,
 ) -> None:
-    topology, queue = events
-    outbox = Outbox(database.db.outbox, topology)
-    await outbox.create_indexes()
+    queue = events[1]
     written = await _write(database, outbox, 600)
     first = _relay(database, outbox, publisher, batch=200)
     first.start()
