@@ -192,7 +192,14 @@ class ServiceMiddleware(BaseMiddleware):
         try:
             await self.delivery.publisher.publish(copy)
         except PublishFailed as error:
-            # Acking now could lose the message: it goes back to its queue instead. A reject
+            if self.delivery.topology.is_rpc_queue(queue):
+                # A request queue has no delivery limit to end a loop, and a request is worth
+                # nothing once its deadline passed: the broker dead-letters it if it can.
+                log.error(
+                    "could not dead-letter a request %s on %s (%s)", msg.message_id, queue, error
+                )
+                raise RejectMessage(requeue=False) from None
+            # Acking now could lose the event: it goes back to its queue instead. A reject
             # counts toward the queue's delivery limit on every RabbitMQ version, so the broker
             # dead-letters it in the end even if this keeps failing.
             log.error(

@@ -635,3 +635,22 @@ async def test_a_poison_message_that_cannot_be_dead_lettered_stays_in_its_queue(
         await eventually(held, what="the message back in its queue")
         await asyncio.sleep(2)
         assert await held()
+
+
+async def test_a_bad_request_that_cannot_be_dead_lettered_does_not_loop(servers: Any) -> None:
+    service, _ = _thing_service(servers)
+    queue = service.topology.rpc_queue_name(CREATE_THING.address)
+    async with running(service):
+        connection = await aio_pika.connect(service.settings.rabbitmq_url)
+        async with connection:
+            channel = await connection.channel()
+            await channel.queue_delete(f"{queue}.dead")
+        await _raw_request(service, CREATE_THING.address, b"not json", {}, reply=False)
+
+        async def gone() -> bool:
+            return await messages_in(queue) == 0
+
+        await eventually(gone, what="the bad request off its queue")
+        await asyncio.sleep(1)
+        assert await messages_in(queue) == 0  # not requeued over and over
+        assert (await _call(service, CREATE_THING, CreateThing(name="ok"))).name == "ok"
