@@ -1,6 +1,7 @@
 """A service's life on the real broker: topology at start, health, finishing work on shutdown."""
 
 import asyncio
+import contextlib
 import secrets
 from typing import Any
 
@@ -113,4 +114,8 @@ async def test_a_service_resumes_consuming_after_the_broker_drops_its_connection
 
         await eventually(consumed, seconds=20, what="an event consumed after the reconnection")
     finally:
-        await service.app.stop()
+        # After a dropped connection, stopping can wait for ever on a consumer's cancel (seen
+        # once in ~20 runs: aio-pika's cancel has no timeout). Bounded, as an orchestrator's
+        # grace period would; what this test checks happened before.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(service.app.stop(), 30)
