@@ -22,7 +22,7 @@ from aio_pika.abc import AbstractIncomingMessage
 
 from sportello_contracts.catalog import OPERATIONS
 from sportello_contracts.subscriptions import SUBSCRIPTIONS
-from sportello_kit.publisher import Outgoing, Publisher
+from sportello_kit.publisher import Outgoing, Publisher, PublishFailed
 from sportello_kit.settings import ServiceSettings
 from sportello_kit.topology import ATTEMPT, DEAD_LETTER_QUEUE, DEAD_LETTER_REASON, Topology
 
@@ -155,5 +155,5 @@ def main() -> None:
     which.add_argument("--all", action="store_true")
     try:
         asyncio.run(_main(parser.parse_args()))
-    except (OSError, aio_pika.exceptions.AMQPError) as error:
+    except (OSError, aio_pika.exceptions.AMQPError, PublishFailed) as error:
         sys.exit(f"sportello-deadletters: {error}")

@@ -36,6 +36,10 @@ READ_AHEAD_BATCHES = 10
 UNSENT = {"sent_at": None, "parked": False}
 
 
+class BusUnavailable(Exception):
+    """Publishing failed for a reason of the bus's, not of the records'."""
+
+
 class _WriteOrder:
     """Increasing numbers in order of writing: nanoseconds since the epoch, never repeated.
 
@@ -240,9 +244,15 @@ class OutboxRelay:
             await self.outbox.collection.bulk_write(
                 [UpdateOne({"_id": r}, {"$set": {"sent_at": now}}) for r in sent], ordered=False
             )
-        for record, failure in zip(records, outcome, strict=True):
-            if failure is not None:
+        failures = [(r, f) for r, f in zip(records, outcome, strict=True) if f is not None]
+        for record, failure in failures:
+            if not failure.transient:
                 await self._failed(record, str(failure))
+        transient = [f for _, f in failures if f.transient]
+        if transient:
+            # The bus, not these records: nothing is counted against them (an outage must not
+            # park the backlog); the next poll tries again.
+            raise BusUnavailable(f"{len(transient)} not published: {transient[0]}")
         return len(sent)
 
     async def _failed(self, record: dict[str, Any], reason: str) -> None:
@@ -270,6 +280,8 @@ class OutboxRelay:
             self._wake.clear()
             try:
                 await self.publish_pending()
+            except BusUnavailable as error:
+                log.warning("outbox relay waiting for the bus: %s", error)
             except Exception as error:
                 if unavailable(error):  # an outage, not a bug: one line per poll, no traceback
                     log.warning("outbox relay waiting for the database: %s", type(error).__name__)

@@ -20,7 +20,16 @@ log = logging.getLogger(__name__)
 
 
 class PublishFailed(Exception):
-    """The broker did not confirm the message as stored (and routed, when mandatory)."""
+    """The broker did not confirm the message as stored (and routed, when mandatory).
+
+    `transient` when it says nothing about the message itself (the bus is down or slow, the
+    broker refused it for now): trying again later may work. Otherwise the message is at fault
+    (it cannot be encoded, nothing routes it), and will fail the same way every time.
+    """
+
+    def __init__(self, reason: str, transient: bool) -> None:
+        super().__init__(reason)
+        self.transient = transient
 
 
 @dataclass(frozen=True)
@@ -61,7 +70,7 @@ class Publisher:
     @property
     def channel(self) -> AbstractRobustChannel:
         if self._channel is None:
-            raise PublishFailed("the publisher is not connected")
+            raise PublishFailed("the publisher is not connected", transient=True)
         return self._channel
 
     async def publish(self, message: Outgoing, timeout: float = 10.0) -> None:
@@ -73,13 +82,13 @@ class Publisher:
                     _message(message), routing_key=message.routing_key, mandatory=message.mandatory
                 )
         except DeliveryError as error:
-            raise PublishFailed(f"returned by the broker: {_reason(error)}") from None
+            raise PublishFailed(f"returned by the broker: {_reason(error)}", False) from None
         except TimeoutError:
-            raise PublishFailed(f"not confirmed within {timeout} s") from None
+            raise PublishFailed(f"not confirmed within {timeout} s", True) from None
         except (AMQPError, ChannelInvalidStateError, ConnectionError) as error:
-            raise PublishFailed(f"bus unavailable: {error!r}") from None
+            raise PublishFailed(f"bus unavailable: {error!r}", True) from None
         if not isinstance(confirm, Basic.Ack):
-            raise PublishFailed(f"refused by the broker: {confirm!r}")
+            raise PublishFailed(f"refused by the broker for now: {confirm!r}", True)
 
     async def publish_many(
         self, messages: Sequence[Outgoing], timeout: float = 10.0
@@ -97,7 +106,8 @@ class Publisher:
             elif isinstance(result, PublishFailed):
                 outcome.append(result)
             elif isinstance(result, BaseException):
-                outcome.append(PublishFailed(repr(result)))
+                # Raised before reaching the broker (an encoding error): the message is at fault.
+                outcome.append(PublishFailed(repr(result), transient=False))
         return outcome
 
     async def _exchange(self, name: str) -> AbstractExchange:

@@ -14,7 +14,7 @@ from sportello_contracts.backoffice import CustomerOnboarded
 from sportello_contracts.envelope import Event
 from sportello_deploy.testing import eventually, random_customer
 from sportello_kit.mongo import Database, connect
-from sportello_kit.outbox import Lease, Outbox, OutboxRelay
+from sportello_kit.outbox import BusUnavailable, Lease, Outbox, OutboxRelay
 from sportello_kit.publisher import Publisher
 from sportello_kit.topology import Topology
 
@@ -270,3 +270,28 @@ async def test_a_relay_stopped_mid_batch_loses_nothing_the_next_one_publishes_th
     assert set(received) == set(written)  # at least once each...
     assert len(received) - len(written) <= 200  # ...and at most one batch again
     assert await database.db.outbox.count_documents({"sent_at": None}) == 0
+
+
+async def test_an_outage_of_the_bus_parks_nothing_and_the_backlog_goes_out_after_it(
+    database: Database,
+    events: tuple[Topology, aio_pika.abc.AbstractQueue],
+    outbox: Outbox,
+    servers: Any,
+) -> None:
+    queue = events[1]
+    written = await _write(database, outbox, 5)
+    down = Publisher(servers.rabbitmq_url, "test-relay-down")  # never connected: the bus is out
+    relay = _relay(database, outbox, down, max_attempts=2)
+    for _ in range(4):  # twice the attempts that would park a record failing on its own
+        with pytest.raises(BusUnavailable):
+            await relay.publish_pending()
+    unsent = await database.db.outbox.find({"sent_at": None}).to_list()
+    assert len(unsent) == 5
+    assert {(r["attempts"], r["parked"]) for r in unsent} == {(0, False)}
+
+    await down.connect()  # the bus is back
+    try:
+        assert await relay.publish_pending() == 5
+    finally:
+        await down.close()
+    assert await _drain(queue, 5, seconds=10) == written
