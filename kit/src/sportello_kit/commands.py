@@ -20,11 +20,13 @@ from sportello_kit.inbox import ensure_ttl_index
 
 REPLIES_KEPT = timedelta(days=1)
 
-KEY_REUSED = Refused(
-    ErrorKind.CONFLICT,
-    "idempotency_key_reused",
-    "Questa chiave di idempotenza è già stata usata per una richiesta diversa.",
-)
+
+def key_reused() -> Refused:
+    return Refused(
+        ErrorKind.CONFLICT,
+        "idempotency_key_reused",
+        "Questa chiave di idempotenza è già stata usata per una richiesta diversa.",
+    )
 
 
 class CommandReplies:
@@ -37,12 +39,12 @@ class CommandReplies:
     async def stored(
         self, key: str, request: Request, session: AsyncClientSession | None = None
     ) -> dict[str, Any] | None:
-        """The reply stored under `key`, if any; `KEY_REUSED` if it was for another request."""
+        """The reply stored under `key`, if any; `key_reused()` if it was for another request."""
         found = await self.collection.find_one({"_id": key}, session=session)
         if found is None:
             return None
         if found["fingerprint"] != fingerprint(request):
-            raise KEY_REUSED
+            raise key_reused()
         reply: dict[str, Any] = found["reply"]
         return reply
 

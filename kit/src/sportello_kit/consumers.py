@@ -28,12 +28,17 @@ from sportello_kit.outbox import Outbox
 from sportello_kit.topology import IDEMPOTENCY_KEY
 from sportello_kit.transaction import Transaction
 
-DATABASE_UNAVAILABLE = Refused(
-    ErrorKind.UNAVAILABLE,
-    "database_unavailable",
-    "Il servizio è momentaneamente non disponibile. Riprova tra poco.",
-)
-UNAUTHENTICATED = Refused(ErrorKind.UNAUTHENTICATED, "unauthenticated", "Autenticazione richiesta.")
+
+def database_unavailable() -> Refused:
+    return Refused(
+        ErrorKind.UNAVAILABLE,
+        "database_unavailable",
+        "Il servizio è momentaneamente non disponibile. Riprova tra poco.",
+    )
+
+
+def unauthenticated() -> Refused:
+    return Refused(ErrorKind.UNAUTHENTICATED, "unauthenticated", "Autenticazione richiesta.")
 
 
 @dataclass(frozen=True)
@@ -120,12 +125,12 @@ def request_consumer(
     operation: Operation[Any, Any],
     handler: Callable[..., Awaitable[Contract]],
 ) -> Callable[..., Awaitable[Contract]]:
-    """What FastStream calls for one operation: checks, the deadline, idempotency, the handler."""
+    """What FastStream calls for one operation: the caller check, idempotency, the handler."""
 
     async def answer(message: Request) -> Contract:
         request = message
         if operation.needs_caller and request.caller is None:
-            raise UNAUTHENTICATED
+            raise unauthenticated()
         try:
             if operation.command:
                 return await _command(handling, operation, request, handler)
@@ -134,7 +139,7 @@ def request_consumer(
             raise
         except Exception as error:
             if unavailable(error):
-                raise DATABASE_UNAVAILABLE from error
+                raise database_unavailable() from error
             raise HandlerFailed(error) from error
 
     return _typed(answer, handler, operation.request, operation.reply)

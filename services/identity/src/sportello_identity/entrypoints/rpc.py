@@ -24,11 +24,10 @@ from sportello_identity.usecases.ports import Dependencies
 from sportello_kit.service import Service
 from sportello_kit.transaction import Transaction
 
-UNAUTHENTICATED = Refused(ErrorKind.UNAUTHENTICATED, "unauthenticated", "Autenticazione richiesta.")
-# A token of a deleted account: the gateway must treat its bearer as signed out.
-SCOPE_OF_NO_ACCOUNT = Refused(
-    ErrorKind.UNAUTHENTICATED, "account_not_found", "Account non trovato."
-)
+
+def scope_of_no_account() -> Refused:
+    # A token of a deleted account: the gateway must treat its bearer as signed out.
+    return Refused(ErrorKind.UNAUTHENTICATED, "account_not_found", "Account non trovato.")
 
 
 def register_operations(service: Service, deps: Dependencies) -> None:
@@ -55,8 +54,7 @@ def register_operations(service: Service, deps: Dependencies) -> None:
     @service.rpc(GET_PROFILE)
     async def get_profile(request: ProfileRequest) -> ProfileReply:
         """The caller's own profile."""
-        if request.caller is None:
-            raise UNAUTHENTICATED
+        assert request.caller is not None  # the kit refuses a request without one
         with refusing():
             return await profile.profile_of(deps, request.caller.user_id)
 
@@ -66,4 +64,4 @@ def register_operations(service: Service, deps: Dependencies) -> None:
         try:
             return await profile.scope_of(deps, request.account_id)
         except AccountNotFound:
-            raise SCOPE_OF_NO_ACCOUNT from None
+            raise scope_of_no_account() from None
