@@ -82,6 +82,3 @@ class Claims:
                 return False
             raise ClaimHeld(key, existing["lease_until"]) from None
         return True
-
-    async def state(self, key: str) -> dict[str, Any] | None:
-        return await self.collection.find_one({"_id": key})

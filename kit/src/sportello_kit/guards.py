@@ -15,8 +15,17 @@ from pymongo.errors import DuplicateKeyError
 VERSION_FIELD = "applied_version"
 
 
+def as_stored(version: datetime | int) -> datetime | int:
+    """`version` as the database keeps it: BSON times have milliseconds, and compared with
+    microseconds a redelivered event would look newer than the copy of itself it stored."""
+    if isinstance(version, datetime):
+        return version.replace(microsecond=version.microsecond // 1000 * 1000)
+    return version
+
+
 def older_than(version: datetime | int, field: str = VERSION_FIELD) -> dict[str, Any]:
     """A filter matching documents last changed by an event older than `version` (or never)."""
+    version = as_stored(version)
     return {"$or": [{field: {"$lt": version}}, {field: {"$exists": False}}]}
 
 
@@ -30,7 +39,7 @@ async def apply_if_newer(
 ) -> bool:
     """Apply `update` ($set, ...) to the document unless a newer event changed it; insert it if
     it does not exist. True if applied, False if what is stored is as new or newer."""
-    guarded = {**update, "$set": {**update.get("$set", {}), field: version}}
+    guarded = {**update, "$set": {**update.get("$set", {}), field: as_stored(version)}}
     try:
         result = await collection.update_one(
             {"_id": document_id, **older_than(version, field)},

@@ -43,7 +43,7 @@ from sportello_kit.inbox import Inbox, Parking
 from sportello_kit.logs import configure_logging
 from sportello_kit.middleware import Delivery, ServiceMiddleware
 from sportello_kit.mongo import Database, connect
-from sportello_kit.outbox import Lease, Outbox, OutboxRelay
+from sportello_kit.outbox import LEASE, Lease, Outbox, OutboxRelay
 from sportello_kit.publisher import Publisher
 from sportello_kit.settings import ServiceSettings
 from sportello_kit.topology import Topology
@@ -92,7 +92,7 @@ class Service:
         db = self.database.db
         self.outbox = Outbox(db.outbox, self.topology)
         self.relay = OutboxRelay(
-            self.outbox, self.publisher, Lease(db.leases, "outbox-relay", RELAY_LEASE_SECONDS)
+            self.outbox, self.publisher, Lease(db.leases, LEASE, RELAY_LEASE_SECONDS)
         )
         self.database.after_commit(self.relay.wake)
         self.inbox = Inbox(db, timedelta(days=settings.inbox_days))

@@ -39,7 +39,7 @@ class CustomerRecords:
         return await apply_if_newer(
             self.collection,
             customer.customer_code,
-            _stored_precision(as_of),
+            as_of,
             {"$set": {"fiscal_code": customer.fiscal_code, "full_name": customer.full_name}},
             self.session,
         )
@@ -47,12 +47,6 @@ class CustomerRecords:
     async def get(self, customer_code: str) -> Customer | None:
         doc = await self.collection.find_one({"_id": customer_code}, session=self.session)
         return None if doc is None else _customer(doc)
-
-
-def _stored_precision(moment: datetime) -> datetime:
-    # BSON keeps milliseconds: compared with microseconds, a redelivered event would look newer
-    # than the copy of itself already stored.
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def _customer(doc: dict[str, Any]) -> Customer:
