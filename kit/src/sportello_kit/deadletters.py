@@ -72,11 +72,16 @@ async def _read(channel: aio_pika.abc.AbstractChannel, queue: str) -> list[Abstr
     return taken
 
 
-async def list_dead_letters(settings: ServiceSettings, queue: str) -> list[DeadLetter]:
+async def list_dead_letters(settings: ServiceSettings, *queues: str) -> list[DeadLetter]:
+    """The dead letters of `queues`, read on one connection and left where they are."""
     connection = await aio_pika.connect(settings.rabbitmq_url)
-    # Closing the channel returns every message read, untouched and in the queue again.
-    async with connection, connection.channel() as channel:
-        return [_dead_letter(queue, m) for m in await _read(channel, queue)]
+    letters = []
+    async with connection:
+        for queue in queues:
+            # Closing the channel returns every message read, untouched, to its queue.
+            async with connection.channel() as channel:
+                letters += [_dead_letter(queue, m) for m in await _read(channel, queue)]
+    return letters
 
 
 async def replay(
@@ -123,10 +128,11 @@ async def _main(args: argparse.Namespace) -> None:
     settings = ServiceSettings()
     topology = Topology(settings.bus_prefix)
     if args.command == "list" and args.queue is None:
-        for queue in queues_with_dead_letters(topology):
-            letters = await list_dead_letters(settings, queue)
-            reasons = Counter(letter.reason for letter in letters)
-            print(f"{len(letters):6d}  {queue}")
+        queues = queues_with_dead_letters(topology)
+        letters = await list_dead_letters(settings, *queues)
+        for queue in queues:
+            reasons = Counter(letter.reason for letter in letters if letter.queue == queue)
+            print(f"{sum(reasons.values()):6d}  {queue}")
             for reason, count in reasons.most_common(5):
                 print(f"        {count:6d}  {reason[:150]}")
         return
