@@ -29,6 +29,10 @@ from sportello_deploy.servers import (
 from sportello_kit.declare import declare_all
 from sportello_kit.settings import ServiceSettings
 
+# Deployables assume production unless told: the tests run everything as development (the
+# settings tests that check production's refusals set it themselves).
+os.environ.setdefault("SPORTELLO_ENV", "development")
+
 # What the running system and the tests' own services share: short retries, a short claim lease
 # (so crash tests see a takeover in seconds), a small delivery limit.
 BUS_SETTINGS = {

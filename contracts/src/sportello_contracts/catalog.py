@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from uuid import UUID
 
-from sportello_contracts.backoffice import CustomerOnboarded
+from sportello_contracts.backoffice import CustomerOnboarded, RegistrationPinIssued
 from sportello_contracts.base import Contract
 from sportello_contracts.envelope import EventPayload
 from sportello_contracts.health import SERVICES, HealthReply, HealthRequest, health_operation
@@ -36,7 +36,9 @@ EVENT_EXAMPLES: tuple[EventPayload, ...] = (
         fiscal_code="RSSMRA80A01H501U",
         full_name="Mario Rossi",
         email="mario.rossi@example.it",
-        registration_pin="48213907",
+    ),
+    RegistrationPinIssued(
+        customer_code="C00012345", fiscal_code="RSSMRA80A01H501U", registration_pin="48213907"
     ),
     AccountRegistered(
         account_id="acc-7f3a",

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Generic, Literal, TypeVar
 
-from pydantic import JsonValue
+from pydantic import IPvAnyAddress, JsonValue
 
 from sportello_contracts.base import Contract
 
@@ -23,7 +23,11 @@ class Caller(Contract):
 
 
 class ErrorKind(StrEnum):
-    """The family of a failure; the gateway maps each to one HTTP status."""
+    """The family of a failure; the gateway maps each to one HTTP status.
+
+    A `TOO_MANY` or `UNAVAILABLE` refusal says when to try again in `details[RETRY_AFTER]`
+    (whole seconds): the gateway turns it into the `Retry-After` header.
+    """
 
     INVALID = "invalid"  # the request breaks a rule: 422
     UNAUTHENTICATED = "unauthenticated"  # 401
@@ -33,6 +37,10 @@ class ErrorKind(StrEnum):
     TOO_MANY = "too_many"  # 429
     UNAVAILABLE = "unavailable"  # 503: try again later
     INTERNAL = "internal"  # 500: a bug in the service, logged there with the request id
+
+
+# The key of a refusal's details saying, in whole seconds, when to try again.
+RETRY_AFTER = "retry_after"
 
 
 class ServiceError(Contract):
@@ -55,6 +63,9 @@ class Request(Contract):
     """Base of every request; `caller` is absent only for anonymous operations (register, login)."""
 
     caller: Caller | None = None
+    # Where the HTTP request came from, as the gateway established it (it trusts forwarded
+    # headers only from its configured proxies): limits on guessing and audit trails per client.
+    client_address: IPvAnyAddress | None = None
 
 
 Req = TypeVar("Req", bound=Request)

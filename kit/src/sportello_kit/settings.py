@@ -16,8 +16,10 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     # Shared variables keep their plain names (aliases are not prefixed by subclasses).
+    # Production unless told otherwise: a deployable someone forgot to configure fails closed,
+    # refusing the demo values below; the local runner and the tests say `development`.
     environment: Literal["development", "production"] = Field(
-        "development", validation_alias="SPORTELLO_ENV"
+        "production", validation_alias="SPORTELLO_ENV"
     )
     rabbitmq_url: str = Field("amqp://guest:guest@127.0.0.1:5672/", validation_alias="RABBITMQ_URL")
     mongo_url: str = Field("mongodb://127.0.0.1:27017/", validation_alias="MONGO_URL")
@@ -56,6 +58,12 @@ class ServiceSettings(BaseSettings):
     failpoints: Annotated[frozenset[str], NoDecode] = Field(
         frozenset(), validation_alias="SPORTELLO_FAILPOINTS"
     )
+    # Where a service answers its liveness probe (`GET /live`, for Kubernetes); none by default,
+    # so services sharing a machine in a local run do not compete for one port.
+    probe_port: int | None = Field(None, validation_alias="PROBE_PORT", ge=1, le=65535)
+    # Seconds each service may go without a sign of life (consumers attached, the outbox relay
+    # ticking) before its liveness probe fails and Kubernetes restarts it.
+    liveness_seconds: float = Field(60.0, validation_alias="LIVENESS_SECONDS", gt=0)
     # Seconds a stopping service waits for the messages it is handling.
     graceful_timeout: float = Field(15.0, validation_alias="GRACEFUL_TIMEOUT", gt=0)
 

@@ -8,13 +8,26 @@ from sportello_kit.settings import DEMO_TOKEN_SECRET, ServiceSettings, TokenSett
 REAL_SECRET = "a-real-secret-from-the-vault-0123456789"
 
 
-def test_local_defaults_need_no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("SPORTELLO_ENV", "RABBITMQ_URL", "MONGO_URL", "BUS_PREFIX", "TOKEN_SECRET"):
+def test_development_needs_nothing_more_than_saying_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("RABBITMQ_URL", "MONGO_URL", "BUS_PREFIX", "TOKEN_SECRET"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SPORTELLO_ENV", "development")
     settings = TokenSettings()
     assert not settings.production
     assert settings.token_secret == DEMO_TOKEN_SECRET
     assert settings.bus_prefix == "sportello"
+
+
+def test_an_unconfigured_deployable_assumes_production_and_refuses_demo_values(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("SPORTELLO_ENV", "RABBITMQ_URL", "TOKEN_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ValidationError) as refused:
+        TokenSettings()
+    # Both demo values are named, so one attempt tells the operator everything to set.
+    assert "token_secret" in str(refused.value)
+    assert "rabbitmq_url" in str(refused.value)
 
 
 def test_shared_variables_keep_their_plain_names(monkeypatch: pytest.MonkeyPatch) -> None:
