@@ -7,17 +7,16 @@ from typing import Any
 import httpx
 from pymongo import AsyncMongoClient
 
-from sportello_contracts.backoffice import CustomerOnboarded
-from sportello_deploy.backoffice import BackOffice
+from sportello_deploy.backoffice import BackOffice, NewCustomer
 from sportello_deploy.testing import eventually, random_customer
 
 PASSWORD = "Girasole-di-Marzo-26"
 
 
-async def onboard(system: Any, customer: CustomerOnboarded) -> None:
+async def onboard(system: Any, customer: NewCustomer) -> None:
     """Publish the customer as the back-office would, and wait until identity has it."""
     async with BackOffice(system.servers.rabbitmq_url, system.servers.prefix) as backoffice:
-        await backoffice.publish(customer)
+        await backoffice.onboard(customer)
     async with AsyncMongoClient[dict[str, Any]](system.servers.mongo_url) as client:
         customers = client.sportello_identity.customers
 
@@ -44,12 +43,12 @@ async def the_one_mail_to(system: Any, address: str, seconds: float = 30) -> Mes
     return mails[0]
 
 
-def username_of(customer: CustomerOnboarded) -> str:
+def username_of(customer: NewCustomer) -> str:
     """The username `register` chooses for a customer unless told otherwise."""
     return f"user.{customer.customer_code.lower()}"
 
 
-def registration(customer: CustomerOnboarded, **overrides: Any) -> dict[str, Any]:
+def registration(customer: NewCustomer, **overrides: Any) -> dict[str, Any]:
     return {
         "fiscal_code": customer.fiscal_code,
         "registration_pin": customer.registration_pin,
@@ -60,7 +59,7 @@ def registration(customer: CustomerOnboarded, **overrides: Any) -> dict[str, Any
 
 
 async def register(
-    gateway: httpx.AsyncClient, customer: CustomerOnboarded, **overrides: Any
+    gateway: httpx.AsyncClient, customer: NewCustomer, **overrides: Any
 ) -> httpx.Response:
     return await gateway.post("/v1/auth/register", json=registration(customer, **overrides))
 
@@ -90,7 +89,7 @@ def assert_problem(answer: httpx.Response, status: int, code: str) -> dict[str, 
 
 async def signed_in_customer(
     system: Any, gateway: httpx.AsyncClient
-) -> tuple[CustomerOnboarded, dict[str, Any]]:
+) -> tuple[NewCustomer, dict[str, Any]]:
     """A new customer, onboarded, registered and logged in; with its session."""
     customer = random_customer()
     await onboard(system, customer)

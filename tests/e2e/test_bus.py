@@ -11,7 +11,7 @@ from pymongo import AsyncMongoClient
 from e2e.flows import onboard
 from sportello_contracts.backoffice import CustomerOnboarded
 from sportello_contracts.envelope import Event
-from sportello_deploy.backoffice import BackOffice
+from sportello_deploy.backoffice import BackOffice, NewCustomer
 from sportello_deploy.servers import messages_in
 from sportello_deploy.testing import eventually, random_customer, take_dead_letters
 from sportello_kit.topology import DEAD_LETTER_QUEUE, DEAD_LETTER_REASON, Topology
@@ -58,9 +58,9 @@ async def test_a_malformed_event_is_dead_lettered_with_the_reason_and_the_consum
     await onboard(system, random_customer())
 
 
-async def _publish_onboarding(system: Any, customer: CustomerOnboarded, **changes: Any) -> str:
+async def _publish_onboarding(system: Any, customer: NewCustomer, **changes: Any) -> str:
     """Publish an onboarding envelope with some top-level fields replaced; its message id."""
-    event = Event.new(customer, producer="backoffice", correlation_id="test")
+    event = Event.new(customer.onboarded, producer="backoffice", correlation_id="test")
     body = {**json.loads(event.model_dump_json()), **changes}
     async with BackOffice(system.servers.rabbitmq_url, system.servers.prefix) as backoffice:
         await backoffice.publish_raw(json.dumps(body).encode(), ONBOARDED, str(event.event_id))
@@ -74,7 +74,7 @@ async def test_an_event_of_an_unknown_version_is_dead_lettered_with_the_reason(s
 
 
 async def test_an_event_missing_a_field_is_dead_lettered_naming_the_field(system: Any) -> None:
-    payload = random_customer().model_dump()
+    payload = random_customer().onboarded.model_dump()
     del payload["email"]
     message_id = await _publish_onboarding(system, random_customer(), payload=payload)
     dead = await _wait_for_dead_letter(system, "identity", message_id)
@@ -93,7 +93,7 @@ async def test_an_event_breaking_a_rule_is_dead_lettered_with_the_reason(system:
 async def test_a_redelivered_event_changes_nothing(system: Any) -> None:
     customer = random_customer()
     async with BackOffice(system.servers.rabbitmq_url, system.servers.prefix) as backoffice:
-        event = await backoffice.publish(customer)
+        event = await backoffice.onboard(customer)
         # The very same message again, as a redelivery would bring it.
         await backoffice.publish_raw(
             event.model_dump_json().encode(), ONBOARDED, message_id=str(event.event_id)

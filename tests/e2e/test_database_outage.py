@@ -44,7 +44,7 @@ async def test_a_database_outage_is_a_quick_503_and_a_degraded_health_then_recov
         await eventually(identity_ok, seconds=30, what="identity on its own database")
         customer = random_customer()
         async with BackOffice(system.servers.rabbitmq_url, system.servers.prefix) as office:
-            await office.publish(customer)
+            await office.onboard(customer)
         async with AsyncMongoClient[dict[str, Any]](database.url) as client:
 
             async def known() -> bool:

@@ -12,7 +12,7 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from e2e.flows import assert_problem, onboard, registration, the_one_mail_to
-from sportello_contracts.backoffice import CustomerOnboarded
+from sportello_deploy.backoffice import NewCustomer
 from sportello_deploy.processes import Deployable
 from sportello_deploy.testing import eventually, random_customer
 
@@ -22,7 +22,7 @@ CRASH_AFTER_COMMIT = "after-commit:identity.account.register"
 
 
 async def _register(
-    gateway: httpx.AsyncClient, customer: CustomerOnboarded, key: str, **overrides: Any
+    gateway: httpx.AsyncClient, customer: NewCustomer, key: str, **overrides: Any
 ) -> httpx.Response:
     return await gateway.post(
         "/v1/auth/register",

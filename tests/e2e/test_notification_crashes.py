@@ -15,8 +15,7 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from e2e.flows import register
-from sportello_contracts.backoffice import CustomerOnboarded
-from sportello_deploy.backoffice import BackOffice
+from sportello_deploy.backoffice import BackOffice, NewCustomer
 from sportello_deploy.testing import eventually, random_customer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
@@ -81,11 +80,11 @@ async def test_a_backlog_of_summaries_survives_kills_in_the_middle_of_sending(
         )
 
 
-async def _onboard_all(system: Any, customers: list[CustomerOnboarded]) -> None:
+async def _onboard_all(system: Any, customers: list[NewCustomer]) -> None:
     """Publish every customer as the back-office would, and wait until identity has them all."""
     async with BackOffice(system.servers.rabbitmq_url, system.servers.prefix) as backoffice:
         for customer in customers:
-            await backoffice.publish(customer)
+            await backoffice.onboard(customer)
     codes = [c.customer_code for c in customers]
     async with AsyncMongoClient[dict[str, Any]](system.servers.mongo_url) as client:
         known = client.sportello_identity.customers
@@ -96,7 +95,7 @@ async def _onboard_all(system: Any, customers: list[CustomerOnboarded]) -> None:
         await eventually(all_known, seconds=30, what="identity storing the customers")
 
 
-async def _register_all(gateway: httpx.AsyncClient, customers: list[CustomerOnboarded]) -> None:
+async def _register_all(gateway: httpx.AsyncClient, customers: list[NewCustomer]) -> None:
     # One at a time, as a user would: identity hashes every password on a 2-core machine, and
     # the gateway's deadline (3 s in the tests) is not what this test is about.
     for customer in customers:

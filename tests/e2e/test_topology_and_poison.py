@@ -105,7 +105,7 @@ async def test_bad_messages_on_every_queue_end_in_a_dead_letter_queue_and_consum
         for service, payloads in SUBSCRIPTIONS.items():
             for payload in payloads:
                 good = json.loads(
-                    Event.new(random_customer(), producer="x", correlation_id="c").model_dump_json()
+                    Event.new(random_customer().onboarded, producer="x", correlation_id="c").model_dump_json()
                 )
                 bodies = [
                     b"\x00\xff not json",

@@ -18,6 +18,8 @@ class HealthReply(Contract):
     database: bool
     consumers_attached: bool
     version: str
+    # The outbox relay ran recently: what the service writes does reach the bus.
+    relay_ticking: bool = True
     # Outbox records that kept failing to publish and were set aside (see the service's log).
     parked_events: int = 0
 

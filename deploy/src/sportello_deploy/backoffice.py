@@ -15,13 +15,50 @@ from typing import Self
 from uuid import UUID, uuid4
 
 import aio_pika
-from pydantic import ValidationError
+from pydantic import EmailStr, Field, ValidationError
 
-from sportello_contracts.backoffice import CustomerOnboarded
+from sportello_contracts.backoffice import (
+    CustomerOnboarded,
+    RegistrationPin,
+    RegistrationPinIssued,
+)
+from sportello_contracts.base import Contract
 from sportello_contracts.envelope import Event, EventPayload
+from sportello_contracts.formats import CustomerCode, FiscalCode
 from sportello_kit.topology import Topology
 
 PRODUCER = "backoffice"
+
+
+class NewCustomer(Contract):
+    """A customer as the CRM creates it, with the PIN its welcome letter carries.
+
+    Onboarding one publishes two events: `CustomerOnboarded` for every service, with no secret,
+    and `RegistrationPinIssued` for identity alone.
+    """
+
+    customer_code: CustomerCode
+    fiscal_code: FiscalCode
+    full_name: str
+    email: EmailStr
+    registration_pin: RegistrationPin = Field(repr=False)
+
+    @property
+    def onboarded(self) -> CustomerOnboarded:
+        return CustomerOnboarded(
+            customer_code=self.customer_code,
+            fiscal_code=self.fiscal_code,
+            full_name=self.full_name,
+            email=self.email,
+        )
+
+    @property
+    def pin_issued(self) -> RegistrationPinIssued:
+        return RegistrationPinIssued(
+            customer_code=self.customer_code,
+            fiscal_code=self.fiscal_code,
+            registration_pin=self.registration_pin,
+        )
 
 
 class BackOffice:
@@ -50,6 +87,16 @@ class BackOffice:
     ) -> None:
         if self._connection is not None:
             await self._connection.close()
+
+    async def onboard(
+        self, customer: NewCustomer, event_ids: tuple[UUID, UUID] | None = None
+    ) -> tuple[Event[EventPayload], Event[EventPayload]]:
+        """The customer, then its PIN; fixed `event_ids` make re-publishing harmless."""
+        onboarded_id, pin_id = event_ids or (None, None)
+        return (
+            await self.publish(customer.onboarded, event_id=onboarded_id),
+            await self.publish(customer.pin_issued, event_id=pin_id),
+        )
 
     async def publish(
         self, payload: EventPayload, event_id: UUID | None = None
@@ -111,8 +158,8 @@ async def _main(args: argparse.Namespace) -> None:
             await load_demo_customers(backoffice)
             print("demo customers published")
             return
-        event = await backoffice.publish(
-            CustomerOnboarded(
+        events = await backoffice.onboard(
+            NewCustomer(
                 customer_code=args.customer_code,
                 fiscal_code=args.fiscal_code,
                 full_name=args.name,
@@ -120,7 +167,8 @@ async def _main(args: argparse.Namespace) -> None:
                 registration_pin=args.pin,
             )
         )
-        print(f"published {event.type} {event.event_id}")
+        for event in events:
+            print(f"published {event.type} {event.event_id}")
 
 
 def main() -> None:

@@ -6,18 +6,17 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 import httpx
 
-from sportello_contracts.backoffice import CustomerOnboarded
-from sportello_deploy.backoffice import BackOffice
+from sportello_deploy.backoffice import BackOffice, NewCustomer
 
 DEMO_CUSTOMERS = (
-    CustomerOnboarded(
+    NewCustomer(
         customer_code="C00010001",
         fiscal_code="RSSMRA80A01H501U",
         full_name="Mario Rossi",
         email="mario.rossi@example.it",
         registration_pin="48213907",
     ),
-    CustomerOnboarded(
+    NewCustomer(
         customer_code="C00010002",
         fiscal_code="BNCGLI85M52F205H",
         full_name="Giulia Bianchi",
@@ -25,21 +24,21 @@ DEMO_CUSTOMERS = (
         registration_pin="40271963",
     ),
     # One fiscal identity, two supply contracts: one account sees both.
-    CustomerOnboarded(
+    NewCustomer(
         customer_code="C00010003",
         fiscal_code="VRDLCU72D15L219S",
         full_name="Luca Verdi",
         email="luca.verdi@example.it",
         registration_pin="73920418",
     ),
-    CustomerOnboarded(
+    NewCustomer(
         customer_code="C00010004",
         fiscal_code="VRDLCU72D15L219S",
         full_name="Luca Verdi",
         email="luca.verdi@example.it",
         registration_pin="51836024",
     ),
-    CustomerOnboarded(
+    NewCustomer(
         customer_code="C00010005",
         fiscal_code="97123450583",
         full_name="Condominio Via Roma 12",
@@ -53,20 +52,23 @@ DEMO_CUSTOMERS = (
 class DemoLogin:
     username: str
     password: str
-    customer: CustomerOnboarded
+    customer: NewCustomer
 
 
 DEMO_LOGIN = DemoLogin("mario.rossi", "Demo-Sportello-2026", DEMO_CUSTOMERS[0])
 
 
-def demo_event_id(customer: CustomerOnboarded) -> UUID:
-    # The same id at every run: consumers recognise a re-run and change nothing.
-    return uuid5(NAMESPACE_URL, f"sportello-demo:{customer.customer_code}")
+def demo_event_ids(customer: NewCustomer) -> tuple[UUID, UUID]:
+    # The same ids at every run: consumers recognise a re-run and change nothing.
+    return (
+        uuid5(NAMESPACE_URL, f"sportello-demo:{customer.customer_code}"),
+        uuid5(NAMESPACE_URL, f"sportello-demo:{customer.customer_code}:pin"),
+    )
 
 
 async def load_demo_customers(backoffice: BackOffice) -> None:
     for customer in DEMO_CUSTOMERS:
-        await backoffice.publish(customer, event_id=demo_event_id(customer))
+        await backoffice.onboard(customer, event_ids=demo_event_ids(customer))
 
 
 async def ensure_demo_login(gateway_url: str, attempts: int = 50) -> None:

@@ -11,7 +11,7 @@ import aio_pika
 from stdnum import luhn
 from stdnum.it import codicefiscale
 
-from sportello_contracts.backoffice import CustomerOnboarded
+from sportello_deploy.backoffice import NewCustomer
 
 T = TypeVar("T")
 
@@ -35,7 +35,7 @@ def random_vat_number() -> str:
     return base + luhn.calc_check_digit(base)
 
 
-def random_customer(**overrides: str) -> CustomerOnboarded:
+def random_customer(**overrides: str) -> NewCustomer:
     suffix = "".join(random.choices(string.digits, k=8))
     values = {
         "customer_code": f"T{suffix}",
@@ -45,7 +45,7 @@ def random_customer(**overrides: str) -> CustomerOnboarded:
         "registration_pin": "".join(random.choices(string.digits, k=8)),
         **overrides,
     }
-    return CustomerOnboarded(**values)
+    return NewCustomer(**values)
 
 
 async def eventually(

@@ -12,7 +12,6 @@ ONBOARDED = CustomerOnboarded(
     fiscal_code="BNCGLI85M52F205H",
     full_name="Giulia Bianchi",
     email="giulia@example.it",
-    registration_pin="12345678",
 )
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
