@@ -1,5 +1,7 @@
 """MongoDB wiring: the client, transactions, and telling an unavailable database from a bug."""
 
+import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -8,6 +10,8 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConnectionFailure, ExecutionTimeout, PyMongoError, WTimeoutError
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Document = dict[str, Any]
@@ -66,9 +70,16 @@ class Database:
         return result
 
     async def ping(self) -> bool:
+        started = time.monotonic()
         try:
             with pymongo.timeout(PING_SECONDS):
                 await self.client.admin.command("ping")
-        except PyMongoError:
+        except PyMongoError as error:
+            log.warning(
+                "database ping failed after %.3f s: %s: %s",
+                time.monotonic() - started,
+                type(error).__name__,
+                error,
+            )
             return False
         return True

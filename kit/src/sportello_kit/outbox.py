@@ -187,6 +187,8 @@ class OutboxRelay:
         self.max_attempts = max_attempts
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        # When the loop last came round (monotonic): liveness, whatever the outcome of a poll.
+        self.ticked_at = time.monotonic()
 
     def wake(self) -> None:
         """Called after a commit that added events: they go out now, not at the next poll."""
@@ -232,6 +234,7 @@ class OutboxRelay:
         return published
 
     async def _publish_batch(self, records: list[dict[str, Any]]) -> int:
+        self.ticked_at = time.monotonic()  # draining a long backlog is being alive too
         outcome = await self.publisher.publish_many(
             [_outgoing(r, self.outbox.topology.events.name) for r in records],
             timeout=self.publish_timeout,
@@ -277,6 +280,7 @@ class OutboxRelay:
 
     async def _run(self) -> None:
         while True:
+            self.ticked_at = time.monotonic()
             self._wake.clear()
             try:
                 await self.publish_pending()

@@ -44,6 +44,7 @@ from sportello_kit.logs import configure_logging
 from sportello_kit.middleware import Delivery, ServiceMiddleware
 from sportello_kit.mongo import Database, connect
 from sportello_kit.outbox import LEASE, Lease, Outbox, OutboxRelay
+from sportello_kit.probe import Liveness, ProbeServer
 from sportello_kit.publisher import Publisher
 from sportello_kit.settings import ServiceSettings
 from sportello_kit.topology import Topology
@@ -101,6 +102,12 @@ class Service:
         self.claims = Claims(db.claims, timedelta(seconds=settings.claim_lease_seconds))
         self.handling = Handling(
             name, self.database, self.outbox, self.inbox, self.parking, CommandReplies(db.commands)
+        )
+        self.liveness = Liveness(
+            self.consumers_attached, lambda: self.relay.ticked_at, settings.liveness_seconds
+        )
+        self.probe = (
+            ProbeServer(self.liveness, settings.probe_port) if settings.probe_port else None
         )
         self._subscriptions: list[str] = []  # routing keys
         self._operations: list[str] = []  # addresses
@@ -195,6 +202,9 @@ class Service:
 
     async def _before_broker_starts(self) -> None:
         faults.arm(self.settings.failpoints)
+        if self.probe is not None:
+            # First: a service waiting for its database at start is alive until the grace ends.
+            await self.probe.start()
         for create_indexes in (
             self.outbox.create_indexes,
             self.inbox.create_indexes,
@@ -223,6 +233,8 @@ class Service:
         log.info("%s stopping: finishing the messages in hand", self.name)
 
     async def _after_shutdown(self) -> None:
+        if self.probe is not None:
+            await self.probe.stop()
         await self.relay.stop()
         await self.publisher.close()
         await self.database.client.close()
@@ -240,18 +252,23 @@ class Service:
 
     async def _health(self, request: HealthRequest) -> HealthReply:
         database = await self.database.ping()
-        consumers = self.consumers_attached()
+        life = self.liveness.report()
         parked = 0
         if database:
             try:
                 parked = await self.outbox.parked()
-            except PyMongoError:
-                database = False  # gone since the ping
+            except PyMongoError as error:
+                log.warning("health: the database went away after the ping: %r", error)
+                database = False
+        healthy = database and life["consumers_attached"] and life["relay_ticking"]
+        if not healthy:
+            log.warning("health: degraded (database %s, %s)", database, life)
         return HealthReply(
             service=self.name,
-            status="ok" if database and consumers else "degraded",
+            status="ok" if healthy else "degraded",
             database=database,
-            consumers_attached=consumers,
+            consumers_attached=life["consumers_attached"],
+            relay_ticking=life["relay_ticking"],
             version=self.version,
             parked_events=parked,
         )

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import json
 import secrets
 from typing import Any
 
@@ -12,7 +13,7 @@ from sportello_contracts.backoffice import CustomerOnboarded
 from sportello_contracts.envelope import Event
 from sportello_contracts.health import HealthRequest
 from sportello_deploy.backoffice import BackOffice
-from sportello_deploy.servers import drop_connection
+from sportello_deploy.servers import drop_connection, free_port
 from sportello_deploy.testing import eventually, random_customer
 from sportello_kit.service import Service
 from sportello_kit.settings import ServiceSettings
@@ -119,3 +120,54 @@ async def test_a_service_resumes_consuming_after_the_broker_drops_its_connection
         # grace period would; what this test checks happened before.
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(service.app.stop(), 30)
+
+
+async def _get(port: int, request: bytes) -> tuple[str, bytes]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(request)
+    await writer.drain()
+    answer = await reader.read()
+    writer.close()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return head.split(b"\r\n", 1)[0].decode(), body
+
+
+async def test_the_liveness_probe_fails_once_the_relay_stops_ticking(servers: Any) -> None:
+    port = free_port()
+    settings = ServiceSettings.model_validate(
+        {
+            "RABBITMQ_URL": servers.rabbitmq_url,
+            "MONGO_URL": servers.mongo_url,
+            "BUS_PREFIX": f"{servers.prefix}-live{secrets.token_hex(2)}",
+            "PROBE_PORT": str(port),
+            "LIVENESS_SECONDS": "1.5",
+        }
+    )
+    service = Service("lively", settings, database=f"live_{secrets.token_hex(4)}")
+    await service.app.start()
+    try:
+        status, body = await _get(port, b"GET /live HTTP/1.1\r\nHost: pod\r\n\r\n")
+        assert status == "HTTP/1.1 200 OK"
+        assert json.loads(body) == {
+            "alive": True,
+            "consumers_attached": True,
+            "relay_ticking": True,
+        }
+        assert (await _get(port, b"GET /other HTTP/1.1\r\n\r\n"))[0] == "HTTP/1.1 404 Not Found"
+        # Not HTTP at all: the connection is closed without an answer, and the probe goes on.
+        assert await _get(port, b"\x00" * 10_000) == ("", b"")
+
+        # A relay stuck on a call that never returns, as far as the probe can tell.
+        await service.relay.stop()
+
+        async def failing() -> bool:
+            status, _ = await _get(port, b"GET /live HTTP/1.1\r\n\r\n")
+            return status == "HTTP/1.1 503 Service Unavailable"
+
+        await eventually(failing, seconds=5, what="the probe failing")
+        health = await service._health(HealthRequest())
+        assert (health.status, health.relay_ticking) == ("degraded", False)
+    finally:
+        await service.app.stop()
+    with pytest.raises(ConnectionRefusedError):
+        await _get(port, b"GET /live HTTP/1.1\r\n\r\n")  # gone with the service
