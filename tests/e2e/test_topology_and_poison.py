@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from e2e.flows import onboard
+from sportello_contracts.backoffice import RegistrationPinIssued
 from sportello_contracts.catalog import OPERATIONS
 from sportello_contracts.envelope import Event
 from sportello_contracts.subscriptions import SUBSCRIPTIONS
@@ -80,7 +81,8 @@ async def test_the_tunables_are_policies_applied_to_their_queues(system: Any) ->
     topology = Topology(system.servers.prefix)
     subscription = topology.event_queue_name("billing", "backoffice.customer.onboarded")
     request = topology.rpc_queue_name(OPERATIONS[0].address)
-    names = (subscription, f"{subscription}.dead", request)
+    pins = topology.event_queue_name("identity", RegistrationPinIssued.ROUTING_KEY)
+    names = (subscription, f"{subscription}.dead", request, f"{pins}.dead")
 
     async def effective_everywhere() -> dict[str, dict[str, Any]] | None:
         # The management API shows a queue's policy with its next statistics (every 5 s).
@@ -92,6 +94,8 @@ async def test_the_tunables_are_policies_applied_to_their_queues(system: Any) ->
     assert effective[subscription]["delivery-limit"] == 3  # BUS_DELIVERY_LIMIT of the tests
     assert effective[f"{subscription}.dead"]["message-ttl"] == 14 * 24 * 3600 * 1000
     assert effective[request]["expires"] > 0
+    # Registration PINs do not wait in a dead-letter queue for weeks.
+    assert effective[f"{pins}.dead"]["message-ttl"] == 24 * 3600 * 1000
 
 
 async def test_bad_messages_on_every_queue_end_in_a_dead_letter_queue_and_consumers_go_on(
@@ -105,7 +109,9 @@ async def test_bad_messages_on_every_queue_end_in_a_dead_letter_queue_and_consum
         for service, payloads in SUBSCRIPTIONS.items():
             for payload in payloads:
                 good = json.loads(
-                    Event.new(random_customer().onboarded, producer="x", correlation_id="c").model_dump_json()
+                    Event.new(
+                        random_customer().onboarded, producer="x", correlation_id="c"
+                    ).model_dump_json()
                 )
                 bodies = [
                     b"\x00\xff not json",

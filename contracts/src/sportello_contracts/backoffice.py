@@ -33,6 +33,7 @@ class RegistrationPinIssued(EventPayload):
 
     ROUTING_KEY = "backoffice.registration_pin.issued"
     VERSION = 1
+    SECRET = True
 
     customer_code: CustomerCode
     fiscal_code: FiscalCode

@@ -14,6 +14,8 @@ class EventPayload(Contract):
 
     ROUTING_KEY: ClassVar[str]  # `<producer>.<entity>.<verb>`
     VERSION: ClassVar[int] = 1
+    # It carries a secret (a registration PIN): its dead letters are kept for hours, not days.
+    SECRET: ClassVar[bool] = False
 
 
 P = TypeVar("P", bound=EventPayload)

@@ -127,7 +127,17 @@ async def declare_all(settings: ServiceSettings) -> None:
     await apply_policies(
         management_url(settings),
         vhost_of(settings.rabbitmq_url),
-        topology.policies(settings.delivery_limit, settings.dead_letter_days),
+        topology.policies(
+            settings.delivery_limit,
+            settings.dead_letter_days,
+            secret_queues=tuple(
+                topology.event_queue_name(service, payload.ROUTING_KEY)
+                for service, payloads in SUBSCRIPTIONS.items()
+                for payload in payloads
+                if payload.SECRET
+            ),
+            secret_dead_letter_hours=settings.secret_dead_letter_hours,
+        ),
     )
 
 

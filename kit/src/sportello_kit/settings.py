@@ -39,6 +39,11 @@ class ServiceSettings(BaseSettings):
     )
     # Days dead letters are kept before the broker drops them (they may hold personal data).
     dead_letter_days: float = Field(14, validation_alias="BUS_DEAD_LETTER_DAYS", gt=0)
+    # Hours the dead letters of an event carrying a secret (a registration PIN) are kept: long
+    # enough to see why and replay, short enough that a PIN does not sit in a queue for weeks.
+    secret_dead_letter_hours: float = Field(
+        24, validation_alias="BUS_SECRET_DEAD_LETTER_HOURS", gt=0
+    )
     # Where the topology step applies broker policies; by default the AMQP host on port 15672.
     rabbitmq_management_url: str | None = Field(None, validation_alias="RABBITMQ_MANAGEMENT_URL")
     # Days a handled event's id is remembered (its redelivery after that would apply it again).

@@ -15,6 +15,7 @@ a redeclaration fail. The names:
     <prefix>.dead-letter               direct exchange: routes a message to <queue>.dead
 """
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -150,9 +151,26 @@ class Topology:
 
     # Policies (one applies to a queue: the patterns are disjoint)
 
-    def policies(self, delivery_limit: int, dead_letter_days: float) -> list[Policy]:
+    def policies(
+        self,
+        delivery_limit: int,
+        dead_letter_days: float,
+        secret_queues: tuple[str, ...] = (),
+        secret_dead_letter_hours: float = 24,
+    ) -> list[Policy]:
+        """The broker policies; `secret_queues` are those whose messages carry a secret."""
         base = self.prefix.replace(".", r"\.")
+        secret = [
+            # Outranks the dead-letters policy (one policy applies to a queue: the highest).
+            Policy(
+                f"{self.prefix}-secret-dead-letters",
+                "^(" + "|".join(re.escape(f"{q}.dead") for q in secret_queues) + ")$",
+                {"message-ttl": round(secret_dead_letter_hours * 3600 * 1000)},
+                priority=1,
+            )
+        ]
         return [
+            *(secret if secret_queues else []),
             Policy(
                 f"{self.prefix}-subscriptions",
                 # Every queue of the prefix but requests, retries and dead letters.

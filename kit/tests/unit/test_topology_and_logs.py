@@ -57,6 +57,21 @@ def test_each_policy_applies_to_its_own_queues_only() -> None:
     }
 
 
+def test_the_dead_letters_of_a_secret_are_kept_for_hours_by_a_policy_that_outranks() -> None:
+    topology = Topology("sportello")
+    pins = topology.event_queue_name("identity", "backoffice.registration_pin.issued")
+    others = topology.event_queue_name("identity", "backoffice.customer.onboarded")
+    policies = topology.policies(5, 14, secret_queues=(pins,), secret_dead_letter_hours=6)
+    applying = sorted(
+        (p for p in policies if re.search(p.pattern, f"{pins}.dead")),
+        key=lambda p: p.priority,
+    )
+    assert [p.name for p in applying] == ["sportello-dead-letters", "sportello-secret-dead-letters"]
+    assert applying[-1].definition == {"message-ttl": 6 * 3600 * 1000}
+    assert not re.search(applying[-1].pattern, f"{others}.dead")
+    assert not re.search(applying[-1].pattern, pins)  # the live queue keeps its own policy
+
+
 def test_a_retry_queue_sends_what_expires_back_through_redeliver() -> None:
     topology = Topology("t1")
     queue = topology.retry_queue(0.2)
