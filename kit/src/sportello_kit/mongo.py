@@ -9,7 +9,14 @@ import pymongo
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import ConnectionFailure, ExecutionTimeout, PyMongoError, WTimeoutError
+from pymongo.errors import (
+    AutoReconnect,
+    ConnectionFailure,
+    ExecutionTimeout,
+    PyMongoError,
+    ServerSelectionTimeoutError,
+    WTimeoutError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -70,16 +77,31 @@ class Database:
         return result
 
     async def ping(self) -> bool:
+        """Whether the database answers; a failure is logged with its cause.
+
+        A ping that fails on the network once it had a server (a pooled connection the server
+        or a proxy closed while idle) is tried once more on a fresh connection: one stale socket
+        is no reason to report a healthy database down. A database that cannot be selected at
+        all is down at once.
+        """
         started = time.monotonic()
-        try:
-            with pymongo.timeout(PING_SECONDS):
-                await self.client.admin.command("ping")
-        except PyMongoError as error:
-            log.warning(
-                "database ping failed after %.3f s: %s: %s",
-                time.monotonic() - started,
-                type(error).__name__,
-                error,
-            )
-            return False
-        return True
+        for attempt in (1, 2):
+            try:
+                with pymongo.timeout(PING_SECONDS):
+                    await self.client.admin.command("ping")
+                return True
+            except PyMongoError as error:
+                stale = isinstance(error, AutoReconnect) and not isinstance(
+                    error, ServerSelectionTimeoutError
+                )
+                if attempt == 1 and stale:
+                    log.info("database ping failed on a stale connection, trying again: %r", error)
+                    continue
+                log.warning(
+                    "database ping failed after %.3f s: %s: %s",
+                    time.monotonic() - started,
+                    type(error).__name__,
+                    error,
+                )
+                return False
+        return False  # not reached: the second attempt returns either way
