@@ -1,6 +1,9 @@
 """Steps the end-to-end tests share: onboarding through the back-office, registering, signing in."""
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from email.message import Message
 from typing import Any
 
@@ -8,6 +11,8 @@ import httpx
 from pymongo import AsyncMongoClient
 
 from sportello_deploy.backoffice import BackOffice, NewCustomer
+from sportello_deploy.processes import Deployable, stop_all
+from sportello_deploy.servers import free_port
 from sportello_deploy.testing import eventually, random_customer
 
 PASSWORD = "Girasole-di-Marzo-26"
@@ -96,3 +101,62 @@ async def signed_in_customer(
     answer = await register(gateway, customer)
     assert answer.status_code == 201, answer.text
     return customer, await log_in(gateway, username_of(customer))
+
+
+def operators_url(system: Any) -> str:
+    """The system's gateway's operators' port: `GET /health` with every service."""
+    return f"http://127.0.0.1:{system.env['GATEWAY_INTERNAL_PORT']}"
+
+
+async def health(system: Any) -> httpx.Response:
+    """`GET /health` on the operators' port: every service, as the gateway sees it."""
+    async with httpx.AsyncClient(base_url=operators_url(system), timeout=10) as client:
+        return await client.get("/health")
+
+
+async def service_ok(system: Any, service: str) -> bool:
+    """Whether the gateway's health says `service` is ok (for `eventually`)."""
+    report = (await health(system)).json()
+    return bool(report["services"][service]["status"] == "ok")
+
+
+@dataclass
+class Gateway:
+    """A gateway of a test's own, beside the system's, in front of the system's services."""
+
+    url: str
+    operators_url: str
+    process: Deployable
+
+    async def ready(self) -> bool:
+        if not self.process.running:
+            raise RuntimeError("the test's own gateway exited")
+        try:
+            async with httpx.AsyncClient(timeout=2) as client:
+                return (await client.get(f"{self.url}/health/ready")).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+
+@asynccontextmanager
+async def own_gateway(system: Any, name: str, **env: str) -> AsyncIterator[Gateway]:
+    """Start a gateway with the system's settings and `env` (its log: `<name>.log`); stop it
+    after. For tests that change what only a gateway of their own may have changed."""
+    port, internal = free_port(), free_port()
+    process = Deployable(
+        "gateway",
+        {
+            **system.env,
+            "GATEWAY_PORT": str(port),
+            "GATEWAY_INTERNAL_PORT": str(internal),
+            **env,
+        },
+        system.logs / f"{name}.log",
+    )
+    process.start()
+    gateway = Gateway(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{internal}", process)
+    try:
+        await eventually(gateway.ready, seconds=30, what=f"{name} ready")
+        yield gateway
+    finally:
+        stop_all([process], seconds=10)

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from pymongo import AsyncMongoClient
 
-from e2e.flows import assert_problem, onboard, registration, the_one_mail_to
+from e2e.flows import assert_problem, onboard, registration, service_ok, the_one_mail_to
 from sportello_deploy.backoffice import NewCustomer
 from sportello_deploy.processes import Deployable
 from sportello_deploy.testing import eventually, random_customer
@@ -29,11 +29,6 @@ async def _register(
         json=registration(customer, **overrides),
         headers={"Idempotency-Key": key},
     )
-
-
-async def _identity_healthy(gateway: httpx.AsyncClient) -> bool:
-    report = (await gateway.get("/health")).json()
-    return bool(report["services"]["identity"]["status"] == "ok")
 
 
 async def test_registering_again_with_the_same_key_returns_the_same_account(
@@ -79,7 +74,7 @@ async def test_a_registration_whose_reply_was_lost_is_answered_on_retry_and_mail
     try:
         crashing.start()
         await eventually(
-            lambda: _identity_healthy(gateway), seconds=30, what="the crashing identity up"
+            lambda: service_ok(system, "identity"), seconds=30, what="the crashing identity up"
         )
 
         # Committed, then killed before replying: the gateway waits out its deadline.
@@ -94,7 +89,7 @@ async def test_a_registration_whose_reply_was_lost_is_answered_on_retry_and_mail
         crashing.kill()
         if not system.deployables["identity"].running:
             system.start("identity")
-        await eventually(lambda: _identity_healthy(gateway), seconds=30, what="identity back")
+        await eventually(lambda: service_ok(system, "identity"), seconds=30, what="identity back")
 
     retried = await _register(gateway, customer, key)
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from pymongo import AsyncMongoClient
 
-from e2e.flows import register
+from e2e.flows import register, service_ok
 from sportello_deploy.backoffice import BackOffice, NewCustomer
 from sportello_deploy.testing import eventually, random_customer
 
@@ -76,7 +76,7 @@ async def test_a_backlog_of_summaries_survives_kills_in_the_middle_of_sending(
         if not system.deployables["notifications"].running:
             system.start("notifications")
         await eventually(
-            lambda: _healthy(gateway, "notifications"), seconds=30, what="notifications back"
+            lambda: service_ok(system, "notifications"), seconds=30, what="notifications back"
         )
 
 
@@ -131,8 +131,3 @@ async def _assert_logged_as_sent(system: Any, addresses: set[str]) -> None:
     assert sorted(r["to"] for r in records) == sorted(addresses)
     assert {r["status"] for r in records} == {"sent"}
     assert all(r["attempts"] >= 1 for r in records)
-
-
-async def _healthy(gateway: httpx.AsyncClient, service: str) -> bool:
-    report = (await gateway.get("/health")).json()
-    return bool(report["services"][service]["status"] == "ok")

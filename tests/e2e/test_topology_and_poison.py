@@ -8,7 +8,7 @@ import aio_pika
 import httpx
 import pytest
 
-from e2e.flows import onboard
+from e2e.flows import health, onboard
 from sportello_contracts.backoffice import RegistrationPinIssued
 from sportello_contracts.catalog import OPERATIONS
 from sportello_contracts.envelope import Event
@@ -151,5 +151,5 @@ async def test_bad_messages_on_every_queue_end_in_a_dead_letter_queue_and_consum
     assert all(reasons)
     assert any("unsupported version 99" in r for r in reasons)
     # Every consumer goes on: the services are healthy and a good event is still handled.
-    assert (await gateway.get("/health")).status_code == 200
+    assert (await health(system)).status_code == 200
     await onboard(system, random_customer())

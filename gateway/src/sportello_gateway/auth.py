@@ -1,10 +1,11 @@
 """Who is calling: access-token verification and the caller's scope, as route dependencies."""
 
 import logging
-import time
+from dataclasses import dataclass
 from typing import Annotated
 
 import jwt
+from cachetools import TTLCache
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
@@ -21,6 +22,7 @@ from sportello_contracts.rpc import Caller
 from sportello_gateway.bus import BusClient
 from sportello_gateway.problems import Unauthenticated
 from sportello_gateway.settings import GatewaySettings
+from sportello_kit.logs import correlation_id
 
 log = logging.getLogger(__name__)
 
@@ -28,26 +30,62 @@ log = logging.getLogger(__name__)
 bearer = HTTPBearer(auto_error=False, description="The access token from `POST /v1/auth/login`.")
 
 
+@dataclass
+class _Fetches:
+    """The fetches of one account's scope in flight, and the `ScopeChanged` seen meanwhile."""
+
+    running: int = 0
+    generation: int = 0
+
+
 class ScopeCache:
-    """The customer codes each account may act on, asked of identity and kept for a short while."""
+    """The customer codes each account may act on, asked of identity and kept for a short while.
 
-    def __init__(self, ttl: float) -> None:
+    Bounded (the least recently used accounts go first) and expiring. A scope asked before a
+    `ScopeChanged` of its account arrived may be the old one: it is returned to the request that
+    asked, but not kept. Each account with a fetch in flight has a generation, bumped by every
+    `ScopeChanged`; a fetch stores its answer only if the generation is still the one it began
+    with. Generations live only while fetches run, so they are bounded too.
+    """
+
+    def __init__(self, ttl: float, size: int = 10_000) -> None:
         self.ttl = ttl
-        self._entries: dict[str, tuple[float, ScopeReply]] = {}
+        self._scopes: TTLCache[str, ScopeReply] = TTLCache(maxsize=size, ttl=ttl)
+        self._fetching: dict[str, _Fetches] = {}
 
-    async def resolve(self, bus: BusClient, account_id: str, correlation_id: str) -> ScopeReply:
-        now = time.monotonic()
-        cached = self._entries.get(account_id)
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        scope = await bus.call(
-            GET_SCOPE, ScopeRequest(account_id=account_id), correlation_id=correlation_id
-        )
-        self._entries[account_id] = (now + self.ttl, scope)
+    def __len__(self) -> int:
+        return len(self._scopes)
+
+    async def resolve(self, bus: BusClient, account_id: str) -> ScopeReply:
+        cached = self._scopes.get(account_id)
+        if cached is not None:
+            return cached
+        fetches = self._fetching.setdefault(account_id, _Fetches())
+        fetches.running += 1
+        began = fetches.generation
+        try:
+            scope = await bus.call(
+                GET_SCOPE, ScopeRequest(account_id=account_id), correlation_id=correlation_id.get()
+            )
+        finally:
+            fetches.running -= 1
+            if fetches.running == 0:
+                del self._fetching[account_id]
+        if fetches.generation == began and self.ttl > 0:
+            self._scopes[account_id] = scope
         return scope
 
     def forget(self, account_id: str) -> None:
-        self._entries.pop(account_id, None)
+        self._scopes.pop(account_id, None)
+        fetches = self._fetching.get(account_id)
+        if fetches is not None:
+            fetches.generation += 1
+
+    def forget_all(self) -> None:
+        """After events may have been missed (the bus connection was restored)."""
+        self._scopes.clear()
+        for fetches in self._fetching.values():
+            fetches.generation += 1
 
     async def on_scope_changed(self, body: bytes) -> None:
         """Identity's `ScopeChanged`: the next request of that account asks identity again."""
@@ -86,7 +124,7 @@ async def current_caller(
         raise Unauthenticated()
     state = request.app.state
     account_id = verify_access_token(credentials.credentials, state.settings)
-    scope = await state.scopes.resolve(state.bus, account_id, request.state.request_id)
+    scope = await state.scopes.resolve(state.bus, account_id)
     return Caller(user_id=account_id, role=scope.role, customer_codes=scope.customer_codes)
 
 

@@ -12,6 +12,8 @@ idempotency key, so a retry after a lost reply gets the first answer.
 
 import asyncio
 import logging
+import os
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -51,6 +53,11 @@ class ServiceRefused(Exception):
         self.error = error
 
 
+def connection_name(prefix: str) -> str:
+    """How the broker's tools show a gateway's connection: one per process, told apart."""
+    return f"{prefix}-gateway {socket.gethostname()}:{os.getpid()}"
+
+
 class BusClient:
     def __init__(
         self, url: str, topology: Topology, timeout: float = 5.0, name: str = "sportello-gateway"
@@ -62,6 +69,13 @@ class BusClient:
         self._connection: AbstractRobustConnection | None = None
         self._channel: AbstractRobustChannel | None = None
         self._pending: dict[str, asyncio.Future[bytes]] = {}
+        # Whether replies can reach us: the channel is open and consumes direct reply-to.
+        self._replies_consumed = False
+        self._closing = False
+        self._opened = 0
+        # Called after the connection is restored: events followed may have been missed
+        # meanwhile (the private queue died with the connection), so what they keep fresh is not.
+        self.restored_callbacks: list[Callable[[], None]] = []
 
     async def connect(self) -> None:
         self._connection = await aio_pika.connect_robust(
@@ -73,6 +87,7 @@ class BusClient:
         # matches a return to its publish by message id): the publish then raises at once.
         channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
         channel.reopen_callbacks.add(self._consume_replies)
+        channel.close_callbacks.add(self._replies_lost)
         await self._consume_replies(channel)
         self._channel = channel  # type: ignore[assignment]
 
@@ -81,6 +96,17 @@ class BusClient:
         # reconnection or a channel error: consume it again every time the channel (re)opens.
         replies = await channel.get_queue(DIRECT_REPLY_TO, ensure=False)
         await replies.consume(self._on_reply, no_ack=True)
+        self._replies_consumed = True
+        self._opened += 1
+        if self._opened > 1:
+            log.info("bus connection restored")
+            for callback in self.restored_callbacks:
+                callback()
+
+    def _replies_lost(self, _channel: Any, error: BaseException | None) -> None:
+        self._replies_consumed = False
+        if not self._closing:
+            log.warning("bus connection lost, reconnecting: %r", error)
 
     async def follow(
         self, routing_keys: list[str], handler: Callable[[bytes], Awaitable[None]]
@@ -108,6 +134,7 @@ class BusClient:
         await queue.consume(deliver, no_ack=True)
 
     async def close(self) -> None:
+        self._closing = True
         for future in self._pending.values():
             future.cancel()
         if self._connection is not None:
@@ -115,7 +142,22 @@ class BusClient:
 
     @property
     def connected(self) -> bool:
-        return self._connection is not None and not self._connection.is_closed
+        """Whether a call can go out and its reply come back now.
+
+        Not the robust connection's `is_closed`: it stays False all the while the connection is
+        being restored. Its `connected` event (cleared when the transport drops, set when a new
+        one is up) and our channel's state (closed until restored, replies consumed again
+        only after) are what say so.
+        """
+        connection, channel = self._connection, self._channel
+        return (
+            connection is not None
+            and not connection.is_closed
+            and connection.connected.is_set()
+            and channel is not None
+            and not channel.is_closed
+            and self._replies_consumed
+        )
 
     async def call(
         self,

@@ -1,35 +1,48 @@
-"""The gateway app: lifespan (the bus client), request ids, problems, routes, OpenAPI at /docs."""
+"""The gateway app: lifespan (the bus client), request ids, problems, routes, OpenAPI at /docs;
+and `run`, which serves it beside the operators' app (`operators.py`)."""
 
-import re
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
-from uuid import uuid4
+import asyncio
+import contextlib
+import logging
+import socket
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import uvicorn
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from sportello_contracts.identity import ScopeChanged
-from sportello_gateway import problems
+from sportello_gateway import problems, problems_doc
 from sportello_gateway.auth import ScopeCache
-from sportello_gateway.bus import BusClient
+from sportello_gateway.body_limit import BodyLimitMiddleware
+from sportello_gateway.bus import BusClient, connection_name
+from sportello_gateway.operators import create_internal_app
+from sportello_gateway.request_id import RequestIdMiddleware
 from sportello_gateway.routes import auth, health, profile
 from sportello_gateway.settings import GatewaySettings
-from sportello_kit.logs import configure_logging, correlation_id
+from sportello_kit.logs import configure_logging
 from sportello_kit.topology import Topology
 
-REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+__all__ = ["create_app", "create_internal_app", "run"]
+
+log = logging.getLogger(__name__)
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
 
-    @asynccontextmanager
+    @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging("gateway", settings.log_level)
         bus = BusClient(
-            settings.rabbitmq_url, Topology(settings.bus_prefix), timeout=settings.call_timeout
+            settings.rabbitmq_url,
+            Topology(settings.bus_prefix),
+            timeout=settings.call_timeout,
+            name=connection_name(settings.bus_prefix),
         )
         await bus.connect()
+        bus.restored_callbacks.append(app.state.scopes.forget_all)
         await bus.follow([ScopeChanged.ROUTING_KEY], app.state.scopes.on_scope_changed)
         app.state.bus = bus
         try:
@@ -37,44 +50,84 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         finally:
             await bus.close()
 
-    app = FastAPI(
+    # Swagger UI and ReDoc from the package's own copies: /docs works without the internet.
+    app = FastAPIOffline(
         title="Sportello",
         summary="Area Clienti: the customer area of a gas and electricity supplier",
         version="0.1.0",
         lifespan=lifespan,
         docs_url="/docs",
+        redoc_url="/redoc",
+        # Swagger UI would otherwise fetch a badge from validator.swagger.io.
+        swagger_ui_parameters={"validatorUrl": None},
     )
     app.state.settings = settings
-    app.state.scopes = ScopeCache(settings.scope_ttl)
+    app.state.scopes = ScopeCache(settings.scope_ttl, settings.scope_cache_size)
     problems.install(app)
+    problems_doc.install(app)
     for module in (auth, profile, health):
         app.include_router(module.router)
-
-    @app.middleware("http")
-    async def request_id(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        # A client's own id is kept when it looks like one, so its logs and ours line up.
-        given = request.headers.get("x-request-id", "")
-        rid = given if REQUEST_ID.match(given) else uuid4().hex
-        request.state.request_id = rid
-        token = correlation_id.set(rid)
-        try:
-            response = await call_next(request)
-        finally:
-            correlation_id.reset(token)
-        response.headers["X-Request-ID"] = rid
-        return response
-
+    # The last added runs first: every answer, a 413 too, carries the request id.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware)
     return app
+
+
+class _OperatorsServer(uvicorn.Server):
+    """The operators' server leaves the signals to the public one, which stops the process."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def _config(app: FastAPI, **more: Any) -> uvicorn.Config:
+    # `proxy_headers` off: uvicorn would otherwise believe `X-Forwarded-For` from 127.0.0.1;
+    # which proxies to believe is the gateway's own setting (`client_address.py`).
+    return uvicorn.Config(app, log_config=None, proxy_headers=False, **more)
+
+
+def listen(host: str, port: int, setting: str) -> socket.socket:
+    """A listening socket, or the process ends with one line saying which port and why."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        return socket.create_server((host, port), family=family, backlog=2048)
+    except OSError as error:
+        log.error(
+            "the gateway cannot listen on %s:%s (%s): %s", host, port, setting, error.strerror
+        )
+        raise SystemExit(1) from None
+
+
+async def serve(
+    settings: GatewaySettings, public_socket: socket.socket, operators_socket: socket.socket
+) -> None:
+    app = create_app(settings)
+    operators = _OperatorsServer(_config(create_internal_app(app), lifespan="off"))
+    public = uvicorn.Server(_config(app, timeout_graceful_shutdown=10))
+    beside = asyncio.create_task(operators.serve(sockets=[operators_socket]))
+    try:
+        await public.serve(sockets=[public_socket])
+    finally:
+        operators.should_exit = True
+        await beside
 
 
 def run() -> None:
     settings = GatewaySettings()
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        timeout_graceful_shutdown=10,
+    configure_logging("gateway", settings.log_level)
+    # Both ports are taken before anything else, so a port in use ends the start at once.
+    public_socket = listen(settings.host, settings.port, "GATEWAY_HOST, GATEWAY_PORT")
+    operators_socket = listen(
+        settings.internal_host,
+        settings.internal_port,
+        "GATEWAY_INTERNAL_HOST, GATEWAY_INTERNAL_PORT",
     )
+    log.info(
+        "the API on http://%s:%s, the operators' /health on http://%s:%s",
+        settings.host,
+        settings.port,
+        settings.internal_host,
+        settings.internal_port,
+    )
+    asyncio.run(serve(settings, public_socket, operators_socket))

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from sportello_contracts.backoffice import CustomerOnboarded
 from sportello_contracts.base import Contract
 from sportello_contracts.envelope import Event
 from sportello_contracts.identity import ScopeChanged
@@ -184,20 +185,27 @@ async def test_an_operation_nobody_serves_fails_at_once(
 
 async def test_followed_events_reach_the_gateway(client: BusClient, servers: Any) -> None:
     received: list[bytes] = []
+    elsewhere: list[bytes] = []
 
     async def collect(body: bytes) -> None:
         received.append(body)
 
+    async def other(body: bytes) -> None:
+        elsewhere.append(body)
+
     await client.follow([ScopeChanged.ROUTING_KEY], collect)
+    # Another key, followed apart: published events must have a queue (mandatory publishing).
+    await client.follow([CustomerOnboarded.ROUTING_KEY], other)
     async with BackOffice(servers.rabbitmq_url, client.topology.prefix) as producer:
         changed = ScopeChanged(account_id="acc-9", customer_codes=("C00000009",))
         await producer.publish(changed)
-        await producer.publish(random_customer())  # not followed
+        await producer.publish(random_customer().onboarded)
 
-    async def arrived() -> list[bytes]:
-        return received
+    async def both_arrived() -> bool:
+        return bool(received and elsewhere)
 
-    (body,) = await eventually(arrived, what="the followed event")
+    await eventually(both_arrived, what="the followed events")
+    (body,) = received
     assert Event[ScopeChanged].model_validate_json(body).payload == changed
 
 

@@ -8,11 +8,16 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from sportello_contracts.rpc import ErrorKind, ServiceError
+from sportello_contracts.rpc import RETRY_AFTER, ErrorKind, ServiceError
 from sportello_gateway import problems
 from sportello_gateway.auth import verify_access_token
 from sportello_gateway.bus import ServiceRefused, ServiceUnavailable
-from sportello_gateway.problems import STATUS_OF, Unauthenticated
+from sportello_gateway.problems import (
+    DEFAULT_RETRY_AFTER,
+    STATUS_OF,
+    Unauthenticated,
+    retry_after,
+)
 from sportello_gateway.settings import GatewaySettings
 
 SETTINGS = GatewaySettings.model_validate({"TOKEN_SECRET": "s" * 40})
@@ -87,6 +92,34 @@ def client() -> TestClient:
             )
         )
 
+    @app.get("/locked")
+    async def locked() -> None:
+        raise ServiceRefused(
+            ServiceError(
+                kind=ErrorKind.TOO_MANY,
+                code="account_locked",
+                message="Bloccato.",
+                details={RETRY_AFTER: 90},
+            )
+        )
+
+    @app.get("/throttled")
+    async def throttled() -> None:
+        raise ServiceRefused(
+            ServiceError(kind=ErrorKind.TOO_MANY, code="too_many_attempts", message="Troppi.")
+        )
+
+    @app.get("/busy")
+    async def busy() -> None:
+        raise ServiceRefused(
+            ServiceError(
+                kind=ErrorKind.UNAVAILABLE,
+                code="busy",
+                message="Occupato.",
+                details={RETRY_AFTER: 2},
+            )
+        )
+
     @app.get("/internal")
     async def internal() -> None:
         raise ServiceRefused(
@@ -115,7 +148,7 @@ def test_a_typed_refusal_becomes_a_problem_with_its_status_and_details(client: T
         "detail": "Già in uso.",
         "instance": "/refused",
         "code": "username_taken",
-        "username": "anna",
+        "details": {"username": "anna"},
     }
 
 
@@ -129,8 +162,48 @@ def test_details_named_like_standard_members_never_replace_them(client: TestClie
         "detail": "Debole.",
         "instance": "/refused-with-standard-names",
         "code": "weak_password",
-        "problems": ["corta"],
+        "details": {"status": 200, "type": "x", "title": "t", "problems": ["corta"]},
     }
+
+
+def test_a_429_says_when_to_retry_as_the_service_said(client: TestClient) -> None:
+    answer = client.get("/locked")
+    assert answer.status_code == 429
+    assert answer.headers["retry-after"] == "90"
+
+
+def test_a_429_without_the_services_figure_still_says_when_to_retry(client: TestClient) -> None:
+    answer = client.get("/throttled")
+    assert answer.status_code == 429
+    assert answer.headers["retry-after"] == str(DEFAULT_RETRY_AFTER[429])
+
+
+@pytest.mark.parametrize(
+    ("given", "seconds"),
+    [
+        (90, 90),
+        (1.2, 2),
+        (0, 0),
+        (None, 30),
+        ("soon", 30),
+        (10**9, 30),
+        (-3, 30),
+        (True, 30),
+        (float("nan"), 30),
+        (float("inf"), 30),
+        ([5], 30),
+    ],
+)
+def test_only_a_sane_retry_after_is_passed_on(given: object, seconds: int) -> None:
+    assert DEFAULT_RETRY_AFTER[429] == 30
+    assert retry_after(429, {RETRY_AFTER: given}) == seconds
+
+
+def test_a_503_refusal_says_when_to_retry_as_the_service_said(client: TestClient) -> None:
+    answer = client.get("/busy")
+    assert answer.status_code == 503
+    assert answer.headers["retry-after"] == "2"
+    assert answer.json()["details"] == {RETRY_AFTER: 2}
 
 
 def test_a_service_bug_is_a_500(client: TestClient) -> None:
@@ -142,8 +215,8 @@ def test_a_service_bug_is_a_500(client: TestClient) -> None:
 def test_a_service_that_is_down_is_a_503_naming_it(client: TestClient) -> None:
     answer = client.get("/down")
     assert answer.status_code == 503
-    assert answer.json()["service"] == "billing"
-    assert answer.headers["retry-after"]
+    assert answer.json()["details"] == {"service": "billing"}
+    assert answer.headers["retry-after"] == "5"
 
 
 def test_an_unexpected_error_reveals_nothing(client: TestClient) -> None:
@@ -157,3 +230,11 @@ def test_unknown_routes_are_problems_too(client: TestClient) -> None:
     answer = client.get("/nowhere")
     assert answer.status_code == 404
     assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["code"] == "not_found"
+
+
+def test_a_method_not_allowed_keeps_its_allow_header(client: TestClient) -> None:
+    answer = client.delete("/refused")
+    assert answer.status_code == 405
+    assert answer.json()["code"] == "method_not_allowed"
+    assert answer.headers["allow"] == "GET"

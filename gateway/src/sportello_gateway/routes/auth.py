@@ -1,50 +1,56 @@
 """Registration, log-in and session refresh: the routes that need no token."""
 
-from fastapi import APIRouter, status
-from pydantic import BaseModel, ConfigDict, EmailStr
+from typing import TYPE_CHECKING
 
-from sportello_contracts.backoffice import RegistrationPin
-from sportello_contracts.formats import FiscalCode, Username
+from fastapi import APIRouter, status
+from pydantic import BaseModel, EmailStr
+
 from sportello_contracts.identity import (
     LOG_IN,
     REFRESH_SESSION,
     REGISTER_ACCOUNT,
     LogInRequest,
-    Password,
     RefreshSessionRequest,
     RegisterAccountRequest,
 )
-from sportello_gateway.dependencies import Bus, IdempotencyKey, RequestId
-from sportello_gateway.problems_doc import responses
+from sportello_gateway.dependencies import IdempotencyKey, NoStore
+from sportello_gateway.forward import Forward, http_model
+from sportello_gateway.problems_doc import WITH_BODY, responses
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
 
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class RegistrationCreate(Strict):
-    fiscal_code: FiscalCode
-    registration_pin: RegistrationPin
-    username: Username
-    password: Password
-    email: EmailStr | None = None
+# The bodies are the contracts' requests minus what the gateway fills in. To the type checker
+# they are those contracts (the classes `create_model` makes are not types it can follow).
+if TYPE_CHECKING:
+    RegistrationCreate = RegisterAccountRequest
+    LoginCreate = LogInRequest
+    RefreshCreate = RefreshSessionRequest
+else:
+    RegistrationCreate = http_model(
+        RegisterAccountRequest,
+        "RegistrationCreate",
+        example={
+            "fiscal_code": "BNCGLI85M52F205H",
+            "registration_pin": "40271963",
+            "username": "giulia.b",
+            "password": "Sole-e-Luna-77",
+            "email": "giulia.bianchi@example.it",
+        },
+    )
+    LoginCreate = http_model(
+        LogInRequest, "LoginCreate", example={"username": "giulia.b", "password": "Sole-e-Luna-77"}
+    )
+    RefreshCreate = http_model(
+        RefreshSessionRequest,
+        "RefreshCreate",
+        example={"refresh_token": "rt_4mZk3yTqR7pW2vXn9bLcQe5sHdJf8uAg1oIy6tEwKzM"},
+    )
 
 
 class AccountPublic(BaseModel):
     account_id: str
     username: str
     email: EmailStr
-
-
-class LoginCreate(Strict):
-    username: str
-    password: Password
-
-
-class RefreshCreate(Strict):
-    refresh_token: str
 
 
 class SessionPublic(BaseModel):
@@ -57,36 +63,60 @@ class SessionPublic(BaseModel):
 @router.post(
     "/register",
     status_code=status.HTTP_201_CREATED,
-    responses=responses(409, 422),
+    responses=responses(
+        WITH_BODY,
+        {
+            409: (
+                "pin_already_used",
+                "already_registered",
+                "username_taken",
+                "email_taken",
+                "idempotency_key_reused",
+            ),
+            422: ("invalid_fiscal_code", "registration_data_mismatch", "weak_password"),
+            429: ("too_many_attempts",),
+        },
+    ),
     summary="Register with the PIN of the welcome letter",
 )
 async def register(
-    body: RegistrationCreate, bus: Bus, request_id: RequestId, idempotency_key: IdempotencyKey
+    body: RegistrationCreate, send: Forward, idempotency_key: IdempotencyKey
 ) -> AccountPublic:
     """Creates the account of one fiscal identity; the summary e-mail follows.
 
     Retried with the same `Idempotency-Key` (after a timeout, say) it answers as the first time
     did; the same key with another body is a 409 `idempotency_key_reused`.
     """
-    reply = await bus.call(
-        REGISTER_ACCOUNT,
-        RegisterAccountRequest(**body.model_dump()),
-        correlation_id=request_id,
-        idempotency_key=idempotency_key,
-    )
-    return AccountPublic(**reply.model_dump())
+    reply = await send(REGISTER_ACCOUNT, body, idempotency_key=idempotency_key)
+    return AccountPublic.model_validate(reply.model_dump())
 
 
-@router.post("/login", responses=responses(401, 422, 429), summary="Log in")
-async def login(body: LoginCreate, bus: Bus, request_id: RequestId) -> SessionPublic:
-    reply = await bus.call(LOG_IN, LogInRequest(**body.model_dump()), correlation_id=request_id)
-    return SessionPublic(**reply.model_dump())
+@router.post(
+    "/login",
+    responses=responses(
+        WITH_BODY,
+        {401: ("wrong_credentials",), 429: ("account_locked", "too_many_attempts")},
+        success=200,
+        no_store=True,
+    ),
+    summary="Log in",
+)
+async def login(body: LoginCreate, send: Forward, _: NoStore) -> SessionPublic:
+    reply = await send(LOG_IN, body)
+    return SessionPublic.model_validate(reply.model_dump())
 
 
-@router.post("/refresh", responses=responses(401, 422), summary="Trade a refresh token")
-async def refresh(body: RefreshCreate, bus: Bus, request_id: RequestId) -> SessionPublic:
+@router.post(
+    "/refresh",
+    responses=responses(
+        WITH_BODY,
+        {401: ("session_ended",), 429: ("too_many_attempts",)},
+        success=200,
+        no_store=True,
+    ),
+    summary="Trade a refresh token",
+)
+async def refresh(body: RefreshCreate, send: Forward, _: NoStore) -> SessionPublic:
     """Returns a new pair; the refresh token used is spent."""
-    reply = await bus.call(
-        REFRESH_SESSION, RefreshSessionRequest(**body.model_dump()), correlation_id=request_id
-    )
-    return SessionPublic(**reply.model_dump())
+    reply = await send(REFRESH_SESSION, body)
+    return SessionPublic.model_validate(reply.model_dump())

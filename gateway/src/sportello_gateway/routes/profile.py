@@ -5,9 +5,9 @@ from datetime import datetime
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from sportello_contracts.identity import GET_PROFILE, ProfileRequest
+from sportello_contracts.identity import GET_PROFILE
 from sportello_gateway.auth import CurrentCaller
-from sportello_gateway.dependencies import Bus, RequestId
+from sportello_gateway.forward import Forward
 from sportello_gateway.problems_doc import responses
 
 router = APIRouter(prefix="/v1", tags=["profile"])
@@ -24,7 +24,15 @@ class ProfilePublic(BaseModel):
     registered_at: datetime
 
 
-@router.get("/me", responses=responses(401), summary="My profile")
-async def my_profile(caller: CurrentCaller, bus: Bus, request_id: RequestId) -> ProfilePublic:
-    reply = await bus.call(GET_PROFILE, ProfileRequest(caller=caller), correlation_id=request_id)
-    return ProfilePublic(**reply.model_dump())
+@router.get(
+    "/me",
+    responses=responses(
+        # `account_not_found` as a 401: the token's account is gone (asked for its scope); as a
+        # 404 if it goes between that and the profile.
+        {401: ("unauthenticated", "account_not_found"), 404: ("account_not_found",)}
+    ),
+    summary="My profile",
+)
+async def my_profile(caller: CurrentCaller, send: Forward) -> ProfilePublic:
+    reply = await send(GET_PROFILE, caller=caller)
+    return ProfilePublic.model_validate(reply.model_dump())

@@ -1,0 +1,127 @@
+"""The OpenAPI document tells the truth: problems under `application/problem+json`, every status
+a route can answer with its codes, tokens kept out of caches; and /docs works offline."""
+
+import re
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from sportello_contracts.identity import LOG_IN, REFRESH_SESSION, SessionReply
+from sportello_gateway.problems import MEDIA_TYPE
+
+SESSION = SessionReply(access_token="a", refresh_token="r", expires_in=900)
+# Routes that take a body, that need a token, that limit guessing.
+WITH_BODY = {
+    ("post", "/v1/auth/register"),
+    ("post", "/v1/auth/login"),
+    ("post", "/v1/auth/refresh"),
+}
+AUTHENTICATED = {("get", "/v1/me")}
+LIMITED = WITH_BODY
+
+
+@pytest.fixture
+def document(client: TestClient) -> dict[str, Any]:
+    answer = client.get("/openapi.json")
+    assert answer.status_code == 200
+    spec: dict[str, Any] = answer.json()
+    return spec
+
+
+def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (method, path, operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+    ]
+
+
+def test_every_route_is_documented(document: dict[str, Any]) -> None:
+    assert {(m, p) for m, p, _ in _operations(document)} == WITH_BODY | AUTHENTICATED | {
+        ("get", "/health/ready"),
+        ("get", "/health/live"),
+    }
+    # Operators' health is not on the public port.
+    assert "/health" not in document["paths"]
+
+
+def test_problems_are_documented_as_problem_json_only(document: dict[str, Any]) -> None:
+    for method, path, operation in _operations(document):
+        for status, response in operation["responses"].items():
+            if int(status) < 400:
+                continue
+            assert set(response["content"]) == {MEDIA_TYPE}, (method, path, status)
+            schema = response["content"][MEDIA_TYPE]["schema"]
+            assert schema == {"$ref": "#/components/schemas/Problem"}
+            assert re.search(r"Codes: `[a-z_]+`", response["description"]), (path, status)
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+
+
+def test_the_problem_schema_has_code_errors_and_details(document: dict[str, Any]) -> None:
+    problem = document["components"]["schemas"]["Problem"]
+    assert {"type", "title", "status", "detail", "instance", "code"} <= set(problem["required"])
+    assert {"code", "errors", "details"} <= set(problem["properties"])
+
+
+def _statuses(operation: dict[str, Any]) -> set[int]:
+    return {int(status) for status in operation["responses"]}
+
+
+def test_every_route_lists_every_status_it_can_answer(document: dict[str, Any]) -> None:
+    ready = document["paths"]["/health/ready"]["get"]["responses"]
+    assert ready["503"]["description"] == "Service Unavailable. Codes: `not_ready`."
+    for method, path, operation in _operations(document):
+        statuses = _statuses(operation)
+        assert 500 in statuses, path
+        if path != "/health/live":
+            assert 503 in statuses, path
+        if (method, path) in WITH_BODY:
+            assert {413, 422} <= statuses, path
+        if (method, path) in AUTHENTICATED:
+            assert 401 in statuses, path
+            assert operation["security"] == [{"HTTPBearer": []}]
+        if (method, path) in LIMITED:
+            assert "Retry-After" in operation["responses"]["429"]["headers"], path
+        if 503 in statuses:
+            assert "Retry-After" in operation["responses"]["503"]["headers"], path
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/auth/login", {"username": "anna.b", "password": "x"}),
+        ("/v1/auth/refresh", {"refresh_token": "r"}),
+    ],
+)
+def test_tokens_are_never_cached(
+    client: TestClient, bus: Any, document: dict[str, Any], path: str, body: dict[str, str]
+) -> None:
+    bus.replies = {LOG_IN.name: SESSION, REFRESH_SESSION.name: SESSION}
+    answer = client.post(path, json=body)
+    assert answer.status_code == 200
+    assert answer.headers["cache-control"] == "no-store"
+    assert answer.headers["pragma"] == "no-cache"
+    assert "Cache-Control" in document["paths"][path]["post"]["responses"]["200"]["headers"]
+
+
+def _references(html: str) -> list[str]:
+    return re.findall(r"""(?:src|href)=["']([^"']+)["']""", html)
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_the_docs_load_nothing_from_elsewhere(client: TestClient, page: str) -> None:
+    html = client.get(page)
+    assert html.status_code == 200
+    assert "http://" not in html.text
+    assert "https://" not in html.text
+    references = _references(html.text)
+    assert references, "the page loads its assets"
+    for reference in references:
+        assert re.match(r"/[^/]", reference), reference  # this server, not `//elsewhere`
+        asset = client.get(reference)
+        assert asset.status_code == 200, reference
+        assert asset.content, reference
+        if reference.endswith(".css"):
+            for url in re.findall(r"url\(([^)]*)\)", asset.text):
+                assert not re.match(r"""["']?(https?:)?//""", url), url
