@@ -76,7 +76,8 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         database.start(tmp_path_factory.mktemp("secantusdb") / "secantusdb.log")
         mongo_url = database.url
     rabbitmq_url = ensure_rabbitmq(
-        os.environ.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
+        os.environ.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/"),
+        given="RABBITMQ_URL" in os.environ,
     )
     prefix = f"test-{secrets.token_hex(4)}"
     if "RABBITMQ_MANAGEMENT_URL" not in os.environ:

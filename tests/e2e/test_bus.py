@@ -93,7 +93,7 @@ async def test_an_event_breaking_a_rule_is_dead_lettered_with_the_reason(system:
 async def test_a_redelivered_event_changes_nothing(system: Any) -> None:
     customer = random_customer()
     async with BackOffice(system.servers.rabbitmq_url, system.servers.prefix) as backoffice:
-        event = await backoffice.onboard(customer)
+        event = await backoffice.publish(customer.onboarded)
         # The very same message again, as a redelivery would bring it.
         await backoffice.publish_raw(
             event.model_dump_json().encode(), ONBOARDED, message_id=str(event.event_id)

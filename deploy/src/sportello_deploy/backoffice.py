@@ -4,18 +4,26 @@ Demo data, tests and benchmarks all feed Sportello through it, exactly as the re
 
     sportello-backoffice onboard --customer-code C00012345 --fiscal-code RSSMRA80A01H501U \\
         --name "Mario Rossi" --email mario.rossi@example.it --pin 48213907
+
+It refuses what the real back-office would never send (a fiscal code with a wrong check
+character, a PIN that is not 8 digits...), and publishes as mandatory with publisher confirms:
+an event that no queue receives (a wrong --prefix, a topology step that never ran) is an error
+and a non-zero exit, not a customer silently lost.
 """
 
 import argparse
 import asyncio
+import logging
 import os
 import sys
+from collections.abc import Callable
 from types import TracebackType
-from typing import Self
+from typing import NoReturn, Self
+from urllib.parse import urlsplit
 from uuid import UUID, uuid4
 
 import aio_pika
-from pydantic import EmailStr, Field, ValidationError
+from pydantic import EmailStr, Field, TypeAdapter, ValidationError
 
 from sportello_contracts.backoffice import (
     CustomerOnboarded,
@@ -25,16 +33,30 @@ from sportello_contracts.backoffice import (
 from sportello_contracts.base import Contract
 from sportello_contracts.envelope import Event, EventPayload
 from sportello_contracts.formats import CustomerCode, FiscalCode
+from sportello_deploy.identifiers import (
+    check_customer_code,
+    check_fiscal_code,
+    check_registration_pin,
+)
 from sportello_kit.topology import Topology
 
 PRODUCER = "backoffice"
+DEFAULT_RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/"
+# How long the broker may take to answer: a connection, a publisher confirm.
+BROKER_SECONDS = 10.0
+
+
+class NotPublished(RuntimeError):
+    """An event that did not reach its consumers' queues; the message fits on one line."""
 
 
 class NewCustomer(Contract):
     """A customer as the CRM creates it, with the PIN its welcome letter carries.
 
     Onboarding one publishes two events: `CustomerOnboarded` for every service, with no secret,
-    and `RegistrationPinIssued` for identity alone.
+    and `RegistrationPinIssued` for identity alone. Its fields are checked for shape only, so
+    tests can build the broken customers a faulty producer would send; `BackOffice.onboard`
+    checks the fiscal code's check character as well.
     """
 
     customer_code: CustomerCode
@@ -61,22 +83,51 @@ class NewCustomer(Contract):
         )
 
 
+def broker_address(url: str) -> str:
+    """`host:port` of an AMQP URL: what a message may show of it (never the password)."""
+    parts = urlsplit(url)
+    return f"{parts.hostname or '127.0.0.1'}:{parts.port or 5672}"
+
+
 class BackOffice:
-    """A publisher of back-office events, with publisher confirms and persistent messages."""
+    """A publisher of back-office events: persistent, mandatory, with publisher confirms.
+
+    Every failure to get an event into at least one queue raises `NotPublished`.
+    """
 
     def __init__(self, rabbitmq_url: str, prefix: str) -> None:
         self.url = rabbitmq_url
+        self.prefix = prefix
         self.topology = Topology(prefix)
         self._connection: aio_pika.abc.AbstractConnection | None = None
         self._exchange: aio_pika.abc.AbstractExchange | None = None
 
     async def __aenter__(self) -> Self:
-        self._connection = await aio_pika.connect(self.url)
-        channel = await self._connection.channel(publisher_confirms=True)
-        events = self.topology.events
-        self._exchange = await channel.declare_exchange(
-            events.name, aio_pika.ExchangeType.TOPIC, durable=True
-        )
+        where = broker_address(self.url)
+        try:
+            self._connection = await aio_pika.connect(self.url, timeout=BROKER_SECONDS)
+        except aio_pika.exceptions.ProbableAuthenticationError:
+            raise NotPublished(
+                f"RabbitMQ at {where} refused the user and password of the URL: "
+                "check --rabbitmq-url (RABBITMQ_URL)"
+            ) from None
+        except (OSError, TimeoutError, aio_pika.exceptions.AMQPError) as error:
+            raise NotPublished(
+                f"cannot reach RabbitMQ at {where} ({_reason(error)}): start it, "
+                "or point --rabbitmq-url (RABBITMQ_URL) at a running broker"
+            ) from None
+        channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
+        name = self.topology.events.name
+        try:
+            # Passive: the topology step declares the bus; an exchange missing here means a
+            # wrong prefix, and declaring it would only hide that.
+            self._exchange = await channel.get_exchange(name, ensure=True)
+        except aio_pika.exceptions.ChannelNotFoundEntity:
+            await self._connection.close()
+            raise NotPublished(
+                f"RabbitMQ has no exchange {name}: check --prefix (BUS_PREFIX), or run "
+                "sportello-topology for this prefix first"
+            ) from None
         return self
 
     async def __aexit__(
@@ -91,7 +142,12 @@ class BackOffice:
     async def onboard(
         self, customer: NewCustomer, event_ids: tuple[UUID, UUID] | None = None
     ) -> tuple[Event[EventPayload], Event[EventPayload]]:
-        """The customer, then its PIN; fixed `event_ids` make re-publishing harmless."""
+        """The customer, then its PIN; fixed `event_ids` make re-publishing harmless.
+
+        A fiscal code whose check character is wrong is refused (`ValueError`) before anything
+        is published.
+        """
+        check_fiscal_code(customer.fiscal_code)
         onboarded_id, pin_id = event_ids or (None, None)
         return (
             await self.publish(customer.onboarded, event_id=onboarded_id),
@@ -115,37 +171,152 @@ class BackOffice:
     ) -> None:
         """Publish bytes as they are: how tests send what a broken producer would."""
         assert self._exchange is not None, "use BackOffice as an async context manager"
-        await self._exchange.publish(
-            aio_pika.Message(
-                body,
-                content_type="application/json",
-                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                message_id=message_id or uuid4().hex,
-                app_id=PRODUCER,
-            ),
-            routing_key=routing_key,
-        )
+        try:
+            await self._exchange.publish(
+                aio_pika.Message(
+                    body,
+                    content_type="application/json",
+                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                    message_id=message_id or uuid4().hex,
+                    app_id=PRODUCER,
+                ),
+                routing_key=routing_key,
+                mandatory=True,
+                timeout=BROKER_SECONDS,
+            )
+        except aio_pika.exceptions.PublishError:  # returned by the broker: routed nowhere
+            raise NotPublished(
+                f"no queue receives {routing_key} on {self._exchange.name}, so nothing was "
+                f"delivered: check --prefix (BUS_PREFIX, now {self.prefix!r}), or run "
+                "sportello-topology for it"
+            ) from None
+        except aio_pika.exceptions.DeliveryError:  # nacked
+            raise NotPublished(
+                f"RabbitMQ refused {routing_key} (a queue over its limits?): see its log"
+            ) from None
+        except (OSError, TimeoutError, aio_pika.exceptions.AMQPError) as error:
+            raise NotPublished(
+                f"{routing_key} was not confirmed by RabbitMQ ({_reason(error)}): publish it "
+                "again (consumers ignore an event they already handled)"
+            ) from None
+
+
+def _reason(error: BaseException) -> str:
+    """A connection failure in a few words: "connection refused", not the socket's repr."""
+    if isinstance(error, OSError) and isinstance(error.errno, int) and error.errno > 0:
+        return os.strerror(error.errno).lower()
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror.lower()
+    if isinstance(error, TimeoutError):
+        return f"no answer in {BROKER_SECONDS:g} s"
+    return str(error) or type(error).__name__
+
+
+# The command line: every option checked before anything is published, every error one line.
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _checked(check: Callable[[str], str]) -> Callable[[str], str]:
+    """An argparse type from a check: its reason becomes argparse's error, naming the option."""
+
+    def parse(value: str) -> str:
+        try:
+            return check(value)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    parse.__name__ = check.__name__
+    return parse
+
+
+def _email(value: str) -> str:
+    try:
+        return str(TypeAdapter(EmailStr).validate_python(value.strip()))
+    except ValidationError as error:
+        raise ValueError(error.errors()[0]["msg"]) from None
+
+
+def _full_name(value: str) -> str:
+    name = " ".join(value.split())
+    if not 1 <= len(name) <= 200:
+        raise ValueError("1 to 200 characters")
+    return name
+
+
+def _add_bus_options(parser: argparse.ArgumentParser, defaults: bool) -> None:
+    # Accepted before and after the sub-command; a sub-command's copy has no default of its own,
+    # so it never overwrites a value given before it.
+    parser.add_argument(
+        "--rabbitmq-url",
+        metavar="URL",
+        default=os.environ.get("RABBITMQ_URL", DEFAULT_RABBITMQ_URL)
+        if defaults
+        else argparse.SUPPRESS,
+        help=f"the broker (default: RABBITMQ_URL, else {DEFAULT_RABBITMQ_URL})",
+    )
+    parser.add_argument(
+        "--prefix",
+        default=os.environ.get("BUS_PREFIX", "sportello") if defaults else argparse.SUPPRESS,
+        help="the installation's bus prefix, as the services' BUS_PREFIX "
+        "(default: BUS_PREFIX, else sportello)",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="sportello-backoffice",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--rabbitmq-url",
-        default=os.environ.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/"),
+    _add_bus_options(parser, defaults=True)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    onboard = commands.add_parser(
+        "onboard",
+        help="a new customer, with the PIN of its welcome letter",
+        description="Publish a new customer (CustomerOnboarded, for every service) and its "
+        "registration PIN (RegistrationPinIssued, for identity alone). Every value is "
+        "checked first; nothing is published if one is wrong.",
     )
-    parser.add_argument("--prefix", default=os.environ.get("BUS_PREFIX", "sportello"))
-    commands = parser.add_subparsers(dest="command", required=True)
-    onboard = commands.add_parser("onboard", help="a customer with its registration PIN")
-    onboard.add_argument("--customer-code", required=True)
-    onboard.add_argument("--fiscal-code", required=True)
-    onboard.add_argument("--name", required=True)
-    onboard.add_argument("--email", required=True)
-    onboard.add_argument("--pin", required=True)
-    commands.add_parser("demo", help="the demo customers")
+    onboard.add_argument(
+        "--customer-code",
+        required=True,
+        type=_checked(check_customer_code),
+        help="the customer code printed on bills: 6 to 16 letters and digits (C00012345)",
+    )
+    onboard.add_argument(
+        "--fiscal-code",
+        required=True,
+        type=_checked(check_fiscal_code),
+        help="the holder's codice fiscale (16 characters) or partita IVA (11 digits), "
+        "check character included",
+    )
+    onboard.add_argument(
+        "--name", required=True, type=_checked(_full_name), help="the holder's full name"
+    )
+    onboard.add_argument(
+        "--email",
+        required=True,
+        type=_checked(_email),
+        help="where the customer's e-mails go (mario.rossi@example.it)",
+    )
+    onboard.add_argument(
+        "--pin",
+        required=True,
+        type=_checked(check_registration_pin),
+        help="the registration PIN of the welcome letter: 8 digits",
+    )
+    _add_bus_options(onboard, defaults=False)
+    demo = commands.add_parser(
+        "demo",
+        help="the demo customers",
+        description="Publish the demo customers (the same events at every run: consumers "
+        "recognise them, so running it again changes nothing).",
+    )
+    _add_bus_options(demo, defaults=False)
     return parser
 
 
@@ -158,22 +329,30 @@ async def _main(args: argparse.Namespace) -> None:
             await load_demo_customers(backoffice)
             print("demo customers published")
             return
-        events = await backoffice.onboard(
-            NewCustomer(
-                customer_code=args.customer_code,
-                fiscal_code=args.fiscal_code,
-                full_name=args.name,
-                email=args.email,
-                registration_pin=args.pin,
-            )
+        customer = NewCustomer(
+            customer_code=args.customer_code,
+            fiscal_code=args.fiscal_code,
+            full_name=args.name,
+            email=args.email,
+            registration_pin=args.pin,
         )
-        for event in events:
+        for event in await backoffice.onboard(customer):
             print(f"published {event.type} {event.event_id}")
 
 
 def main() -> None:
     args = _parser().parse_args()
+    # Failures are reported below in one line; the client libraries' own log lines would only
+    # repeat them.
+    for name in ("aio_pika", "aiormq"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     try:
         asyncio.run(_main(args))
-    except ValidationError as error:
-        sys.exit(f"invalid event: {error}")
+    except NotPublished as error:
+        sys.exit(f"sportello-backoffice: {error}")
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

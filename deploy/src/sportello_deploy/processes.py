@@ -19,14 +19,22 @@ class Deployable:
 
     def start(self) -> None:
         output = open(self.log_file, "ab") if self.log_file else None  # noqa: SIM115
-        self.process = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", f"sportello_{self.name}"],
-            env=self.env,
-            stdout=output,
-            stderr=output,
-            # Its own session: Ctrl-C reaches the runner only, which stops things in order.
-            start_new_session=True,
-        )
+        try:
+            self.process = subprocess.Popen(  # noqa: S603
+                [sys.executable, "-m", f"sportello_{self.name}"],
+                env=self.env,
+                stdout=output,
+                stderr=output,
+                # Its own session: Ctrl-C reaches the runner only, which stops things in order.
+                start_new_session=True,
+            )
+        finally:
+            if output is not None:
+                output.close()  # the child has its own copy
+
+    def relaunch(self) -> None:
+        """Start it again after it stopped (the local runner's restarts)."""
+        self.start()
 
     @property
     def running(self) -> bool:

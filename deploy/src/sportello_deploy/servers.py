@@ -24,6 +24,8 @@ import httpx
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Mailbox
 
+from sportello_deploy.backoffice import broker_address
+
 log = logging.getLogger(__name__)
 
 
@@ -44,9 +46,28 @@ def reachable(host: str, port: int, timeout: float = 0.5) -> bool:
     return False
 
 
-def wait_for_port(host: str, port: int, seconds: float, what: str) -> None:
+def port_taken(port: int, host: str = "127.0.0.1") -> bool:
+    """True if something listens on `port` (binding it fails): a server started there would not.
+
+    SO_REUSEADDR, as the servers themselves set it: a port left in TIME_WAIT by a run that just
+    stopped is free, a listening one is not.
+    """
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def wait_for_port(
+    host: str, port: int, seconds: float, what: str, process: subprocess.Popen[bytes] | None = None
+) -> None:
     deadline = time.monotonic() + seconds
     while not reachable(host, port):
+        if process is not None and process.poll() is not None:
+            raise ServerUnavailable(f"{what} exited at start (exit {process.returncode})")
         if time.monotonic() > deadline:
             raise ServerUnavailable(f"{what} did not start listening on {host}:{port}")
         time.sleep(0.1)
@@ -59,35 +80,57 @@ class SecantusDB:
     port: int
     storage: str  # a folder, or ":memory:"
     process: subprocess.Popen[bytes] | None = None
+    log_file: Path | None = None
+    name: str = "database"
 
     @property
     def url(self) -> str:
         return f"mongodb://127.0.0.1:{self.port}/"
 
     def start(self, log_file: Path | None = None) -> None:
+        """Start it and wait until it listens."""
+        if log_file is not None:
+            self.log_file = log_file
+        self.relaunch()
+        wait_for_port("127.0.0.1", self.port, 30, "SecantusDB", self.process)
+
+    def relaunch(self) -> None:
+        """Start the process, without waiting: how the local runner restarts one that died."""
         if reachable("127.0.0.1", self.port):
-            raise ServerUnavailable(f"port {self.port} is taken: is another database running?")
+            raise ServerUnavailable(
+                f"port {self.port} is taken: stop what listens there (another Sportello?), "
+                "or set SECANTUS_PORT to a free port"
+            )
         executable = shutil.which("secantusd-py") or str(
             Path(sys.executable).with_name("secantusd-py")
         )
-        output = open(log_file, "ab") if log_file else subprocess.DEVNULL  # noqa: SIM115
-        self.process = subprocess.Popen(  # noqa: S603
-            [
-                executable,
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--storage-path",
-                self.storage,
-                "--log-level",
-                "WARNING",
-            ],
-            stdout=output,
-            stderr=output,
-            start_new_session=True,  # Ctrl-C reaches the runner, which stops it last
-        )
-        wait_for_port("127.0.0.1", self.port, 30, "SecantusDB")
+        if not Path(executable).is_file():
+            raise ServerUnavailable(
+                "SecantusDB (secantusd-py) is not installed in this environment: run "
+                "./sportello run, which installs the locked dependencies, or set MONGO_URL to "
+                "a MongoDB replica set"
+            )
+        output = open(self.log_file, "ab") if self.log_file else None  # noqa: SIM115
+        try:
+            self.process = subprocess.Popen(  # noqa: S603
+                [
+                    executable,
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--storage-path",
+                    self.storage,
+                    "--log-level",
+                    "WARNING",
+                ],
+                stdout=output or subprocess.DEVNULL,
+                stderr=output or subprocess.DEVNULL,
+                start_new_session=True,  # Ctrl-C reaches the runner, which stops it last
+            )
+        finally:
+            if output is not None:
+                output.close()  # the child has its own copy
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -98,24 +141,36 @@ class SecantusDB:
                 self.process.kill()
 
 
-def ensure_rabbitmq(url: str) -> str:
-    """The URL of a reachable RabbitMQ: `url` itself, started here if installed but down.
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
-    With no broker installed and Docker available, a throwaway container is started instead.
+
+def ensure_rabbitmq(url: str, *, given: bool = False) -> str:
+    """The URL of a reachable RabbitMQ: `url` itself, or one started here.
+
+    A URL someone `given` explicitly (RABBITMQ_URL) is only checked: nothing is started in its
+    place. Otherwise a local broker that is installed but down is started, and with no broker
+    installed and Docker available, a throwaway container is used instead.
     """
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 5672
+    where = broker_address(url)
     if reachable(host, port):
         return url
-    if host in ("127.0.0.1", "localhost") and shutil.which("rabbitmq-server"):
+    if given:
+        raise ServerUnavailable(
+            f"no RabbitMQ answers at {where}, where RABBITMQ_URL points: start it there, "
+            "or correct RABBITMQ_URL (unset, a local broker is started)"
+        )
+    if host in LOCAL_HOSTS and shutil.which("rabbitmq-server"):
         log.warning("RabbitMQ is down: starting it (rabbitmq-server -detached)")
         subprocess.run(["rabbitmq-server", "-detached"], check=False)  # noqa: S607
         wait_for_port(host, port, 60, "RabbitMQ")
         return url
     if shutil.which("docker"):
-        return _rabbitmq_container()
+        return _rabbitmq_container(where)
     raise ServerUnavailable(
-        f"no RabbitMQ at {host}:{port}; install it, start it, or set RABBITMQ_URL"
+        f"no RabbitMQ at {where}, none installed here and no Docker to run one: install "
+        "RabbitMQ (e.g. apt install rabbitmq-server), or set RABBITMQ_URL to a running broker"
     )
 
 
@@ -129,7 +184,7 @@ def ensure_management_api(url: str) -> None:
     host = parts.hostname or "127.0.0.1"
     if reachable(host, 15672):
         return
-    if host in ("127.0.0.1", "localhost") and shutil.which("rabbitmq-plugins"):
+    if host in LOCAL_HOSTS and shutil.which("rabbitmq-plugins"):
         log.warning("enabling RabbitMQ's management plugin (policies are set through it)")
         subprocess.run(
             ["rabbitmq-plugins", "enable", "--quiet", "rabbitmq_management"],  # noqa: S607
@@ -148,17 +203,31 @@ RABBITMQ_IMAGE = "rabbitmq:4.3-management-alpine"  # 4.x, as production: with th
 MANAGEMENT_PORT = 15672
 
 
-def _rabbitmq_container() -> str:
+def _rabbitmq_container(where: str) -> str:
     """A throwaway RabbitMQ 4.3 in Docker; its AMQP URL. Not exercised here (no Docker engine).
 
     Its management API (where the topology step sets policies) is published on a random host
     port, so RABBITMQ_MANAGEMENT_URL is set in this process's environment (unless already set):
     the topology step, and the processes started from here, read it from there.
     """
-    from testcontainers.rabbitmq import RabbitMqContainer  # only where Docker is used
-
-    container = RabbitMqContainer(RABBITMQ_IMAGE).with_exposed_ports(MANAGEMENT_PORT)
-    container.start()  # removed with the process by testcontainers' reaper
+    try:
+        from testcontainers.community.rabbitmq import RabbitMqContainer  # only with Docker
+    except ImportError:
+        raise ServerUnavailable(
+            f"no RabbitMQ at {where}, and testcontainers is not installed to start one "
+            "in Docker: install RabbitMQ, run ./sportello run (it installs the locked "
+            "dependencies), or set RABBITMQ_URL"
+        ) from None
+    log.warning("no RabbitMQ installed: starting %s in Docker", RABBITMQ_IMAGE)
+    try:
+        container = RabbitMqContainer(RABBITMQ_IMAGE).with_exposed_ports(MANAGEMENT_PORT)
+        container.start()  # removed with the process by testcontainers' reaper
+    except Exception as error:  # docker's and testcontainers' errors share no base class
+        raise ServerUnavailable(
+            f"no RabbitMQ at {where}, and Docker could not start one "
+            f"({type(error).__name__}): install RabbitMQ, start Docker's engine, or set "
+            "RABBITMQ_URL to a running broker"
+        ) from None
     host = container.get_container_host_ip()
     port = container.get_exposed_port(container.port)
     user, password = quote(container.username, safe=""), quote(container.password, safe="")

@@ -70,7 +70,7 @@ async def test_stopping_finishes_the_message_in_hand_before_closing(servers: Any
 
     await service.app.start()
     async with BackOffice(servers.rabbitmq_url, service.settings.bus_prefix) as backoffice:
-        await backoffice.publish(random_customer())
+        await backoffice.publish(random_customer().onboarded)
     await asyncio.wait_for(started.wait(), 10)
     await service.app.stop()  # what SIGTERM does
     assert finished.is_set()
@@ -108,7 +108,7 @@ async def test_a_service_resumes_consuming_after_the_broker_drops_its_connection
         await eventually(attached, seconds=20, what="consumers attached again")
         customer = random_customer()
         async with BackOffice(servers.rabbitmq_url, service.settings.bus_prefix) as backoffice:
-            await backoffice.publish(customer)
+            await backoffice.publish(customer.onboarded)
 
         async def consumed() -> bool:
             return customer.customer_code in handled

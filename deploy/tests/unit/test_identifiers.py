@@ -1,0 +1,73 @@
+"""What the back-office simulator refuses to publish: identifiers its records would not hold."""
+
+import re
+
+import pytest
+
+from sportello_deploy.identifiers import (
+    check_customer_code,
+    check_fiscal_code,
+    check_pdr,
+    check_pod,
+    check_registration_pin,
+)
+from sportello_deploy.testing import random_fiscal_code, random_vat_number
+
+
+def test_a_codice_fiscale_and_a_partita_iva_with_their_check_characters_pass_compacted() -> None:
+    assert check_fiscal_code(" rssmra80a01h501u ") == "RSSMRA80A01H501U"
+    assert check_fiscal_code("RSS MRA 80A01 H501U") == "RSSMRA80A01H501U"
+    assert check_fiscal_code("97123450583") == "97123450583"
+    for _ in range(20):
+        check_fiscal_code(random_fiscal_code())
+        check_fiscal_code(random_vat_number())
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        ("RSSMRA80A01H501A", "not a valid codice fiscale: its check character does not match"),
+        ("97123450584", "not a valid partita IVA: its check character does not match"),
+        ("RSSMRA80Z01H501U", "not a valid codice fiscale: a character is out of place"),
+        ("RSSMRA80A01H50", "a codice fiscale has 16 characters, a partita IVA 11 digits"),
+        ("9712345058A", "a codice fiscale has 16 characters, a partita IVA 11 digits"),
+    ],
+)
+def test_a_fiscal_code_that_does_not_check_is_refused_without_repeating_it(
+    code: str, reason: str
+) -> None:
+    with pytest.raises(ValueError, match=f"^{re.escape(reason)}$") as refused:
+        check_fiscal_code(code)
+    assert code not in str(refused.value)
+
+
+def test_a_pdr_is_14_digits() -> None:
+    assert check_pdr("0088 1234 5678 90") == "00881234567890"
+    for wrong in ("0088123456789", "008812345678901", "0088123456789A"):
+        with pytest.raises(ValueError, match="14 digits"):
+            check_pdr(wrong)
+
+
+def test_a_pod_is_it_a_distributor_code_e_and_8_or_9_characters() -> None:
+    assert check_pod("it001e12345678") == "IT001E12345678"
+    assert check_pod("IT012E123456789") == "IT012E123456789"
+    for wrong in (
+        "IT001E1234567",
+        "IT001E1234567890",
+        "FR001E12345678",
+        "IT01E123456789",
+        "IT001X12345678",
+    ):
+        with pytest.raises(ValueError, match="a POD is IT"):
+            check_pod(wrong)
+
+
+def test_a_registration_pin_is_8_digits_and_a_customer_code_6_to_16_letters_and_digits() -> None:
+    assert check_registration_pin(" 48213907 ") == "48213907"
+    assert check_customer_code("c00012345") == "C00012345"
+    for pin in ("4821390", "482139071", "4821390a"):
+        with pytest.raises(ValueError, match="8 digits"):
+            check_registration_pin(pin)
+    for code in ("C0001", "C000123456789012345", "C0001-2345"):
+        with pytest.raises(ValueError, match="6 to 16 letters and digits"):
+            check_customer_code(code)
