@@ -115,6 +115,10 @@ def system(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         "GATEWAY_INTERNAL_PORT": str(operators_port),
         # Short enough that tests of a service that is down stay quick.
         "GATEWAY_CALL_TIMEOUT": "3",
+        # Every test guesses from 127.0.0.1: per-address limits would make the tests' wrong
+        # passwords lock each other out (`test_login_limits` runs an identity with its own).
+        "IDENTITY_ADDRESS_FREE_FAILURES": "10000",
+        "IDENTITY_ADDRESS_LOCK_FAILURES": "20000",
         "NOTIFICATIONS_SMTP_PORT": str(mail.port),
         **BUS_SETTINGS,
         "GRACEFUL_TIMEOUT": "5",

@@ -18,6 +18,15 @@ from sportello_deploy.testing import eventually, random_customer
 PASSWORD = "Girasole-di-Marzo-26"
 
 
+def registrable(*customer_codes: str) -> dict[str, Any]:
+    """Identity's customers that can register: both back-office events arrived (any order)."""
+    return {
+        "_id": {"$in": list(customer_codes)},
+        "full_name": {"$exists": True},
+        "pin_hash": {"$exists": True},
+    }
+
+
 async def onboard(system: Any, customer: NewCustomer) -> None:
     """Publish the customer as the back-office would, and wait until identity has it."""
     async with BackOffice(system.servers.rabbitmq_url, system.servers.prefix) as backoffice:
@@ -26,7 +35,7 @@ async def onboard(system: Any, customer: NewCustomer) -> None:
         customers = client.sportello_identity.customers
 
         async def known() -> bool:
-            return await customers.find_one({"_id": customer.customer_code}) is not None
+            return await customers.find_one(registrable(customer.customer_code)) is not None
 
         await eventually(known, what=f"identity storing {customer.customer_code}")
 

@@ -12,7 +12,15 @@ import httpx
 import pytest
 from pymongo import AsyncMongoClient
 
-from e2e.flows import assert_problem, bearer, health, log_in, register, username_of
+from e2e.flows import (
+    assert_problem,
+    bearer,
+    health,
+    log_in,
+    register,
+    registrable,
+    username_of,
+)
 from sportello_deploy.backoffice import BackOffice
 from sportello_deploy.processes import Deployable
 from sportello_deploy.servers import SecantusDB, free_port
@@ -49,7 +57,7 @@ async def test_a_database_outage_is_a_quick_503_and_a_degraded_health_then_recov
 
             async def known() -> bool:
                 found = await client.sportello_identity.customers.find_one(
-                    {"_id": customer.customer_code}
+                    registrable(customer.customer_code)
                 )
                 return found is not None
 

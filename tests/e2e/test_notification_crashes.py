@@ -14,7 +14,7 @@ import httpx
 import pytest
 from pymongo import AsyncMongoClient
 
-from e2e.flows import register, service_ok
+from e2e.flows import register, registrable, service_ok
 from sportello_deploy.backoffice import BackOffice, NewCustomer
 from sportello_deploy.testing import eventually, random_customer
 
@@ -90,7 +90,7 @@ async def _onboard_all(system: Any, customers: list[NewCustomer]) -> None:
         known = client.sportello_identity.customers
 
         async def all_known() -> bool:
-            return await known.count_documents({"_id": {"$in": codes}}) == len(codes)
+            return await known.count_documents(registrable(*codes)) == len(codes)
 
         await eventually(all_known, seconds=30, what="identity storing the customers")
 

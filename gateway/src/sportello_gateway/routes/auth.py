@@ -110,7 +110,7 @@ async def login(body: LoginCreate, send: Forward, _: NoStore) -> SessionPublic:
     "/refresh",
     responses=responses(
         WITH_BODY,
-        {401: ("session_ended",), 429: ("too_many_attempts",)},
+        {401: ("session_ended",)},
         success=200,
         no_store=True,
     ),

@@ -1,24 +1,35 @@
 """The one place that wires identity's real dependencies (no I/O happens here)."""
 
+from dataclasses import replace
 from datetime import timedelta
 
 from sportello_contracts.identity import AccountRegistered, ScopeChanged
 from sportello_identity.adapters.clock import SystemClock
-from sportello_identity.adapters.hashing import Argon2Hasher
+from sportello_identity.adapters.hashing import Argon2Hasher, Argon2Parameters, HashingPool
 from sportello_identity.adapters.store import IdentityStore
 from sportello_identity.adapters.tokens import TokenIssuer
+from sportello_identity.domain.attempts import GuessLimit, GuessLimits
 from sportello_identity.settings import IdentitySettings
 from sportello_identity.usecases.ports import Dependencies
 from sportello_kit.service import Service
 
 
-def bootstrap(settings: IdentitySettings | None = None) -> tuple[Service, Dependencies]:
+def bootstrap(
+    settings: IdentitySettings | None = None,
+) -> tuple[Service, Dependencies, Dependencies]:
+    """The service, with what its requests and its events depend on.
+
+    The two differ only in how long a hash waits for a slot of the one pool: a request briefly
+    (someone is waiting for the answer), an event longer (a bulk onboarding should queue for the
+    pool, not churn through retries into the dead letters).
+    """
     settings = settings or IdentitySettings()
     service = Service("identity", settings, database=settings.database)
     store = IdentityStore(service.database.db)
+    argon2 = hasher(settings)
     deps = Dependencies(
         store=store,
-        hasher=Argon2Hasher(),
+        hasher=argon2,
         clock=SystemClock(),
         tokens=TokenIssuer(
             settings.token_secret,
@@ -26,7 +37,40 @@ def bootstrap(settings: IdentitySettings | None = None) -> tuple[Service, Depend
             timedelta(minutes=settings.access_token_minutes),
         ),
         refresh_ttl=timedelta(days=settings.refresh_token_days),
+        limits=guess_limits(settings),
     )
+    events = replace(deps, hasher=argon2.waiting(settings.hashing_event_wait_seconds))
     service.emits(AccountRegistered, ScopeChanged)
     service.on_startup(store.create_indexes)
-    return service, deps
+    return service, deps, events
+
+
+def hasher(settings: IdentitySettings) -> Argon2Hasher:
+    """Argon2id at the settings' cost, in a pool of as many slots as the memory set aside holds."""
+    parameters = Argon2Parameters(
+        time_cost=settings.hashing_time_cost,
+        memory_kib=settings.hashing_memory_kib,
+        parallelism=settings.hashing_parallelism,
+    )
+    pool = HashingPool(parameters.slots_within(settings.hashing_memory_mib))
+    return Argon2Hasher(parameters, pool, settings.hashing_wait_seconds)
+
+
+def guess_limits(settings: IdentitySettings) -> GuessLimits:
+    s = settings
+
+    def limit(free_failures: int, lock_failures: int, lock_seconds: float) -> GuessLimit:
+        return GuessLimit(
+            free_failures=free_failures,
+            lock_failures=lock_failures,
+            lock_for=timedelta(seconds=lock_seconds),
+            first_delay=timedelta(seconds=s.guess_first_delay_seconds),
+            max_delay=timedelta(seconds=s.guess_max_delay_seconds),
+        )
+
+    return GuessLimits(
+        per_username=limit(s.login_free_failures, s.login_lock_failures, s.login_lock_seconds),
+        per_fiscal_code=limit(s.pin_free_failures, s.pin_lock_failures, s.pin_lock_seconds),
+        per_address=limit(s.address_free_failures, s.address_lock_failures, s.address_lock_seconds),
+        failure_alert_per_minute=s.failure_alert_per_minute,
+    )

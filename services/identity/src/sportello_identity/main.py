@@ -4,9 +4,9 @@ from sportello_identity.bootstrap import bootstrap
 from sportello_identity.entrypoints.events import subscribe
 from sportello_identity.entrypoints.rpc import register_operations
 
-service, dependencies = bootstrap()
+service, dependencies, event_dependencies = bootstrap()
 register_operations(service, dependencies)
-subscribe(service, dependencies)
+subscribe(service, event_dependencies)
 app = service.app
 
 

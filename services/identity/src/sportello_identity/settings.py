@@ -1,6 +1,8 @@
 """Identity's settings (env prefix `IDENTITY_`; the shared ones keep their plain names)."""
 
-from pydantic import Field
+from typing import Self
+
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from sportello_kit.settings import TokenSettings
@@ -12,3 +14,65 @@ class IdentitySettings(TokenSettings):
     database: str = "sportello_identity"
     access_token_minutes: int = Field(15, ge=1, le=120)
     refresh_token_days: int = Field(30, ge=1, le=365)
+
+    # Password and PIN hashing: argon2id. The defaults are RFC 9106's low-memory profile
+    # (argon2-cffi's own): 3 passes over 64 MiB in 4 lanes. Changing them rehashes each
+    # password at its next log-in. `bench/hashing.py` measures a hash at these values.
+    hashing_time_cost: int = Field(3, ge=1, le=20)
+    hashing_memory_kib: int = Field(65536, ge=64, le=4 * 1024 * 1024)
+    hashing_parallelism: int = Field(4, ge=1, le=16)
+    # Memory set aside for hashes running at once: `hashing_memory_mib * 1024 /
+    # hashing_memory_kib` of them run together (256 MiB / 64 MiB = 4), the others wait. The
+    # rest of the process takes ~100 MiB: keep this under the container's memory limit minus
+    # that (512Mi in deploy/k8s: 256 leaves room to spare).
+    hashing_memory_mib: int = Field(256, ge=1)
+    # How long a log-in or registration waits for a hashing slot before it is refused with
+    # 503 `busy` (and a Retry-After); under the gateway's call timeout (5 s).
+    hashing_wait_seconds: float = Field(2.0, gt=0, le=30)
+    # How long a registration PIN from the back-office waits for a slot before its event fails
+    # and is retried later (BUS_RETRY_DELAYS). Longer: nobody waits on it, and a bulk onboarding
+    # should queue for the pool rather than churn into the dead letters. The wait happens in
+    # the event's transaction: keep it well under MongoDB's 60 s transaction lifetime.
+    hashing_event_wait_seconds: float = Field(30.0, gt=0, le=45)
+
+    # Guessing: every guess is counted (before it is checked) under each of its subjects. Below
+    # a subject's free failures nothing happens; then each guess must wait after the last
+    # failure (first delay, doubled each time, at most the max delay) or is refused with 429
+    # and a Retry-After; at the lock's failures the subject is locked for its lock seconds,
+    # which is also how long failures are remembered after the last one.
+    guess_first_delay_seconds: float = Field(1.0, gt=0, le=60)
+    guess_max_delay_seconds: float = Field(60.0, gt=0, le=3600)
+    # Per username (known or not: an unknown one answers exactly like a known one). Locking
+    # someone out takes many failures: with the delays, 50 take one attacker about 40 minutes
+    # of steady guessing from at least three addresses (one address stops at 20), and the
+    # owner can always end the lock with a password reset.
+    login_free_failures: int = Field(5, ge=0)
+    login_lock_failures: int = Field(50, ge=1)
+    login_lock_seconds: float = Field(900.0, gt=0)
+    # Per fiscal code (registration PINs: 10^8 of them, so 10 guesses per half hour is ample
+    # for a user mistyping and hopeless for an attacker).
+    pin_free_failures: int = Field(3, ge=0)
+    pin_lock_failures: int = Field(10, ge=1)
+    pin_lock_seconds: float = Field(1800.0, gt=0)
+    # Per client address (an IPv6 client by its /64), passwords and PINs together: one address
+    # is slowed after 10 failures and locked at 20, long before it could lock any username (50)
+    # on its own. Addresses shared by many people (offices, mobile carriers) reach it sooner
+    # than anyone alone: raise it if they complain.
+    address_free_failures: int = Field(10, ge=0)
+    address_lock_failures: int = Field(20, ge=1)
+    address_lock_seconds: float = Field(900.0, gt=0)
+    # Failed guesses of every kind in one minute above which an error is logged ("ALERT login
+    # failures above ceiling"): a credential-stuffing or PIN-guessing campaign under way.
+    failure_alert_per_minute: int = Field(200, ge=1)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Self:
+        if self.hashing_memory_kib < 8 * self.hashing_parallelism:
+            raise ValueError("argon2 needs at least 8 KiB of memory per lane")
+        for scope in ("login", "pin", "address"):
+            free = getattr(self, f"{scope}_free_failures")
+            if getattr(self, f"{scope}_lock_failures") <= free:
+                raise ValueError(f"{scope}: the lock comes after the free failures")
+        if self.guess_max_delay_seconds < self.guess_first_delay_seconds:
+            raise ValueError("the longest delay is at least the first one")
+        return self

@@ -1,5 +1,6 @@
-"""Identity's store against the real database: customers, accounts, sessions, PIN attempts."""
+"""Identity's store against the real database: customers, accounts, sessions, guesses."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -10,10 +11,10 @@ import pytest
 import pytest_asyncio
 
 from sportello_deploy.testing import random_fiscal_code
-from sportello_identity.adapters.hashing import hash_secret, verify_secret
+from sportello_identity.adapters.hashing import Argon2Hasher, Argon2Parameters, HashingPool
 from sportello_identity.adapters.store import IdentityStore
-from sportello_identity.domain.accounts import Account, Customer
-from sportello_identity.domain.attempts import PinAttempts
+from sportello_identity.domain.accounts import Account, Customer, CustomerDetails
+from sportello_identity.domain.attempts import Attempts
 from sportello_identity.domain.errors import AlreadyRegistered, EmailTaken, UsernameTaken
 from sportello_identity.domain.sessions import SessionRecord
 from sportello_kit.mongo import Database, connect
@@ -46,8 +47,22 @@ async def store(database: Database) -> IdentityStore:
     return store
 
 
+HASHER = Argon2Hasher(
+    Argon2Parameters(time_cost=1, memory_kib=1024, parallelism=1), HashingPool(2), 5.0
+)
+
+
 async def onboard(database: Database, store: IdentityStore, customer: Customer) -> None:
-    await database.transaction(lambda session: store.save_onboarded(customer, session))
+    """Both halves of onboarding, each in its own transaction as the events come."""
+    details = CustomerDetails(
+        customer.customer_code, customer.fiscal_code, customer.full_name, customer.email
+    )
+    await database.transaction(lambda session: store.save_customer_details(details, session))
+    await database.transaction(
+        lambda session: store.save_pin_hash(
+            customer.customer_code, customer.fiscal_code, customer.pin_hash, session
+        )
+    )
 
 
 async def insert(database: Database, store: IdentityStore, account: Account) -> None:
@@ -95,21 +110,44 @@ async def test_an_onboarded_customer_is_read_back_by_fiscal_code_with_its_pin_ha
     database: Database, store: IdentityStore
 ) -> None:
     fiscal_code = random_fiscal_code()
-    customer = a_customer(fiscal_code, pin_hash=await hash_secret("12345678"))
+    customer = a_customer(fiscal_code, pin_hash=await HASHER.hash("12345678"))
     await onboard(database, store, customer)
 
     assert await store.customers_of(fiscal_code) == [customer]
+    assert await store.customer(customer.customer_code) == customer
     stored = await database.db.customers.find_one({"_id": customer.customer_code})
     assert stored is not None
     assert "12345678" not in str(stored)
-    assert await verify_secret(stored["pin_hash"], "12345678")
+    assert await HASHER.verify(stored["pin_hash"], "12345678")
 
 
 async def test_customers_of_an_unknown_fiscal_code_are_none(store: IdentityStore) -> None:
     assert await store.customers_of(random_fiscal_code()) == []
+    assert await store.customer("C00000000") is None
 
 
-async def test_onboarding_again_updates_the_data_and_the_pin_of_an_unregistered_customer(
+@pytest.mark.parametrize("half", ["details", "pin"])
+async def test_a_customer_with_one_half_only_is_not_registrable(
+    database: Database, store: IdentityStore, half: str
+) -> None:
+    customer = a_customer(random_fiscal_code())
+    if half == "details":
+        details = CustomerDetails(
+            customer.customer_code, customer.fiscal_code, customer.full_name, customer.email
+        )
+        await database.transaction(lambda session: store.save_customer_details(details, session))
+    else:
+        await database.transaction(
+            lambda session: store.save_pin_hash(
+                customer.customer_code, customer.fiscal_code, "a-pin-hash", session
+            )
+        )
+
+    assert await store.customers_of(customer.fiscal_code) == []
+    assert await store.customer(customer.customer_code) is None
+
+
+async def test_the_halves_of_onboarding_update_their_own_fields(
     database: Database, store: IdentityStore
 ) -> None:
     customer = a_customer(random_fiscal_code(), pin_hash="first-pin-hash")
@@ -120,7 +158,7 @@ async def test_onboarding_again_updates_the_data_and_the_pin_of_an_unregistered_
     assert await store.customers_of(customer.fiscal_code) == [updated]
 
 
-async def test_onboarding_again_keeps_the_pin_hash_of_a_registered_customer(
+async def test_new_details_keep_a_registered_customer_registered(
     database: Database, store: IdentityStore
 ) -> None:
     customer = a_customer(random_fiscal_code(), pin_hash="pin-hash-used-to-register")
@@ -128,11 +166,25 @@ async def test_onboarding_again_keeps_the_pin_hash_of_a_registered_customer(
     await database.transaction(
         lambda session: store.mark_registered([customer.customer_code], "acc-1", session)
     )
-    updated = replace(customer, email="nuova@example.it", pin_hash="a-later-pin-hash")
-    await onboard(database, store, updated)
+    details = CustomerDetails(
+        customer.customer_code, customer.fiscal_code, customer.full_name, "nuova@example.it"
+    )
+    await database.transaction(lambda session: store.save_customer_details(details, session))
 
     [stored] = await store.customers_of(customer.fiscal_code)
-    assert stored == replace(updated, pin_hash="pin-hash-used-to-register", account_id="acc-1")
+    assert stored == replace(customer, email="nuova@example.it", account_id="acc-1")
+
+
+async def test_touching_a_fiscal_identity_counts_its_versions(
+    database: Database, store: IdentityStore
+) -> None:
+    fiscal_code = random_fiscal_code()
+    for _ in range(2):
+        await database.transaction(lambda session: store.touch_identity(fiscal_code, session))
+    assert await database.db.identities.find_one({"_id": fiscal_code}) == {
+        "_id": fiscal_code,
+        "version": 2,
+    }
 
 
 async def test_a_customer_code_added_to_an_account_joins_its_scope(
@@ -159,7 +211,7 @@ async def test_a_customer_code_added_to_an_account_joins_its_scope(
 async def test_an_account_is_read_back_by_id_username_and_fiscal_code(
     database: Database, store: IdentityStore
 ) -> None:
-    account = an_account(password_hash=await hash_secret("Girasole-di-Marzo-26"))
+    account = an_account(password_hash=await HASHER.hash("Girasole-di-Marzo-26"))
     await insert(database, store, account)
 
     assert await store.account(account.account_id) == account
@@ -169,18 +221,12 @@ async def test_an_account_is_read_back_by_id_username_and_fiscal_code(
     assert await store.account_by_username("nobody") is None
 
 
-async def test_failed_log_ins_and_a_new_password_hash_are_kept(
-    database: Database, store: IdentityStore
-) -> None:
+async def test_a_new_password_hash_is_kept(database: Database, store: IdentityStore) -> None:
     account = an_account()
     await insert(database, store, account)
-    locked_until = MONDAY + timedelta(minutes=15)
-    await store.record_login(account.account_id, 0, locked_until)
     await store.set_password_hash(account.account_id, "a-new-hash")
 
-    assert await store.account(account.account_id) == replace(
-        account, locked_until=locked_until, password_hash="a-new-hash"
-    )
+    assert await store.account(account.account_id) == replace(account, password_hash="a-new-hash")
 
 
 @pytest.mark.parametrize(
@@ -235,19 +281,81 @@ async def test_revoking_a_family_removes_only_its_sessions(store: IdentityStore)
     assert await store.spend_session(other.key) == other
 
 
-# PIN attempts
+# Guesses
 
 
-async def test_pin_attempts_are_recorded_and_read_back_per_fiscal_code(
+def a_subject() -> str:
+    return f"username:test.{uuid4().hex[:8]}"
+
+
+async def test_guesses_made_at_once_are_each_counted_exactly_once(store: IdentityStore) -> None:
+    now, kept = from_now(timedelta(0)), timedelta(minutes=15)
+    for _ in range(10):  # the first guesses of a subject race to start its count
+        subject = a_subject()
+
+        counted = await asyncio.gather(
+            *(store.reserve_attempt(subject, kept, now) for _ in range(20))
+        )
+
+        assert sorted(a.failures for a in counted) == list(range(1, 21))
+
+
+async def test_guesses_at_once_on_a_forgotten_count_start_it_afresh_once(
     store: IdentityStore,
 ) -> None:
-    fiscal_code = random_fiscal_code()
-    assert await store.pin_attempts_of(fiscal_code) == PinAttempts()
+    now, kept = from_now(timedelta(0)), timedelta(minutes=15)
+    for _ in range(5):
+        subject = a_subject()
+        await store.reserve_attempt(subject, kept, now)
+        await store.record_failure(subject, kept, now)
+        later = now + kept  # forgotten, and not yet swept by the TTL index
 
-    await store.record_pin_attempts(fiscal_code, PinAttempts(2), from_now(timedelta(days=1)))
-    assert await store.pin_attempts_of(fiscal_code) == PinAttempts(2)
+        counted = await asyncio.gather(
+            *(store.reserve_attempt(subject, kept, later) for _ in range(20))
+        )
 
-    locked = PinAttempts(0, from_now(timedelta(minutes=30)))
-    await store.record_pin_attempts(fiscal_code, locked, from_now(timedelta(days=1)))
-    assert await store.pin_attempts_of(fiscal_code) == locked
-    assert await store.pin_attempts_of(random_fiscal_code()) == PinAttempts()
+        assert sorted(a.failures for a in counted) == list(range(1, 21))
+
+
+async def test_a_failure_is_remembered_and_a_guess_taken_back_is_not(
+    store: IdentityStore,
+) -> None:
+    subject, now, kept = a_subject(), from_now(timedelta(0)), timedelta(minutes=15)
+    assert await store.reserve_attempt(subject, kept, now) == Attempts(1, None)
+    await store.record_failure(subject, kept, now)
+    assert await store.reserve_attempt(subject, kept, now) == Attempts(2, now)
+    await store.release_attempt(subject)
+    assert await store.reserve_attempt(subject, kept, now) == Attempts(2, now)
+
+
+async def test_failures_are_forgotten_after_their_time_even_before_the_ttl_sweep(
+    database: Database, store: IdentityStore
+) -> None:
+    subject, now, kept = a_subject(), from_now(timedelta(0)), timedelta(minutes=15)
+    for _ in range(3):
+        await store.reserve_attempt(subject, kept, now)
+        await store.record_failure(subject, kept, now)
+    stored = await database.db.attempts.find_one({"_id": subject})
+    assert stored is not None
+    assert stored["expires_at"] == now + kept  # what the TTL index removes it by
+
+    later = now + kept
+    assert await store.reserve_attempt(subject, kept, later) == Attempts(1, None)
+
+
+async def test_forgetting_a_subject_starts_it_afresh(store: IdentityStore) -> None:
+    subject, now, kept = a_subject(), from_now(timedelta(0)), timedelta(minutes=15)
+    await store.reserve_attempt(subject, kept, now)
+    await store.record_failure(subject, kept, now)
+    await store.forget_attempts(subject)
+    assert await store.reserve_attempt(subject, kept, now) == Attempts(1, None)
+
+
+async def test_failures_that_only_count_count_exactly_even_at_once(store: IdentityStore) -> None:
+    now = from_now(timedelta(0))
+    for _ in range(10):
+        subject = f"failures:test-{uuid4().hex[:8]}"
+        counts = await asyncio.gather(
+            *(store.count_failure(subject, timedelta(minutes=2), now) for _ in range(20))
+        )
+        assert sorted(counts) == list(range(1, 21))

@@ -2,7 +2,7 @@
 
 import pytest
 
-from sportello_contracts.rpc import ErrorKind, Refused
+from sportello_contracts.rpc import RETRY_AFTER, ErrorKind, Refused
 from sportello_identity.domain import errors
 from sportello_identity.entrypoints.refusals import REFUSALS, refusal_for, refusing
 
@@ -11,16 +11,18 @@ from sportello_identity.entrypoints.refusals import REFUSALS, refusal_for, refus
     ("error", "kind", "code"),
     [
         (errors.InvalidFiscalCode(), ErrorKind.INVALID, "invalid_fiscal_code"),
-        (errors.TooManyPinAttempts(), ErrorKind.TOO_MANY, "too_many_attempts"),
+        (errors.TooManyPinAttempts(60), ErrorKind.TOO_MANY, "too_many_attempts"),
         (errors.WrongPin(), ErrorKind.INVALID, "registration_data_mismatch"),
         (errors.PinAlreadyUsed(), ErrorKind.CONFLICT, "pin_already_used"),
         (errors.UsernameTaken(), ErrorKind.CONFLICT, "username_taken"),
         (errors.EmailTaken(), ErrorKind.CONFLICT, "email_taken"),
         (errors.AlreadyRegistered(), ErrorKind.CONFLICT, "already_registered"),
-        (errors.AccountLocked(), ErrorKind.TOO_MANY, "account_locked"),
+        (errors.TooManyLogInAttempts(4), ErrorKind.TOO_MANY, "too_many_attempts"),
+        (errors.AccountLocked(840), ErrorKind.TOO_MANY, "account_locked"),
         (errors.WrongCredentials(), ErrorKind.UNAUTHENTICATED, "wrong_credentials"),
         (errors.SessionEnded(), ErrorKind.UNAUTHENTICATED, "session_ended"),
         (errors.AccountNotFound(), ErrorKind.NOT_FOUND, "account_not_found"),
+        (errors.HashingBusy(2), ErrorKind.UNAVAILABLE, "busy"),
     ],
 )
 def test_each_domain_error_has_its_refusal(
@@ -32,8 +34,30 @@ def test_each_domain_error_has_its_refusal(
 
 
 def test_every_domain_error_is_mapped() -> None:
-    mapped = {*REFUSALS, errors.WeakPassword}
-    assert set(errors.IdentityError.__subclasses__()) == mapped
+    def every(error: type[errors.IdentityError]) -> set[type[errors.IdentityError]]:
+        return {error, *(e for sub in error.__subclasses__() for e in every(sub))}
+
+    mapped = {*REFUSALS, errors.WeakPassword, errors.MustWait}
+    assert every(errors.IdentityError) - {errors.IdentityError} == mapped
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        errors.TooManyPinAttempts(60),
+        errors.TooManyLogInAttempts(4),
+        errors.AccountLocked(840),
+        errors.HashingBusy(2),
+    ],
+)
+def test_every_refusal_to_try_later_says_when(error: errors.MustWait) -> None:
+    refusal = refusal_for(error)
+    assert refusal.error.kind in (ErrorKind.TOO_MANY, ErrorKind.UNAVAILABLE)
+    assert refusal.error.details == {RETRY_AFTER: error.retry_after}
+
+
+def test_a_locked_user_is_told_how_to_get_back_in() -> None:
+    assert "«Password dimenticata?»" in refusal_for(errors.AccountLocked(840)).error.message
 
 
 def test_a_weak_password_refusal_lists_every_problem() -> None:

@@ -1,12 +1,13 @@
 """Identity's use cases against in-memory fakes of their ports: the rules, without any I/O."""
 
+import logging
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from ipaddress import ip_address
 from typing import Any
 
 import pytest
 
-from sportello_contracts.backoffice import CustomerOnboarded
 from sportello_contracts.envelope import EventPayload
 from sportello_contracts.identity import (
     AccountRegistered,
@@ -15,42 +16,92 @@ from sportello_contracts.identity import (
     RegisterAccountRequest,
     ScopeChanged,
 )
+from sportello_deploy.backoffice import NewCustomer
 from sportello_deploy.testing import random_customer, random_fiscal_code
 from sportello_identity.domain import errors
-from sportello_identity.domain.accounts import Account, Customer
-from sportello_identity.domain.attempts import PinAttempts
+from sportello_identity.domain.accounts import Account, Customer, CustomerDetails
+from sportello_identity.domain.attempts import Attempts, GuessLimit, GuessLimits
 from sportello_identity.domain.sessions import SessionRecord
-from sportello_identity.usecases import onboarding, profile, registration, sessions
+from sportello_identity.usecases import guesses, onboarding, profile, registration, sessions
 from sportello_identity.usecases.ports import Dependencies
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 PASSWORD = "Girasole-di-Marzo-26"
+SECOND = timedelta(seconds=1)
+
+# Small numbers, so the tests reach every step quickly; the same shape as the settings'.
+LIMITS = GuessLimits(
+    per_username=GuessLimit(free_failures=3, lock_failures=6, lock_for=timedelta(minutes=15)),
+    per_fiscal_code=GuessLimit(free_failures=3, lock_failures=5, lock_for=timedelta(minutes=30)),
+    per_address=GuessLimit(free_failures=4, lock_failures=5, lock_for=timedelta(minutes=15)),
+    failure_alert_per_minute=10,
+)
 
 
 # Fakes of the ports
 
 
+@dataclass
+class StoredCustomer:
+    """A customer document: each half of onboarding fills its own fields."""
+
+    fiscal_code: str
+    details: CustomerDetails | None = None
+    pin_hash: str | None = None
+    account_id: str | None = None
+
+    def registrable(self) -> Customer | None:
+        if self.details is None or self.pin_hash is None:
+            return None
+        d = self.details
+        return Customer(
+            d.customer_code, self.fiscal_code, d.full_name, d.email, self.pin_hash, self.account_id
+        )
+
+
+@dataclass
+class StoredAttempts:
+    failures: int
+    last_failure_at: datetime | None
+    expires_at: datetime
+
+
 class FakeStore:
     def __init__(self) -> None:
-        self.customers: dict[str, Customer] = {}
+        self.customers: dict[str, StoredCustomer] = {}
         self.accounts: dict[str, Account] = {}
         self.sessions: dict[str, SessionRecord] = {}
-        self.pin_attempts: dict[str, PinAttempts] = {}
+        self.identity_versions: dict[str, int] = {}
+        self.attempts: dict[str, StoredAttempts] = {}
+
+    async def touch_identity(self, fiscal_code: str, session: Any) -> None:
+        self.identity_versions[fiscal_code] = self.identity_versions.get(fiscal_code, 0) + 1
 
     async def customers_of(self, fiscal_code: str, session: Any = None) -> list[Customer]:
-        return [c for c in self.customers.values() if c.fiscal_code == fiscal_code]
+        found = (c.registrable() for c in self.customers.values() if c.fiscal_code == fiscal_code)
+        return [c for c in found if c is not None]
 
-    async def save_onboarded(self, customer: Customer, session: Any) -> None:
-        existing = self.customers.get(customer.customer_code)
-        if existing is not None and existing.account_id is not None:
-            customer = replace(customer, pin_hash=existing.pin_hash, account_id=existing.account_id)
-        self.customers[customer.customer_code] = customer
+    async def customer(self, customer_code: str, session: Any = None) -> Customer | None:
+        stored = self.customers.get(customer_code)
+        return stored.registrable() if stored else None
+
+    async def save_customer_details(self, details: CustomerDetails, session: Any) -> None:
+        stored = self.customers.setdefault(
+            details.customer_code, StoredCustomer(details.fiscal_code)
+        )
+        stored.fiscal_code, stored.details = details.fiscal_code, details
+
+    async def save_pin_hash(
+        self, customer_code: str, fiscal_code: str, pin_hash: str, session: Any
+    ) -> None:
+        stored = self.customers.setdefault(customer_code, StoredCustomer(fiscal_code))
+        stored.fiscal_code, stored.pin_hash = fiscal_code, pin_hash
 
     async def mark_registered(
         self, customer_codes: list[str], account_id: str, session: Any
     ) -> None:
         for code in customer_codes:
-            self.customers[code] = replace(self.customers[code], account_id=account_id)
+            self.customers[code].account_id = account_id
 
     async def insert_account(self, account: Account, session: Any) -> None:
         for other in self.accounts.values():
@@ -76,25 +127,38 @@ class FakeStore:
         codes = (*account.customer_codes, customer_code)
         self.accounts[account_id] = replace(account, customer_codes=codes)
 
-    async def record_login(
-        self, account_id: str, failures: int, locked_until: datetime | None
-    ) -> None:
-        account = self.accounts[account_id]
-        self.accounts[account_id] = replace(
-            account, login_failures=failures, locked_until=locked_until
-        )
-
     async def set_password_hash(self, account_id: str, password_hash: str) -> None:
         account = self.accounts[account_id]
         self.accounts[account_id] = replace(account, password_hash=password_hash)
 
-    async def pin_attempts_of(self, fiscal_code: str) -> PinAttempts:
-        return self.pin_attempts.get(fiscal_code, PinAttempts())
+    async def reserve_attempt(self, subject: str, kept: timedelta, now: datetime) -> Attempts:
+        stored = self.attempts.get(subject)
+        if stored is None or stored.expires_at <= now:
+            stored = self.attempts[subject] = StoredAttempts(0, None, now + kept)
+        stored.failures += 1
+        return Attempts(stored.failures, stored.last_failure_at)
 
-    async def record_pin_attempts(
-        self, fiscal_code: str, attempts: PinAttempts, expires_at: datetime
-    ) -> None:
-        self.pin_attempts[fiscal_code] = attempts
+    async def release_attempt(self, subject: str) -> None:
+        stored = self.attempts.get(subject)
+        if stored is not None and stored.failures > 0:
+            stored.failures -= 1
+
+    async def record_failure(self, subject: str, kept: timedelta, now: datetime) -> None:
+        stored = self.attempts[subject]
+        stored.last_failure_at = max(stored.last_failure_at or now, now)
+        stored.expires_at = max(stored.expires_at, now + kept)
+
+    async def forget_attempts(self, subject: str) -> None:
+        self.attempts.pop(subject, None)
+
+    async def count_failure(self, subject: str, kept: timedelta, now: datetime) -> int:
+        stored = self.attempts.setdefault(subject, StoredAttempts(0, None, now + kept))
+        stored.failures += 1
+        return stored.failures
+
+    def failures_of(self, subject: str) -> int:
+        stored = self.attempts.get(subject)
+        return stored.failures if stored is not None else 0
 
     async def insert_session(self, record: SessionRecord) -> None:
         self.sessions[record.key] = record
@@ -115,16 +179,25 @@ class FakeHasher:
     def __init__(self) -> None:
         self.scheme = "h"
         self.verified: list[str | None] = []
+        self.hashed: list[str] = []
+        self.busy = False
 
     async def hash(self, secret: str) -> str:
+        self._maybe_busy()
+        self.hashed.append(secret)
         return f"{self.scheme}:{secret}"
 
     async def verify(self, hashed: str | None, secret: str) -> bool:
+        self._maybe_busy()
         self.verified.append(hashed)
         return hashed is not None and hashed.split(":", 1)[1] == secret
 
     def needs_rehash(self, hashed: str) -> bool:
         return not hashed.startswith(f"{self.scheme}:")
+
+    def _maybe_busy(self) -> None:
+        if self.busy:
+            raise errors.HashingBusy(retry_after=2)
 
 
 @dataclass
@@ -133,6 +206,9 @@ class FakeClock:
 
     def now(self) -> datetime:
         return self.at
+
+    def advance(self, by: timedelta) -> None:
+        self.at += by
 
 
 class FakeTokens:
@@ -173,20 +249,24 @@ class World:
 @pytest.fixture
 def world() -> World:
     store, hasher, clock = FakeStore(), FakeHasher(), FakeClock()
-    deps = Dependencies(store, hasher, clock, FakeTokens(), refresh_ttl=timedelta(days=30))
+    deps = Dependencies(
+        store, hasher, clock, FakeTokens(), refresh_ttl=timedelta(days=30), limits=LIMITS
+    )
     return World(deps, store, hasher, clock)
 
 
 # Helpers
 
 
-async def onboarded(world: World, **overrides: str) -> CustomerOnboarded:
+async def onboarded(world: World, **overrides: str) -> NewCustomer:
+    """A customer whose details and PIN both reached identity (details first, as usual)."""
     customer = random_customer(**overrides)
-    await onboarding.record_onboarded_customer(world.deps, customer, FakeTransaction())
+    await onboarding.record_onboarded_customer(world.deps, customer.onboarded, FakeTransaction())
+    await onboarding.record_registration_pin(world.deps, customer.pin_issued, FakeTransaction())
     return customer
 
 
-def registration_of(customer: CustomerOnboarded, **overrides: Any) -> RegisterAccountRequest:
+def registration_of(customer: NewCustomer, **overrides: Any) -> RegisterAccountRequest:
     values = {
         "fiscal_code": customer.fiscal_code,
         "registration_pin": customer.registration_pin,
@@ -197,7 +277,7 @@ def registration_of(customer: CustomerOnboarded, **overrides: Any) -> RegisterAc
     return RegisterAccountRequest(**values)
 
 
-async def registered(world: World, customer: CustomerOnboarded, **overrides: Any) -> Account:
+async def registered(world: World, customer: NewCustomer, **overrides: Any) -> Account:
     request = registration_of(customer, **overrides)
     reply = await registration.register_account(world.deps, request, FakeTransaction())
     return world.store.accounts[reply.account_id]
@@ -256,7 +336,7 @@ async def test_a_wrong_pin_is_refused_and_counted(world: World) -> None:
         await registration.register_account(
             world.deps, registration_of(customer, registration_pin="22222222"), tx
         )
-    assert world.store.pin_attempts[customer.fiscal_code].failures == 1
+    assert world.store.failures_of(f"fiscal_code:{customer.fiscal_code}") == 1
     assert (world.store.accounts, tx.emitted) == ({}, [])
 
 
@@ -269,22 +349,84 @@ async def test_a_fiscal_code_that_is_no_customer_costs_a_verification_too(world:
     assert world.hasher.verified == [None]
 
 
+async def wrong_pins(world: World, customer: NewCustomer, times: int) -> None:
+    """`times` wrong PINs, each as soon as the delays allow."""
+    wrong = registration_of(customer, registration_pin=other_pin(customer))
+    for _ in range(times):
+        with pytest.raises(errors.WrongPin):
+            await registration.register_account(world.deps, wrong, FakeTransaction())
+        world.clock.advance(timedelta(minutes=1))
+
+
+def other_pin(customer: NewCustomer) -> str:
+    return "11111111" if customer.registration_pin != "11111111" else "22222222"
+
+
+async def test_after_the_free_wrong_pins_even_the_right_one_waits_then_works(
+    world: World,
+) -> None:
+    customer = await onboarded(world)
+    await wrong_pins(world, customer, LIMITS.per_fiscal_code.free_failures)
+    world.clock.at -= timedelta(minutes=1)  # right after the last wrong PIN
+
+    with pytest.raises(errors.TooManyPinAttempts) as waiting:
+        await registered(world, customer)
+    assert waiting.value.retry_after == 1  # the first delay
+
+    world.clock.advance(SECOND)
+    assert (await registered(world, customer)).customer_codes == (customer.customer_code,)
+
+
 async def test_too_many_wrong_pins_lock_the_fiscal_code_even_for_the_right_one(
     world: World,
 ) -> None:
-    customer = await onboarded(world, registration_pin="11111111")
-    wrong = registration_of(customer, registration_pin="22222222")
-    for _ in range(5):
-        with pytest.raises(errors.WrongPin):
-            await registration.register_account(world.deps, wrong, FakeTransaction())
+    customer = await onboarded(world)
+    await wrong_pins(world, customer, LIMITS.per_fiscal_code.lock_failures)
 
-    with pytest.raises(errors.TooManyPinAttempts):
-        await registration.register_account(
-            world.deps, registration_of(customer), FakeTransaction()
-        )
+    with pytest.raises(errors.TooManyPinAttempts) as locked:
+        await registered(world, customer)
+    assert locked.value.retry_after == 29 * 60  # 30 minutes after the last wrong PIN
 
-    world.clock.at = NOW + timedelta(minutes=31)
+    world.clock.advance(timedelta(minutes=29))
     assert (await registered(world, customer)).customer_codes == (customer.customer_code,)
+
+
+async def test_a_pin_guess_that_must_wait_is_not_counted(world: World) -> None:
+    customer = await onboarded(world)
+    await wrong_pins(world, customer, LIMITS.per_fiscal_code.free_failures)
+    world.clock.at -= timedelta(minutes=1)
+    for _ in range(10):
+        with pytest.raises(errors.TooManyPinAttempts):
+            await registered(world, customer)
+    subject = f"fiscal_code:{customer.fiscal_code}"
+    assert world.store.failures_of(subject) == LIMITS.per_fiscal_code.free_failures
+
+
+async def test_wrong_pins_for_many_fiscal_codes_from_one_address_stop_that_address(
+    world: World,
+) -> None:
+    address = ip_address("203.0.113.9")
+    answers = []
+    for _ in range(LIMITS.per_address.lock_failures + 1):
+        stranger = random_customer()
+        request = registration_of(stranger).model_copy(update={"client_address": address})
+        try:
+            await registration.register_account(world.deps, request, FakeTransaction())
+        except errors.IdentityError as refused:
+            answers.append(type(refused).__name__)
+        world.clock.advance(timedelta(minutes=1))
+    assert answers[0] == "WrongPin"
+    assert answers[-1] == "TooManyPinAttempts"
+
+
+async def test_a_registration_whose_check_fails_takes_its_guess_back(world: World) -> None:
+    # A write conflict, the database, a busy hasher: the kit retries or refuses; no PIN was
+    # judged, so none is counted (a retried transaction counts its guess once).
+    customer = await onboarded(world)
+    world.hasher.busy = True
+    with pytest.raises(errors.HashingBusy):
+        await registered(world, customer)
+    assert world.store.failures_of(f"fiscal_code:{customer.fiscal_code}") == 0
 
 
 async def test_a_pin_registers_once(world: World) -> None:
@@ -308,41 +450,138 @@ async def test_a_username_or_email_of_another_account_is_refused(
         await registered(world, second, **taken)
 
 
-# Onboarding
+# Onboarding: the details and the PIN arrive apart, in either order
 
 
-async def test_an_onboarded_customer_is_kept_with_its_pin_hashed(world: World) -> None:
-    tx = FakeTransaction()
+async def test_details_alone_are_not_registrable(world: World) -> None:
     customer = random_customer(email="Mario.Rossi@Example.it")
-    await onboarding.record_onboarded_customer(world.deps, customer, tx)
-    kept = world.store.customers[customer.customer_code]
-    assert kept.pin_hash == f"h:{customer.registration_pin}"
-    assert kept.email == "mario.rossi@example.it"
+    tx = FakeTransaction()
+    await onboarding.record_onboarded_customer(world.deps, customer.onboarded, tx)
+
+    stored = world.store.customers[customer.customer_code]
+    assert stored.details is not None
+    assert stored.details.email == "mario.rossi@example.it"
+    assert stored.pin_hash is None
+    assert await world.store.customers_of(customer.fiscal_code) == []
+    assert tx.emitted == []
+    with pytest.raises(errors.WrongPin):
+        await registered(world, customer)
+
+
+@pytest.mark.parametrize("pin_first", [False, True])
+async def test_with_both_halves_in_either_order_the_customer_registers(
+    world: World, pin_first: bool
+) -> None:
+    customer = random_customer()
+    halves = [
+        lambda: onboarding.record_onboarded_customer(
+            world.deps, customer.onboarded, FakeTransaction()
+        ),
+        lambda: onboarding.record_registration_pin(
+            world.deps, customer.pin_issued, FakeTransaction()
+        ),
+    ]
+    for half in reversed(halves) if pin_first else halves:
+        await half()
+
+    [known] = await world.store.customers_of(customer.fiscal_code)
+    assert known.pin_hash == f"h:{customer.registration_pin}"
+    assert (await registered(world, customer)).customer_codes == (customer.customer_code,)
+
+
+async def test_a_new_pin_replaces_an_unused_one(world: World) -> None:
+    customer = await onboarded(world, registration_pin="11111111")
+    letter = customer.model_copy(update={"registration_pin": "22222222"})
+    await onboarding.record_registration_pin(world.deps, letter.pin_issued, FakeTransaction())
+
+    with pytest.raises(errors.WrongPin):
+        await registered(world, customer)
+    assert (await registered(world, letter)).customer_codes == (customer.customer_code,)
+
+
+async def test_a_new_pin_for_a_registered_customer_code_changes_nothing(world: World) -> None:
+    customer = await onboarded(world, registration_pin="11111111")
+    await registered(world, customer)
+    hashed_before = list(world.hasher.hashed)
+    letter = customer.model_copy(update={"registration_pin": "22222222"})
+
+    await onboarding.record_registration_pin(world.deps, letter.pin_issued, FakeTransaction())
+
+    assert world.store.customers[customer.customer_code].pin_hash == "h:11111111"
+    assert world.hasher.hashed == hashed_before  # not even hashed
+
+
+async def test_onboarding_again_updates_the_details_of_a_registered_customer(
+    world: World,
+) -> None:
+    customer = await onboarded(world)
+    account = await registered(world, customer)
+    moved = customer.model_copy(update={"email": "nuova@example.it"})
+    tx = FakeTransaction()
+
+    await onboarding.record_onboarded_customer(world.deps, moved.onboarded, tx)
+
+    known = await world.store.customer(customer.customer_code)
+    assert known is not None
+    assert (known.email, known.account_id) == ("nuova@example.it", account.account_id)
     assert tx.emitted == []
 
 
-async def test_a_later_customer_code_joins_the_registered_account(world: World) -> None:
+@pytest.mark.parametrize("pin_first", [False, True])
+async def test_a_later_customer_code_joins_the_account_when_its_second_half_arrives(
+    world: World, pin_first: bool
+) -> None:
     first = await onboarded(world)
     account = await registered(world, first)
     later = random_customer(fiscal_code=first.fiscal_code)
-    tx = FakeTransaction()
-
-    await onboarding.record_onboarded_customer(world.deps, later, tx)
+    first_half, second_half = FakeTransaction(), FakeTransaction()
+    if pin_first:
+        await onboarding.record_registration_pin(world.deps, later.pin_issued, first_half)
+        await onboarding.record_onboarded_customer(world.deps, later.onboarded, second_half)
+    else:
+        await onboarding.record_onboarded_customer(world.deps, later.onboarded, first_half)
+        await onboarding.record_registration_pin(world.deps, later.pin_issued, second_half)
 
     codes = (first.customer_code, later.customer_code)
+    assert first_half.emitted == []
     assert world.store.accounts[account.account_id].customer_codes == codes
     assert world.store.customers[later.customer_code].account_id == account.account_id
-    assert tx.emitted == [ScopeChanged(account_id=account.account_id, customer_codes=codes)]
+    assert second_half.emitted == [
+        ScopeChanged(account_id=account.account_id, customer_codes=codes)
+    ]
 
     again = FakeTransaction()
-    await onboarding.record_onboarded_customer(world.deps, later, again)
+    await onboarding.record_onboarded_customer(world.deps, later.onboarded, again)
     assert again.emitted == []  # already in the account: nothing changes
+
+
+async def test_every_half_of_onboarding_and_registration_write_the_fiscal_identity(
+    world: World,
+) -> None:
+    customer = random_customer()
+    await onboarding.record_onboarded_customer(world.deps, customer.onboarded, FakeTransaction())
+    await onboarding.record_registration_pin(world.deps, customer.pin_issued, FakeTransaction())
+    await registered(world, customer)
+    assert world.store.identity_versions[customer.fiscal_code] == 3
 
 
 async def test_a_customer_with_an_invalid_fiscal_code_is_refused(world: World) -> None:
     customer = random_customer(fiscal_code="RSSMRA80A01H501A")
     with pytest.raises(errors.InvalidFiscalCode):
-        await onboarding.record_onboarded_customer(world.deps, customer, FakeTransaction())
+        await onboarding.record_onboarded_customer(
+            world.deps, customer.onboarded, FakeTransaction()
+        )
+    with pytest.raises(errors.InvalidFiscalCode):
+        await onboarding.record_registration_pin(world.deps, customer.pin_issued, FakeTransaction())
+    assert world.store.customers == {}
+    assert world.hasher.hashed == []
+
+
+async def test_a_busy_hasher_fails_a_pin_for_a_retry_and_keeps_nothing(world: World) -> None:
+    customer = random_customer()
+    world.hasher.busy = True
+    with pytest.raises(errors.HashingBusy):
+        await onboarding.record_registration_pin(world.deps, customer.pin_issued, FakeTransaction())
     assert world.store.customers == {}
 
 
@@ -373,21 +612,175 @@ async def test_an_unknown_username_is_wrong_credentials_at_the_cost_of_a_check(
     assert world.hasher.verified == [None]
 
 
-async def test_wrong_passwords_lock_the_account_until_the_lock_expires(world: World) -> None:
+def log_in_as(username: str, password: str = PASSWORD, address: str | None = None) -> LogInRequest:
+    return LogInRequest(
+        username=username,
+        password=password,
+        client_address=ip_address(address) if address else None,
+    )
+
+
+async def answer_to(world: World, request: LogInRequest) -> tuple[str, int | None]:
+    """What a log-in gets: the refusal's class and retry-after, or ("session", None)."""
+    try:
+        await sessions.log_in(world.deps, request)
+    except errors.MustWait as waiting:
+        return type(waiting).__name__, waiting.retry_after
+    except errors.IdentityError as refused:
+        return type(refused).__name__, None
+    return "session", None
+
+
+async def guesses_until_locked(world: World, username: str) -> list[tuple[str, int | None]]:
+    """Wrong passwords as fast as allowed, each refused one retried at once, until locked."""
+    answers: list[tuple[str, int | None]] = []
+    wrong = log_in_as(username, "Sbagliata-123")
+    while not answers or answers[-1][0] != "AccountLocked":
+        answers.append(await answer_to(world, wrong))
+        answers.append(await answer_to(world, wrong))  # at once
+        world.clock.advance(timedelta(seconds=answers[-1][1] or 0))
+    return answers
+
+
+async def test_unknown_and_known_usernames_get_the_same_answers_through_delays_and_lock(
+    world: World,
+) -> None:
     account = await registered(world, await onboarded(world))
-    wrong = LogInRequest(username=account.username, password="Sbagliata-123")
-    right = LogInRequest(username=account.username, password=PASSWORD)
+
+    known = await guesses_until_locked(world, account.username)
+    world.clock.at = NOW
+    unknown = await guesses_until_locked(world, "nobody.at.all")
+
+    assert known == unknown
+    assert ("TooManyLogInAttempts", 1) in unknown
+    assert unknown[-1] == ("AccountLocked", 15 * 60)
+
+
+async def test_each_delay_doubles_until_the_lock(world: World) -> None:
+    wrong = log_in_as("nobody.at.all", "Sbagliata-123")
+    answers = []
+    for _ in range(LIMITS.per_username.lock_failures - 1):
+        assert await answer_to(world, wrong) == ("WrongCredentials", None)  # waited enough
+        answers.append(await answer_to(world, wrong))  # at once
+        world.clock.advance(timedelta(seconds=answers[-1][1] or 0))
+
+    assert answers == [
+        ("WrongCredentials", None),  # two failures: still free
+        ("TooManyLogInAttempts", 1),  # from the third on, each guess waits after the last
+        ("TooManyLogInAttempts", 2),
+        ("TooManyLogInAttempts", 4),
+        ("AccountLocked", 15 * 60),  # the sixth: locked
+    ]
+
+
+async def test_the_right_password_waits_too_then_opens_a_clean_session(world: World) -> None:
+    account = await registered(world, await onboarded(world))
+    for _ in range(LIMITS.per_username.free_failures):
+        await answer_to(world, log_in_as(account.username, "Sbagliata-123"))
+
+    assert await answer_to(world, log_in_as(account.username)) == ("TooManyLogInAttempts", 1)
+
+    world.clock.advance(SECOND)
+    assert await answer_to(world, log_in_as(account.username)) == ("session", None)
+    assert f"username:{account.username}" not in world.store.attempts  # a clean slate
+
+
+async def test_a_lock_holds_against_the_right_password_until_it_ends(world: World) -> None:
+    account = await registered(world, await onboarded(world))
+    for _ in range(LIMITS.per_username.lock_failures):
+        await answer_to(world, log_in_as(account.username, "Sbagliata-123"))
+        world.clock.advance(timedelta(minutes=1))
+
+    assert await answer_to(world, log_in_as(account.username)) == ("AccountLocked", 14 * 60)
+
+    world.clock.advance(timedelta(minutes=14))
+    assert await answer_to(world, log_in_as(account.username)) == ("session", None)
+
+
+async def test_ending_the_lock_lets_the_owner_back_in_at_once(world: World) -> None:
+    account = await registered(world, await onboarded(world))
+    for _ in range(LIMITS.per_username.lock_failures):
+        await answer_to(world, log_in_as(account.username, "Sbagliata-123"))
+        world.clock.advance(timedelta(minutes=1))
+    assert (await answer_to(world, log_in_as(account.username)))[0] == "AccountLocked"
+
+    await sessions.end_login_lock(world.deps, account.username.upper())
+
+    assert await answer_to(world, log_in_as(account.username)) == ("session", None)
+
+
+async def test_a_guess_that_must_wait_is_neither_checked_nor_counted(world: World) -> None:
+    wrong = log_in_as("nobody.at.all", "Sbagliata-123")
+    for _ in range(LIMITS.per_username.free_failures):
+        await answer_to(world, wrong)
+    checked = len(world.hasher.verified)
+
+    for _ in range(20):
+        assert (await answer_to(world, wrong))[0] == "TooManyLogInAttempts"
+
+    assert len(world.hasher.verified) == checked
+    assert world.store.failures_of("username:nobody.at.all") == 3
+
+
+async def test_one_address_is_stopped_long_before_it_could_lock_a_username(
+    world: World,
+) -> None:
+    account = await registered(world, await onboarded(world))
+    address = "203.0.113.7"
+    answers = []
+    for _ in range(LIMITS.per_address.lock_failures + 2):
+        answers.append(await answer_to(world, log_in_as(account.username, "Sbagliata", address)))
+        world.clock.advance(timedelta(minutes=1))
+    name, retry_after = answers[-1]
+    assert name == "TooManyLogInAttempts"  # the address is locked...
+    assert (retry_after or 0) > 10 * 60
+    assert world.store.failures_of(f"username:{account.username}") < (
+        LIMITS.per_username.lock_failures
+    )
+    # ...not the user, who gets in from anywhere else.
+    assert await answer_to(world, log_in_as(account.username, address="198.51.100.1")) == (
+        "session",
+        None,
+    )
+
+
+async def test_guesses_without_an_address_are_limited_per_username_only(world: World) -> None:
+    await answer_to(world, log_in_as("nobody.at.all", "Sbagliata-123"))
+    assert [s for s in world.store.attempts if s.startswith("address:")] == []
+
+
+async def test_a_right_password_takes_back_its_count_on_the_address(world: World) -> None:
+    account = await registered(world, await onboarded(world))
     for _ in range(10):
-        with pytest.raises(errors.WrongCredentials):
-            await sessions.log_in(world.deps, wrong)
+        assert (await answer_to(world, log_in_as(account.username, address="192.0.2.1")))[0] == (
+            "session"
+        )
+    assert world.store.failures_of("address:192.0.2.1") == 0
 
-    with pytest.raises(errors.AccountLocked):
-        await sessions.log_in(world.deps, right)
 
-    world.clock.at = NOW + timedelta(minutes=16)
-    await sessions.log_in(world.deps, right)
-    unlocked = world.store.accounts[account.account_id]
-    assert (unlocked.login_failures, unlocked.locked_until) == (0, None)
+async def test_a_busy_hasher_refuses_the_log_in_and_counts_no_guess(world: World) -> None:
+    world.hasher.busy = True
+    assert await answer_to(world, log_in_as("someone", address="192.0.2.1")) == ("HashingBusy", 2)
+    assert world.store.failures_of("username:someone") == 0
+    assert world.store.failures_of("address:192.0.2.1") == 0
+
+
+async def test_failures_above_the_ceiling_raise_one_alert_a_minute(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR, logger=guesses.logger.name):
+        for n in range(3 * LIMITS.failure_alert_per_minute):
+            await answer_to(world, log_in_as(f"user.{n}", "Sbagliata-123"))
+    alerts = [r for r in caplog.records if r.getMessage().startswith(guesses.ALERT)]
+    assert len(alerts) == 1
+    assert alerts[0].levelno == logging.ERROR
+    assert all("user." not in r.getMessage() for r in caplog.records)
+
+    world.clock.advance(timedelta(minutes=1))
+    with caplog.at_level(logging.ERROR, logger=guesses.logger.name):
+        for n in range(LIMITS.failure_alert_per_minute + 1):
+            await answer_to(world, log_in_as(f"user.{n}", "Sbagliata-123"))
+    assert len([r for r in caplog.records if r.getMessage().startswith(guesses.ALERT)]) == 2
 
 
 async def test_an_outdated_hash_is_replaced_at_log_in(world: World) -> None:

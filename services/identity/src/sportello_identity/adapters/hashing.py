@@ -1,43 +1,114 @@
-"""Argon2id hashing of passwords and PINs, off the event loop (a hash takes tens of ms)."""
+"""Argon2id hashing of passwords and PINs, in a bounded pool off the event loop.
+
+Each hash holds `memory_kib` of memory for a tenth of a second or more: unbounded, a burst of
+log-ins or onboardings would take the process past its memory limit. At most `slots` hashes
+run at once; a caller waits for a slot at most its hasher's `wait_seconds` (a request briefly,
+an event longer), then is told the service is busy.
+"""
 
 import asyncio
+import copy
+import math
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_hasher = PasswordHasher()  # argon2id with the library's recommended (RFC 9106) parameters
+from sportello_identity.domain.errors import HashingBusy
 
-# Verified against when the username is unknown, so a wrong username costs as long as a wrong
-# password and response times do not reveal which usernames exist.
-_DUMMY_HASH = _hasher.hash("sportello-dummy-password")
+T = TypeVar("T")
 
-
-async def hash_secret(secret: str) -> str:
-    return await asyncio.to_thread(_hasher.hash, secret)
+_DUMMY_PASSWORD = "sportello-dummy-password"  # noqa: S105 (hashed once, never a credential)
 
 
-async def verify_secret(hashed: str | None, secret: str) -> bool:
-    def verify() -> bool:
+@dataclass(frozen=True)
+class Argon2Parameters:
+    """argon2id's cost; the defaults are RFC 9106's low-memory profile (argon2-cffi's own)."""
+
+    time_cost: int = 3
+    memory_kib: int = 65536
+    parallelism: int = 4
+
+    def slots_within(self, budget_mib: int) -> int:
+        """How many hashes fit in `budget_mib` at once (at least one)."""
+        return max(1, budget_mib * 1024 // self.memory_kib)
+
+
+class HashingPool:
+    """A fixed number of threads for slow hashes, and a bounded wait for one of them."""
+
+    def __init__(self, slots: int) -> None:
+        if slots < 1:
+            raise ValueError("a hashing pool needs at least one slot")
+        self.slots = slots
+        self._threads = ThreadPoolExecutor(max_workers=slots, thread_name_prefix="argon2")
+        self._free = asyncio.Semaphore(slots)
+
+    async def run(self, work: Callable[[], T], wait_seconds: float) -> T:
+        """`work()` on one of the pool's threads; `HashingBusy` if none frees up in time."""
         try:
-            return _hasher.verify(hashed or _DUMMY_HASH, secret) and hashed is not None
-        except (VerificationError, InvalidHashError):
-            return False
+            async with asyncio.timeout(wait_seconds):
+                await self._free.acquire()
+        except TimeoutError:
+            raise HashingBusy(retry_after=max(1, math.ceil(wait_seconds))) from None
+        loop = asyncio.get_running_loop()
+        try:
+            running = self._threads.submit(work)
+        except BaseException:
+            self._free.release()
+            raise
 
-    return await asyncio.to_thread(verify)
+        # The slot is given back when the thread is done, not when the caller stops waiting:
+        # a caller cancelled mid-hash must not let one more hash in while its own still runs.
+        def give_back(_: Future[T]) -> None:
+            loop.call_soon_threadsafe(self._free.release)
 
+        running.add_done_callback(give_back)
+        return await asyncio.wrap_future(running)
 
-def needs_rehash(hashed: str) -> bool:
-    return _hasher.check_needs_rehash(hashed)
+    def close(self) -> None:
+        self._threads.shutdown(wait=False, cancel_futures=True)
 
 
 class Argon2Hasher:
-    """The use cases' `SecretHasher`: argon2id, off the event loop."""
+    """The use cases' `SecretHasher`: argon2id at the configured cost, in a bounded pool."""
+
+    def __init__(
+        self, parameters: Argon2Parameters, pool: HashingPool, wait_seconds: float
+    ) -> None:
+        self.parameters = parameters
+        self.pool = pool
+        self.wait_seconds = wait_seconds
+        self._hasher = PasswordHasher(
+            time_cost=parameters.time_cost,
+            memory_cost=parameters.memory_kib,
+            parallelism=parameters.parallelism,
+        )
+        # Verified against when there is no hash (an unknown username, a fiscal code that is no
+        # customer), so those cost as long as a wrong password and timing reveals nothing.
+        self._dummy_hash = self._hasher.hash(_DUMMY_PASSWORD)
+
+    def waiting(self, wait_seconds: float) -> "Argon2Hasher":
+        """The same hasher and pool, for callers that may wait longer (or shorter) for a slot."""
+        other = copy.copy(self)
+        other.wait_seconds = wait_seconds
+        return other
 
     async def hash(self, secret: str) -> str:
-        return await hash_secret(secret)
+        return await self.pool.run(lambda: self._hasher.hash(secret), self.wait_seconds)
 
     async def verify(self, hashed: str | None, secret: str) -> bool:
-        return await verify_secret(hashed, secret)
+        def verify() -> bool:
+            try:
+                right = self._hasher.verify(hashed or self._dummy_hash, secret)
+            except (VerificationError, InvalidHashError):
+                return False
+            return right and hashed is not None
+
+        return await self.pool.run(verify, self.wait_seconds)
 
     def needs_rehash(self, hashed: str) -> bool:
-        return needs_rehash(hashed)
+        return self._hasher.check_needs_rehash(hashed)

@@ -1,15 +1,17 @@
-"""Identity's MongoDB collections: customers, accounts, sessions, PIN attempts."""
+"""Identity's MongoDB collections: customers, accounts, sessions, fiscal identities, attempts."""
 
+from contextlib import suppress
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from sportello_identity.domain.accounts import Account, Customer
-from sportello_identity.domain.attempts import PinAttempts
+from sportello_identity.domain.accounts import Account, Customer, CustomerDetails
+from sportello_identity.domain.attempts import Attempts
 from sportello_identity.domain.errors import (
     AlreadyRegistered,
     EmailTaken,
@@ -26,7 +28,8 @@ class IdentityStore:
         self.customers = db.customers
         self.accounts = db.accounts
         self.sessions = db.sessions
-        self.pin_attempts = db.pin_attempts
+        self.identities = db.identities
+        self.attempts = db.attempts
 
     async def create_indexes(self) -> None:
         await self.customers.create_index("fiscal_code")
@@ -35,27 +38,62 @@ class IdentityStore:
         await self.accounts.create_index("fiscal_code", unique=True)
         await self.sessions.create_index("expires_at", expireAfterSeconds=0)
         await self.sessions.create_index("family")
-        await self.pin_attempts.create_index("expires_at", expireAfterSeconds=0)
+        await self.attempts.create_index("expires_at", expireAfterSeconds=0)
 
-    # Customers
+    # Fiscal identities
+
+    async def touch_identity(self, fiscal_code: str, session: Session) -> None:
+        """Write the fiscal identity's own document inside the caller's transaction.
+
+        Registration and both halves of onboarding write it: two of them overlapping for one
+        fiscal identity then conflict (WriteConflict, a transient error), and the one retried
+        sees what the other committed. Without it they touch disjoint documents, and a
+        registration could miss a customer code onboarded meanwhile, for good.
+        """
+        await self.identities.update_one(
+            {"_id": fiscal_code}, {"$inc": {"version": 1}}, upsert=True, session=session
+        )
+
+    # Customers (a customer code is registrable once both its details and its PIN are known)
 
     async def customers_of(self, fiscal_code: str, session: Session = None) -> list[Customer]:
-        docs = await self.customers.find({"fiscal_code": fiscal_code}, session=session).to_list()
+        """The fiscal identity's registrable customer codes."""
+        docs = await self.customers.find(
+            {"fiscal_code": fiscal_code, **_REGISTRABLE}, session=session
+        ).to_list()
         return [_customer(d) for d in docs]
 
-    async def save_onboarded(self, customer: Customer, session: Session) -> None:
-        """Insert or update from the back-office; a PIN already used to register is kept."""
-        existing = await self.customers.find_one({"_id": customer.customer_code}, session=session)
-        fields: dict[str, Any] = {
-            "fiscal_code": customer.fiscal_code,
-            "full_name": customer.full_name,
-            "email": customer.email,
-        }
-        if existing is None or existing.get("account_id") is None:
-            fields["pin_hash"] = customer.pin_hash
+    async def customer(self, customer_code: str, session: Session = None) -> Customer | None:
+        """The customer code if it is registrable; None while its details or PIN are missing."""
+        doc = await self.customers.find_one({"_id": customer_code, **_REGISTRABLE}, session=session)
+        return _customer(doc) if doc is not None else None
+
+    async def save_customer_details(self, details: CustomerDetails, session: Session) -> None:
+        """Insert or update what the back-office says of a customer code (its PIN is apart)."""
         await self.customers.update_one(
-            {"_id": customer.customer_code},
-            {"$set": fields, "$setOnInsert": {"account_id": None}},
+            {"_id": details.customer_code},
+            {
+                "$set": {
+                    "fiscal_code": details.fiscal_code,
+                    "full_name": details.full_name,
+                    "email": details.email,
+                },
+                "$setOnInsert": {"account_id": None},
+            },
+            upsert=True,
+            session=session,
+        )
+
+    async def save_pin_hash(
+        self, customer_code: str, fiscal_code: str, pin_hash: str, session: Session
+    ) -> None:
+        """Insert or replace the hash of a customer code's PIN (the caller checked it unused)."""
+        await self.customers.update_one(
+            {"_id": customer_code},
+            {
+                "$set": {"fiscal_code": fiscal_code, "pin_hash": pin_hash},
+                "$setOnInsert": {"account_id": None},
+            },
             upsert=True,
             session=session,
         )
@@ -97,41 +135,65 @@ class IdentityStore:
             {"_id": account_id}, {"$addToSet": {"customer_codes": customer_code}}, session=session
         )
 
-    async def record_login(
-        self, account_id: str, failures: int, locked_until: datetime | None
-    ) -> None:
-        await self.accounts.update_one(
-            {"_id": account_id},
-            {"$set": {"login_failures": failures, "locked_until": locked_until}},
-        )
-
     async def set_password_hash(self, account_id: str, password_hash: str) -> None:
         await self.accounts.update_one(
             {"_id": account_id}, {"$set": {"password_hash": password_hash}}
         )
 
-    # PIN attempts, per fiscal code
+    # Guesses of passwords and PINs, per subject (outside any transaction: a refused guess
+    # aborts the transaction it was made in, and its count must stay)
 
-    async def pin_attempts_of(self, fiscal_code: str) -> PinAttempts:
-        doc = await self.pin_attempts.find_one({"_id": fiscal_code})
-        if doc is None:
-            return PinAttempts()
-        return PinAttempts(doc.get("failures", 0), doc.get("locked_until"))
+    async def reserve_attempt(self, subject: str, kept: timedelta, now: datetime) -> Attempts:
+        """Count one more guess for `subject`, atomically, and read the count back.
 
-    async def record_pin_attempts(
-        self, fiscal_code: str, attempts: PinAttempts, expires_at: datetime
-    ) -> None:
-        await self.pin_attempts.update_one(
-            {"_id": fiscal_code},
-            {
-                "$set": {
-                    "failures": attempts.failures,
-                    "locked_until": attempts.locked_until,
-                    "expires_at": expires_at,
-                }
-            },
-            upsert=True,
+        Failures are forgotten `kept` after the last one; the TTL index removes them within a
+        minute or so, and until then a count past its time is started afresh here.
+        """
+        while True:
+            counted = await self.attempts.find_one_and_update(
+                {"_id": subject, "expires_at": {"$gt": now}},
+                {"$inc": {"failures": 1}},
+                return_document=ReturnDocument.AFTER,
+            )
+            if counted is not None:
+                return _attempts(counted)
+            # None yet, or forgotten: start a count (another guess may have just done so).
+            await self.attempts.delete_one({"_id": subject, "expires_at": {"$lte": now}})
+            await self._start(subject, {"last_failure_at": None, "expires_at": now + kept})
+
+    async def release_attempt(self, subject: str) -> None:
+        """Take back a counted guess that was never checked, or that was right."""
+        await self.attempts.update_one(
+            {"_id": subject, "failures": {"$gt": 0}}, {"$inc": {"failures": -1}}
         )
+
+    async def record_failure(self, subject: str, kept: timedelta, now: datetime) -> None:
+        """The counted guess was wrong: the delays and the lock run from now."""
+        await self.attempts.update_one(
+            {"_id": subject}, {"$max": {"last_failure_at": now, "expires_at": now + kept}}
+        )
+
+    async def forget_attempts(self, subject: str) -> None:
+        await self.attempts.delete_one({"_id": subject})
+
+    async def count_failure(self, subject: str, kept: timedelta, now: datetime) -> int:
+        """One more failure under a subject that only counts (the minute's total); the count."""
+        while True:
+            counted = await self.attempts.find_one_and_update(
+                {"_id": subject}, {"$inc": {"failures": 1}}, return_document=ReturnDocument.AFTER
+            )
+            if counted is not None:
+                return int(counted["failures"])
+            await self._start(subject, {"expires_at": now + kept})
+
+    async def _start(self, subject: str, fields: dict[str, Any]) -> None:
+        """A count at zero, unless another caller started it first.
+
+        Not an upsert of the `$inc` itself: SecantusDB (0.7.0b3) answers some of several
+        upserts racing on a missing document with no document, though it applied them.
+        """
+        with suppress(DuplicateKeyError):
+            await self.attempts.insert_one({"_id": subject, "failures": 0, **fields})
 
     # Sessions (refresh tokens)
 
@@ -166,6 +228,14 @@ def _clash(clash: DuplicateKeyError) -> IdentityError:
     return AlreadyRegistered()
 
 
+# What makes a customer document registrable: both halves of its onboarding arrived.
+_REGISTRABLE = {"full_name": {"$exists": True}, "pin_hash": {"$exists": True}}
+
+
+def _attempts(doc: dict[str, Any]) -> Attempts:
+    return Attempts(int(doc.get("failures", 0)), doc.get("last_failure_at"))
+
+
 def _customer(doc: dict[str, Any]) -> Customer:
     return Customer(
         customer_code=doc["_id"],
@@ -190,6 +260,4 @@ def _account(doc: dict[str, Any] | None) -> Account | None:
         registered_at=doc["registered_at"],
         role=doc.get("role", "customer"),
         customer_codes=tuple(doc.get("customer_codes", ())),
-        login_failures=doc.get("login_failures", 0),
-        locked_until=doc.get("locked_until"),
     )

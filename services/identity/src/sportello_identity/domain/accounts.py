@@ -8,8 +8,22 @@ from sportello_identity.domain.errors import PinAlreadyUsed
 
 
 @dataclass(frozen=True)
+class CustomerDetails:
+    """What the back-office says of a customer code when it onboards it (no secret)."""
+
+    customer_code: str
+    fiscal_code: str
+    full_name: str
+    email: str
+
+
+@dataclass(frozen=True)
 class Customer:
-    """A customer code of one fiscal identity, with the PIN of its welcome letter."""
+    """A customer code that can be registered: its details and its letter's PIN both known.
+
+    The back-office sends the two apart, in either order; until both arrived the customer code
+    is nobody's to register, and joins no account.
+    """
 
     customer_code: str
     fiscal_code: str
@@ -30,9 +44,11 @@ class Account:
     registered_at: datetime
     role: Role = "customer"
     customer_codes: tuple[str, ...] = field(default=())
-    # Wrong passwords in a row, and the lock they led to.
-    login_failures: int = 0
-    locked_until: datetime | None = None
+
+
+def joins_account(customer: Customer, account: Account) -> bool:
+    """A registrable customer code of a registered fiscal identity joins its account, once."""
+    return customer.account_id is None and customer.customer_code not in account.customer_codes
 
 
 def check_pin_unused(customers: list[Customer]) -> None:

@@ -15,8 +15,16 @@ class WeakPassword(IdentityError):
         self.problems = list(problems)
 
 
-class TooManyPinAttempts(IdentityError):
-    """The fiscal code is locked after too many wrong PINs in a row."""
+class MustWait(IdentityError):
+    """Refused for now: the caller may try again in `retry_after` whole seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
+class TooManyPinAttempts(MustWait):
+    """Too many wrong PINs for the fiscal code (or guesses from the client's address)."""
 
 
 class WrongPin(IdentityError):
@@ -39,8 +47,15 @@ class AlreadyRegistered(IdentityError):
     """The fiscal identity has an account already."""
 
 
-class AccountLocked(IdentityError):
-    """Too many wrong passwords in a row: log-in waits until the lock expires."""
+class TooManyLogInAttempts(MustWait):
+    """Wrong passwords for the username (or guesses from the address): the next one must wait."""
+
+
+class AccountLocked(MustWait):
+    """So many wrong passwords for the username that it is locked for minutes.
+
+    Said alike of a username that exists and of one that does not.
+    """
 
 
 class WrongCredentials(IdentityError):
@@ -53,3 +68,7 @@ class SessionEnded(IdentityError):
 
 class AccountNotFound(IdentityError):
     pass
+
+
+class HashingBusy(MustWait):
+    """Every password-hashing slot stayed taken for longer than a request may wait."""

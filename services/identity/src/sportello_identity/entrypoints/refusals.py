@@ -3,16 +3,19 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sportello_contracts.rpc import ErrorKind, Refused
+from sportello_contracts.rpc import RETRY_AFTER, ErrorKind, Refused
 from sportello_identity.domain.errors import (
     AccountLocked,
     AccountNotFound,
     AlreadyRegistered,
     EmailTaken,
+    HashingBusy,
     IdentityError,
     InvalidFiscalCode,
+    MustWait,
     PinAlreadyUsed,
     SessionEnded,
+    TooManyLogInAttempts,
     TooManyPinAttempts,
     UsernameTaken,
     WeakPassword,
@@ -54,11 +57,16 @@ REFUSALS: dict[type[IdentityError], tuple[ErrorKind, str, str]] = {
         "already_registered",
         "Esiste già un account per questo codice fiscale.",
     ),
+    TooManyLogInAttempts: (
+        ErrorKind.TOO_MANY,
+        "too_many_attempts",
+        "Troppi tentativi di accesso non riusciti. Attendi qualche secondo prima di riprovare.",
+    ),
     AccountLocked: (
         ErrorKind.TOO_MANY,
         "account_locked",
-        "Troppi tentativi di accesso non riusciti. Riprova tra qualche minuto o usa "
-        "«Password dimenticata?».",
+        "Troppi tentativi di accesso non riusciti: l'accesso è sospeso per qualche minuto. "
+        "Per rientrare subito usa «Password dimenticata?» e scegli una nuova password.",
     ),
     WrongCredentials: (
         ErrorKind.UNAUTHENTICATED,
@@ -71,6 +79,11 @@ REFUSALS: dict[type[IdentityError], tuple[ErrorKind, str, str]] = {
         "La sessione è terminata: accedi di nuovo.",
     ),
     AccountNotFound: (ErrorKind.NOT_FOUND, "account_not_found", "Account non trovato."),
+    HashingBusy: (
+        ErrorKind.UNAVAILABLE,
+        "busy",
+        "Il servizio è molto richiesto in questo momento. Riprova tra qualche secondo.",
+    ),
 }
 
 
@@ -83,6 +96,9 @@ def refusal_for(error: IdentityError) -> Refused:
             {"problems": list(error.problems)},
         )
     kind, code, message = REFUSALS[type(error)]
+    if isinstance(error, MustWait):
+        # Every 429 and 503 says when to try again (the gateway's `Retry-After`).
+        return Refused(kind, code, message, {RETRY_AFTER: error.retry_after})
     return Refused(kind, code, message)
 
 

@@ -5,8 +5,8 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sportello_contracts.envelope import EventPayload
-from sportello_identity.domain.accounts import Account, Customer
-from sportello_identity.domain.attempts import PinAttempts
+from sportello_identity.domain.accounts import Account, Customer, CustomerDetails
+from sportello_identity.domain.attempts import Attempts, GuessLimits
 from sportello_identity.domain.sessions import SessionRecord
 
 # The database session writes join: opaque to the use cases, they only pass it on to the store.
@@ -23,11 +23,22 @@ class Transaction(Protocol):
 
 
 class IdentityStore(Protocol):
-    """Customers, accounts, sessions and PIN attempts, as domain objects."""
+    """Customers, accounts, sessions and guesses, as domain objects."""
 
-    async def customers_of(self, fiscal_code: str, session: DbSession = None) -> list[Customer]: ...
+    async def touch_identity(self, fiscal_code: str, session: DbSession) -> None:
+        """Write the fiscal identity's own document: overlapping transactions that do conflict."""
 
-    async def save_onboarded(self, customer: Customer, session: DbSession) -> None: ...
+    async def customers_of(self, fiscal_code: str, session: DbSession = None) -> list[Customer]:
+        """The fiscal identity's registrable customer codes (details and PIN both known)."""
+
+    async def customer(self, customer_code: str, session: DbSession = None) -> Customer | None:
+        """The customer code if registrable, else None."""
+
+    async def save_customer_details(self, details: CustomerDetails, session: DbSession) -> None: ...
+
+    async def save_pin_hash(
+        self, customer_code: str, fiscal_code: str, pin_hash: str, session: DbSession
+    ) -> None: ...
 
     async def mark_registered(
         self, customer_codes: list[str], account_id: str, session: DbSession
@@ -46,17 +57,20 @@ class IdentityStore(Protocol):
         self, account_id: str, customer_code: str, session: DbSession
     ) -> None: ...
 
-    async def record_login(
-        self, account_id: str, failures: int, locked_until: datetime | None
-    ) -> None: ...
-
     async def set_password_hash(self, account_id: str, password_hash: str) -> None: ...
 
-    async def pin_attempts_of(self, fiscal_code: str) -> PinAttempts: ...
+    async def reserve_attempt(self, subject: str, kept: timedelta, now: datetime) -> Attempts:
+        """Count one more guess for `subject` (atomically) and read the count back."""
 
-    async def record_pin_attempts(
-        self, fiscal_code: str, attempts: PinAttempts, expires_at: datetime
-    ) -> None: ...
+    async def release_attempt(self, subject: str) -> None:
+        """Take back a counted guess that was not checked, or was right."""
+
+    async def record_failure(self, subject: str, kept: timedelta, now: datetime) -> None: ...
+
+    async def forget_attempts(self, subject: str) -> None: ...
+
+    async def count_failure(self, subject: str, kept: timedelta, now: datetime) -> int:
+        """One more failure under a subject that only counts; the new count."""
 
     async def insert_session(self, record: SessionRecord) -> None: ...
 
@@ -67,7 +81,7 @@ class IdentityStore(Protocol):
 
 
 class SecretHasher(Protocol):
-    """Slow hashes of passwords and PINs."""
+    """Slow hashes of passwords and PINs; each call may raise `HashingBusy`."""
 
     async def hash(self, secret: str) -> str: ...
 
@@ -100,3 +114,4 @@ class Dependencies:
     clock: Clock
     tokens: TokenIssuer
     refresh_ttl: timedelta
+    limits: GuessLimits

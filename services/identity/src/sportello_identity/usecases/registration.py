@@ -1,6 +1,5 @@
 """Registration with the welcome letter's PIN: one account per fiscal identity."""
 
-from datetime import timedelta
 from uuid import uuid4
 
 from sportello_contracts.identity import (
@@ -9,24 +8,29 @@ from sportello_contracts.identity import (
     RegisterAccountRequest,
 )
 from sportello_identity.domain.accounts import Account, Customer, check_pin_unused
-from sportello_identity.domain.attempts import PIN_ATTEMPTS, PinAttempts
+from sportello_identity.domain.attempts import fiscal_code_subject, longest
 from sportello_identity.domain.errors import TooManyPinAttempts, WrongPin
 from sportello_identity.domain.fiscal import check_fiscal_code
 from sportello_identity.domain.passwords import check_password
+from sportello_identity.usecases.guesses import Guess, address_limited
 from sportello_identity.usecases.ports import Dependencies, Transaction
-
-# How long wrong PINs are remembered for a fiscal code.
-PIN_ATTEMPTS_KEPT = timedelta(days=1)
 
 
 async def register_account(
     deps: Dependencies, request: RegisterAccountRequest, tx: Transaction
 ) -> RegisterAccountReply:
-    """The account, written with the event that announces it; refusals are domain errors."""
+    """The account, written with the event that announces it; refusals are domain errors.
+
+    It writes the fiscal identity's document, as onboarding does: a customer code onboarded
+    while this runs either is seen here or sees the account (one of the two is retried).
+    """
     check_fiscal_code(request.fiscal_code)
     check_password(request.password, username=request.username, fiscal_code=request.fiscal_code)
 
-    customers, matching = await _customers_matching_pin(deps, request)
+    # First, before any hash: an onboarding of this fiscal identity running or committed
+    # meanwhile makes this write conflict now, and the retry has spent no hash yet.
+    await deps.store.touch_identity(request.fiscal_code, tx.session)
+    customers, matching = await _customers_matching_pin(deps, request, tx)
     check_pin_unused(matching)
     first = matching[0]
     account = Account(
@@ -60,24 +64,27 @@ async def register_account(
 
 
 async def _customers_matching_pin(
-    deps: Dependencies, request: RegisterAccountRequest
+    deps: Dependencies, request: RegisterAccountRequest, tx: Transaction
 ) -> tuple[list[Customer], list[Customer]]:
-    """The fiscal code's customers, and those whose PIN is the one given; limits failures."""
-    now = deps.clock.now()
-    attempts = await deps.store.pin_attempts_of(request.fiscal_code)
-    if PIN_ATTEMPTS.locked(attempts.locked_until, now):
-        raise TooManyPinAttempts()
-    customers = await deps.store.customers_of(request.fiscal_code)
+    """The fiscal code's customers, and those whose PIN is the one given.
+
+    The guess is counted first, per fiscal code and per client address, outside the
+    transaction: a wrong PIN aborts it, and the count must stay.
+    """
+    fiscal_code = fiscal_code_subject(request.fiscal_code)
+    address = address_limited(deps, request.client_address)
+    guess = Guess(deps, [(fiscal_code, deps.limits.per_fiscal_code), *address])
+    if waits := await guess.reserve():
+        raise TooManyPinAttempts(longest(waits.values()).retry_after(guess.now))
     pin = request.registration_pin
-    matching = [c for c in customers if await deps.hasher.verify(c.pin_hash, pin)]
-    if not matching:
+    async with guess.checking():
+        customers = await deps.store.customers_of(request.fiscal_code, tx.session)
+        matching = [c for c in customers if await deps.hasher.verify(c.pin_hash, pin)]
         if not customers:
             # Same cost as a wrong PIN, so timing does not reveal which fiscal codes are customers.
             await deps.hasher.verify(None, pin)
-        failures, locked_until = PIN_ATTEMPTS.after_failure(attempts.failures, now)
-        # Outside the command's transaction, on purpose: the refusal aborts it, the count stays.
-        await deps.store.record_pin_attempts(
-            request.fiscal_code, PinAttempts(failures, locked_until), now + PIN_ATTEMPTS_KEPT
-        )
+    if not matching:
+        await guess.failed()
         raise WrongPin()
+    await guess.succeeded(forget={fiscal_code})
     return customers, matching

@@ -1,33 +1,49 @@
 """Log-in and refresh: access and refresh tokens, with limits on password guessing."""
 
+from contextlib import suppress
 from uuid import uuid4
 
 from sportello_contracts.identity import LogInRequest, RefreshSessionRequest, SessionReply
 from sportello_identity.domain.accounts import Account
-from sportello_identity.domain.attempts import LOGIN_ATTEMPTS
-from sportello_identity.domain.errors import AccountLocked, SessionEnded, WrongCredentials
+from sportello_identity.domain.attempts import log_in_refusal, username_subject
+from sportello_identity.domain.errors import HashingBusy, SessionEnded, WrongCredentials
 from sportello_identity.domain.sessions import SessionRecord
+from sportello_identity.usecases.guesses import Guess, address_limited
 from sportello_identity.usecases.ports import Dependencies
 
 
 async def log_in(deps: Dependencies, request: LogInRequest) -> SessionReply:
-    now = deps.clock.now()
-    account = await deps.store.account_by_username(request.username)
-    if account is not None and LOGIN_ATTEMPTS.locked(account.locked_until, now):
-        raise AccountLocked()
-    hashed = account.password_hash if account else None
-    if not await deps.hasher.verify(hashed, request.password) or account is None:
-        if account is not None:
-            failures, locked_until = LOGIN_ATTEMPTS.after_failure(account.login_failures, now)
-            await deps.store.record_login(account.account_id, failures, locked_until)
+    """A session for the right password; every guess counted first, per username and address.
+
+    An unknown username goes through the same steps, counts and hash as a known one, so
+    neither the answers nor their timing say which usernames exist.
+    """
+    user = username_subject(request.username)
+    guess = Guess(
+        deps,
+        [(user, deps.limits.per_username), *address_limited(deps, request.client_address)],
+    )
+    if waits := await guess.reserve():
+        raise log_in_refusal(waits, user, guess.now)
+    async with guess.checking():
+        account = await deps.store.account_by_username(request.username)
+        hashed = account.password_hash if account else None
+        right = await deps.hasher.verify(hashed, request.password)
+    if not right or account is None:
+        await guess.failed()
         raise WrongCredentials()
-    if account.login_failures or account.locked_until:
-        await deps.store.record_login(account.account_id, 0, None)
+    await guess.succeeded(forget={user})
     if deps.hasher.needs_rehash(account.password_hash):
-        await deps.store.set_password_hash(
-            account.account_id, await deps.hasher.hash(request.password)
-        )
+        with suppress(HashingBusy):  # the next log-in does it: this one is not refused for it
+            await deps.store.set_password_hash(
+                account.account_id, await deps.hasher.hash(request.password)
+            )
     return await _open_session(deps, account, family=uuid4().hex)
+
+
+async def end_login_lock(deps: Dependencies, username: str) -> None:
+    """Forget the username's wrong passwords, and the lock they led to (a password reset)."""
+    await deps.store.forget_attempts(username_subject(username))
 
 
 async def refresh_session(deps: Dependencies, request: RefreshSessionRequest) -> SessionReply:
