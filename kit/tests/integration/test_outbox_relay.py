@@ -60,7 +60,7 @@ async def outbox(database: Database, events: tuple[Topology, Any]) -> Outbox:
 
 
 def _event() -> Event[CustomerOnboarded]:
-    return Event.new(random_customer(), producer="test", correlation_id="corr-1")
+    return Event.new(random_customer().onboarded, producer="test", correlation_id="corr-1")
 
 
 def _relay(database: Database, outbox: Outbox, publisher: Publisher, **options: Any) -> OutboxRelay:

@@ -123,11 +123,16 @@ async def test_a_service_resumes_consuming_after_the_broker_drops_its_connection
 
 
 async def _get(port: int, request: bytes) -> tuple[str, bytes]:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(request)
-    await writer.drain()
-    answer = await reader.read()
-    writer.close()
+    # Bounded: a probe that never answers must fail this test, not hang the suite.
+    async with asyncio.timeout(5):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(request)
+        await writer.drain()
+        try:
+            answer = await reader.read()
+        except ConnectionResetError:
+            answer = b""  # closed with our garbage unread: a reset rather than an end
+        writer.close()
     head, _, body = answer.partition(b"\r\n\r\n")
     return head.split(b"\r\n", 1)[0].decode(), body
 
@@ -168,6 +173,7 @@ async def test_the_liveness_probe_fails_once_the_relay_stops_ticking(servers: An
         health = await service._health(HealthRequest())
         assert (health.status, health.relay_ticking) == ("degraded", False)
     finally:
-        await service.app.stop()
+        async with asyncio.timeout(30):
+            await service.app.stop()
     with pytest.raises(ConnectionRefusedError):
         await _get(port, b"GET /live HTTP/1.1\r\n\r\n")  # gone with the service
