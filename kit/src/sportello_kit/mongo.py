@@ -103,5 +103,5 @@ class Database:
                     type(error).__name__,
                     error,
                 )
-                return False
-        return False  # not reached: the second attempt returns either way
+                break
+        return False
