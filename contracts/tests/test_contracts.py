@@ -6,12 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, EmailStr, TypeAdapter, ValidationError
 
 from sportello_contracts.backoffice import CustomerOnboarded
 from sportello_contracts.base import Contract
 from sportello_contracts.catalog import EVENT_EXAMPLES, OPERATIONS, RPC_EXAMPLES
 from sportello_contracts.envelope import Event, EventPayload
+from sportello_contracts.formats import Email
 from sportello_contracts.rpc import Caller
 
 SNAPSHOT = Path(__file__).with_name("schemas.json")
@@ -99,3 +100,32 @@ def test_schemas_match_the_snapshot() -> None:
             json.dumps(current, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         )
     assert json.loads(SNAPSHOT.read_text()) == current
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Giulia.Bianchi@Example.IT",
+        "  spazi@example.it ",
+        "Giulia <giulia@example.it>",
+        "senza-chiocciola",
+        "x@[192.0.2.1]",
+        "a@b",
+        "è@esempio.it",
+        "a" * 3000 + "@example.it",
+        "riga\n@example.it",
+        5,
+        None,
+    ],
+)
+def test_email_checks_as_pydantic_emailstr_does(value: object) -> None:
+    # `Email` is `EmailStr` remembered: the same answer for every input, twice in a row.
+    def outcome(kind: object) -> object:
+        try:
+            return TypeAdapter(kind).validate_python(value)
+        except ValidationError as error:
+            return [(e["type"], e["msg"]) for e in error.errors()]
+
+    expected = outcome(EmailStr)
+    assert outcome(Email) == expected
+    assert outcome(Email) == expected

@@ -2,10 +2,10 @@
 
 from typing import Annotated
 
-from pydantic import EmailStr, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
 from sportello_contracts.envelope import EventPayload
-from sportello_contracts.formats import CustomerCode, FiscalCode
+from sportello_contracts.formats import CustomerCode, Email, FiscalCode
 
 RegistrationPin = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{8}$")]
 
@@ -21,7 +21,7 @@ class CustomerOnboarded(EventPayload):
     full_name: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
     ]
-    email: EmailStr
+    email: Email
 
 
 class RegistrationPinIssued(EventPayload):

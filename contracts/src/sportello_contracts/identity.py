@@ -3,12 +3,12 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, EmailStr, Field, StringConstraints
+from pydantic import AwareDatetime, Field, StringConstraints
 
 from sportello_contracts.backoffice import RegistrationPin
 from sportello_contracts.base import Contract
 from sportello_contracts.envelope import EventPayload
-from sportello_contracts.formats import CustomerCode, FiscalCode, Username
+from sportello_contracts.formats import CustomerCode, Email, FiscalCode, Username
 from sportello_contracts.rpc import Operation, Request, Role
 
 # The `typ` claim of the access tokens identity signs and the gateway verifies.
@@ -25,7 +25,7 @@ class AccountRegistered(EventPayload):
 
     account_id: str
     username: str
-    email: EmailStr
+    email: Email
     full_name: str
     fiscal_code: FiscalCode
     customer_codes: tuple[CustomerCode, ...]
@@ -51,13 +51,13 @@ class RegisterAccountRequest(Request):
     username: Username
     password: Password
     # Defaults to the address the back-office onboarded the customer with.
-    email: EmailStr | None = None
+    email: Email | None = None
 
 
 class RegisterAccountReply(Contract):
     account_id: str
     username: str
-    email: EmailStr
+    email: Email
 
 
 class LogInRequest(Request):
@@ -85,7 +85,7 @@ class ProfileRequest(Request):
 class ProfileReply(Contract):
     account_id: str
     username: str
-    email: EmailStr
+    email: Email
     full_name: str
     fiscal_code: FiscalCode
     role: Role

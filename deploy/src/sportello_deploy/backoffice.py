@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from uuid import UUID, uuid4
 
 import aio_pika
-from pydantic import EmailStr, Field, TypeAdapter, ValidationError
+from pydantic import Field, TypeAdapter, ValidationError
 
 from sportello_contracts.backoffice import (
     CustomerOnboarded,
@@ -32,7 +32,7 @@ from sportello_contracts.backoffice import (
 )
 from sportello_contracts.base import Contract
 from sportello_contracts.envelope import Event, EventPayload
-from sportello_contracts.formats import CustomerCode, FiscalCode
+from sportello_contracts.formats import CustomerCode, Email, FiscalCode
 from sportello_deploy.identifiers import (
     check_customer_code,
     check_fiscal_code,
@@ -62,7 +62,7 @@ class NewCustomer(Contract):
     customer_code: CustomerCode
     fiscal_code: FiscalCode
     full_name: str
-    email: EmailStr
+    email: Email
     registration_pin: RegistrationPin = Field(repr=False)
 
     @property
@@ -235,7 +235,7 @@ def _checked(check: Callable[[str], str]) -> Callable[[str], str]:
 
 def _email(value: str) -> str:
     try:
-        return str(TypeAdapter(EmailStr).validate_python(value.strip()))
+        return str(TypeAdapter(Email).validate_python(value.strip()))
     except ValidationError as error:
         raise ValueError(error.errors()[0]["msg"]) from None
 

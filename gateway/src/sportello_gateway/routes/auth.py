@@ -3,8 +3,9 @@
 from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, status
-from pydantic import BaseModel, EmailStr
+from pydantic import BaseModel
 
+from sportello_contracts.formats import Email
 from sportello_contracts.identity import (
     LOG_IN,
     REFRESH_SESSION,
@@ -50,7 +51,7 @@ else:
 class AccountPublic(BaseModel):
     account_id: str
     username: str
-    email: EmailStr
+    email: Email
 
 
 class SessionPublic(BaseModel):
