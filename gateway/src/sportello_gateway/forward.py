@@ -108,7 +108,8 @@ def _located(error: Any, body_fields: Collection[str]) -> dict[str, Any]:
     return {**error, "loc": ("body", *loc) if not loc or loc[0] in body_fields else loc}
 
 
-def _forwarder(request: Request) -> Forwarder:
+async def _forwarder(request: Request) -> Forwarder:
+    # Async, like every dependency here: a plain `def` would run in FastAPI's thread pool.
     return Forwarder(request)
 
 

@@ -1,1 +1,5 @@
 """HTTP routes, one module per resource."""
+
+from sportello_gateway.routes import auth, health, profile
+
+ROUTERS = (auth.router, profile.router, health.router)
