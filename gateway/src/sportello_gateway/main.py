@@ -5,7 +5,7 @@ import asyncio
 import contextlib
 import logging
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import uvicorn
@@ -14,13 +14,14 @@ from fastapi_offline import FastAPIOffline
 
 from sportello_contracts.identity import ScopeChanged
 from sportello_gateway import problems, problems_doc
-from sportello_gateway.auth import ScopeCache
+from sportello_gateway.auth import ScopeCache, VerifiedTokens
 from sportello_gateway.body_limit import BodyLimitMiddleware
 from sportello_gateway.bus import BusClient, connection_name
 from sportello_gateway.operators import create_internal_app
 from sportello_gateway.request_id import RequestIdMiddleware
-from sportello_gateway.routes import auth, health, profile
+from sportello_gateway.routes import ROUTERS
 from sportello_gateway.settings import GatewaySettings
+from sportello_kit import loop
 from sportello_kit.logs import configure_logging
 from sportello_kit.topology import Topology
 
@@ -63,10 +64,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.scopes = ScopeCache(settings.scope_ttl, settings.scope_cache_size)
+    app.state.tokens = VerifiedTokens(settings, settings.scope_cache_size)
     problems.install(app)
     problems_doc.install(app)
-    for module in (auth, profile, health):
-        app.include_router(module.router)
+    for router in ROUTERS:
+        app.include_router(router)
     # The last added runs first: every answer, a 413 too, carries the request id.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
@@ -99,10 +101,16 @@ def listen(host: str, port: int, setting: str) -> socket.socket:
         raise SystemExit(1) from None
 
 
+AppFactory = Callable[[GatewaySettings], FastAPI]
+
+
 async def serve(
-    settings: GatewaySettings, public_socket: socket.socket, operators_socket: socket.socket
+    settings: GatewaySettings,
+    public_socket: socket.socket,
+    operators_socket: socket.socket,
+    app_factory: AppFactory = create_app,
 ) -> None:
-    app = create_app(settings)
+    app = app_factory(settings)
     operators = _OperatorsServer(_config(create_internal_app(app), lifespan="off"))
     public = uvicorn.Server(_config(app, timeout_graceful_shutdown=10))
     beside = asyncio.create_task(operators.serve(sockets=[operators_socket]))
@@ -113,7 +121,8 @@ async def serve(
         await beside
 
 
-def run() -> None:
+def run(app_factory: AppFactory = create_app) -> None:
+    """Serve the gateway (`app_factory` builds it: the benchmarks add a route of their own)."""
     settings = GatewaySettings()
     configure_logging("gateway", settings.log_level)
     # Both ports are taken before anything else, so a port in use ends the start at once.
@@ -130,4 +139,4 @@ def run() -> None:
         settings.internal_host,
         settings.internal_port,
     )
-    asyncio.run(serve(settings, public_socket, operators_socket))
+    loop.run(serve(settings, public_socket, operators_socket, app_factory))

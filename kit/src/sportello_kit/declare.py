@@ -29,7 +29,10 @@ log = logging.getLogger(__name__)
 
 async def declare_exchange(channel: AbstractChannel, exchange: RabbitExchange) -> None:
     await channel.declare_exchange(
-        exchange.name, aio_pika.ExchangeType(exchange.type.value), durable=exchange.durable
+        exchange.name,
+        aio_pika.ExchangeType(exchange.type.value),
+        durable=exchange.durable,
+        arguments=dict(exchange.arguments or {}),
     )
 
 
@@ -47,7 +50,13 @@ async def declare_common(
     channel: AbstractChannel, topology: Topology, retry_delays: tuple[float, ...]
 ) -> None:
     """The exchanges every service uses, and one retry queue per delay."""
-    for exchange in (topology.events, topology.dead_letters, topology.redeliver):
+    for exchange in (
+        topology.events,
+        topology.dead_letters,
+        topology.redeliver,
+        topology.unrouted,  # before `requests`, its alternate exchange
+        topology.requests,
+    ):
         await declare_exchange(channel, exchange)
     for delay in retry_delays:
         await declare_exchange(channel, topology.retry_exchange(delay))

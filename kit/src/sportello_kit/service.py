@@ -17,7 +17,6 @@ async def registered(event: Event[AccountRegistered]) -> None: ...
 service.run()
 """
 
-import asyncio
 import importlib.metadata
 import logging
 from collections.abc import Awaitable, Callable
@@ -34,7 +33,7 @@ from yarl import URL
 from sportello_contracts.envelope import Event, EventPayload
 from sportello_contracts.health import HealthReply, HealthRequest, health_operation
 from sportello_contracts.rpc import Operation
-from sportello_kit import faults
+from sportello_kit import faults, loop
 from sportello_kit.claims import Claims
 from sportello_kit.commands import CommandReplies
 from sportello_kit.consumers import Handling, event_consumer, request_consumer
@@ -68,8 +67,12 @@ class Service:
         self.broker = RabbitBroker(
             # How the broker's tools show the connection (aiormq reads it from the URL's `name`).
             str(URL(settings.rabbitmq_url).update_query(name=connection_name)),
-            # Broker settings are explicit: a bounded prefetch, confirms on every publish.
-            default_channel=Channel(prefetch_count=settings.prefetch, publisher_confirms=True),
+            # Broker settings are explicit: a bounded prefetch, and no publisher confirms. This
+            # channel publishes only replies (events, retries and dead letters go through the
+            # confirmed `Publisher`): a reply is worth nothing once its caller gives up, the
+            # caller's deadline covers one lost, and awaiting a confirm before acking the
+            # request cost a broker round trip per call (bench/README.md).
+            default_channel=Channel(prefetch_count=settings.prefetch, publisher_confirms=False),
             middlewares=[
                 ServiceMiddleware.bind(
                     Delivery(self.topology, self.publisher, settings.retry_delays)
@@ -136,6 +139,7 @@ class Service:
             self._operations.append(operation.address)
             self.broker.subscriber(
                 self.topology.rpc_queue(operation.address),
+                self.topology.requests,
                 title=operation.name,
                 description=handler.__doc__,
             )(request_consumer(self.handling, operation, handler))
@@ -276,7 +280,7 @@ class Service:
     def run(self) -> None:
         """Run until SIGINT or SIGTERM, then finish the messages in hand and stop."""
         configure_logging(self.name, self.settings.log_level)
-        asyncio.run(self.app.run())
+        loop.run(self.app.run())
 
 
 def _version(name: str) -> str:

@@ -8,7 +8,11 @@ a redeclaration fail. The names:
     <prefix>.events                    topic exchange: every domain event
     <prefix>.<service>.<routing key>   a subscription: quorum queue, bound to events and redeliver
     <queue>.dead                       its dead letters (quorum), bound to dead-letter by <queue>
-    <prefix>.rpc.<operation>.v<n>      requests: durable, auto-delete (gone with the last consumer)
+    <prefix>.requests                  direct exchange: a request to the queue it names; what no
+                                       queue takes goes to its alternate exchange, unrouted
+    <prefix>.unrouted                  fanout exchange: requests nobody serves, back to the callers
+    <prefix>.rpc.<operation>.v<n>      requests: durable, auto-delete (gone with the last consumer),
+                                       bound to requests by their name
     <prefix>.retry.<delay>ms           fanout exchange + quorum queue: a failed event waits there
                                        (per-message TTL), then dead-letters back through redeliver
     <prefix>.redeliver                 direct exchange: routes a message back to the queue it names
@@ -66,6 +70,27 @@ class Topology:
         # Routed by the name of the queue a message goes back to (retries, replays, unparking).
         return RabbitExchange(f"{self.prefix}.redeliver", type=ExchangeType.DIRECT, durable=True)
 
+    @property
+    def requests(self) -> RabbitExchange:
+        """Where callers send requests: routed by the name of the operation's queue.
+
+        Not the default exchange, which can have no alternate exchange: a request that no queue
+        takes (its service is down, or nobody serves that version) goes to `unrouted`, where
+        every caller's own queue sees it and fails the call at once. That costs nothing per
+        call, unlike a mandatory publish, whose return reaches aio-pika only on a channel with
+        publisher confirms (one more broker round trip on every call).
+        """
+        return RabbitExchange(
+            f"{self.prefix}.requests",
+            type=ExchangeType.DIRECT,
+            durable=True,
+            arguments={"alternate-exchange": self.unrouted.name},
+        )
+
+    @property
+    def unrouted(self) -> RabbitExchange:
+        return RabbitExchange(f"{self.prefix}.unrouted", type=ExchangeType.FANOUT, durable=True)
+
     def retry_exchange(self, delay: float) -> RabbitExchange:
         # Fanout: the message keeps its routing key (the queue it came from) while it waits, and
         # dead-lettering back through `redeliver` uses that key.
@@ -102,8 +127,8 @@ class Topology:
     def rpc_queue(self, address: str) -> RabbitQueue:
         """Requests: a durable classic queue that disappears with its last consumer.
 
-        So a request to a service that is down is returned by the broker at once (the gateway
-        publishes as mandatory) instead of waiting out its deadline in an orphan queue. Durable,
+        So a request to a service that is down goes at once to the callers' `unrouted` queues
+        (see `requests`) instead of waiting out its deadline in an orphan queue. Durable,
         because RabbitMQ 4.3 refuses queues that are neither durable nor exclusive; not
         exclusive, because every replica of the service consumes from it. A request the broker
         rejects goes to the queue's dead letters like any other message.
@@ -114,6 +139,7 @@ class Topology:
             queue_type=QueueType.CLASSIC,
             durable=True,
             auto_delete=True,
+            routing_key=name,  # its binding to `requests`
             arguments={
                 "x-dead-letter-exchange": self.dead_letters.name,
                 "x-dead-letter-routing-key": name,

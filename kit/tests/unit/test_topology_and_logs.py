@@ -32,6 +32,16 @@ def test_a_request_queue_leaves_with_its_last_consumer_and_is_durable_for_rabbit
     assert queue.arguments["x-dead-letter-routing-key"] == queue.name
 
 
+def test_a_request_nobody_takes_goes_to_the_callers_through_the_alternate_exchange() -> None:
+    topology = Topology("sportello")
+    queue = topology.rpc_queue(REGISTER_ACCOUNT.address)
+    assert queue.routing() == queue.name  # bound to `requests` by its own name
+    assert topology.requests.type.value == "direct"
+    assert topology.requests.arguments == {"alternate-exchange": "sportello.unrouted"}
+    assert topology.unrouted.name == "sportello.unrouted"
+    assert topology.unrouted.type.value == "fanout"  # every gateway sees it, whatever its key
+
+
 def test_each_policy_applies_to_its_own_queues_only() -> None:
     topology = Topology("sportello")
     policies = {p.name: re.compile(p.pattern) for p in topology.policies(5, 14)}
