@@ -23,6 +23,7 @@ from typing import Any
 from faststream import BaseMiddleware
 from faststream.exceptions import RejectMessage
 from faststream.message import StreamMessage
+from faststream.rabbit import RabbitResponse
 from pydantic import BaseModel, ValidationError
 
 from sportello_contracts.rpc import ErrorKind, Refused, Reply, ServiceError
@@ -81,7 +82,11 @@ class ServiceMiddleware(BaseMiddleware):
         current = current_message.set(msg)
         try:
             if self.delivery.topology.is_rpc_queue(queue):
-                return await self._answer(call_next, msg, queue)
+                reply = await self._answer(call_next, msg, queue)
+                # Not mandatory: the broker treats direct reply-to as no queue, so it would
+                # return every mandatory reply, delivered or not (an error line per request).
+                # A reply whose caller is gone is worth nothing anyway.
+                return None if reply is None else RabbitResponse(reply, mandatory=False)
             return await self._handle_event(call_next, msg, queue)
         finally:
             current_message.reset(current)
@@ -109,7 +114,8 @@ class ServiceMiddleware(BaseMiddleware):
         except HandlerFailed as failure:
             log.error("request handler failed", exc_info=failure.error)
             return Reply(error=_error(ErrorKind.INTERNAL, "internal_error", _INTERNAL))
-        return Reply(result=result.model_dump(mode="json"))
+        # Built without validation: `result` was checked by its model, and its JSON form is JSON.
+        return Reply.model_construct(result=result.model_dump(mode="json"), error=None)
 
     async def _handle_event(self, call_next: Any, msg: StreamMessage[Any], queue: str) -> None:
         try:

@@ -6,6 +6,7 @@ A service of these tests runs in-process on a prefix of its own, with test event
 
 import asyncio
 import json
+import logging
 import secrets
 import time
 from collections.abc import AsyncIterator
@@ -430,6 +431,28 @@ async def test_a_command_retried_with_its_idempotency_key_gets_the_first_answer(
     assert other.thing_id != first.thing_id
     assert len(created) == 2
     assert reused.value.error.code == "idempotency_key_reused"
+
+
+async def test_a_reply_goes_to_its_caller_and_is_never_returned_to_the_service(
+    servers: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    service, _ = _thing_service(servers)
+    async with running(service):
+        bus = BusClient(service.settings.rabbitmq_url, service.topology, timeout=3)
+        await bus.connect()
+        try:
+            with caplog.at_level(logging.WARNING):
+                created = await bus.call(CREATE_THING, CreateThing(name="a"))
+                caller = Caller(user_id="u-1", role="customer", customer_codes=())
+                found = await bus.call(
+                    GET_THING, ThingQuery(thing_id=created.thing_id, caller=caller)
+                )
+                # A return would come right after the reply: give it the time to.
+                await asyncio.sleep(0.5)
+        finally:
+            await bus.close()
+    assert found == created
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("aiormq")] == []
 
 
 async def test_a_handler_bug_is_an_internal_error_and_a_missing_caller_is_refused(
