@@ -153,14 +153,13 @@ async def _command(
 ) -> Contract:
     key = command_key(operation.name, request, _idempotency_key())
 
-    async def work(session: AsyncClientSession) -> dict[str, Any]:
+    async def work(session: AsyncClientSession) -> Contract | dict[str, Any]:
         stored = await handling.replies.stored(key, request, session)
         if stored is not None:
             return stored
         reply = await handler(request, handling.transaction_for(session))
-        dumped = reply.model_dump(mode="json")
-        await handling.replies.store(key, request, dumped, session)
-        return dumped
+        await handling.replies.store(key, request, reply.model_dump(mode="json"), session)
+        return reply
 
     try:
         result = await handling.database.transaction(work)
@@ -171,6 +170,8 @@ async def _command(
             raise
         result = stored
     faults.crash_point(f"after-commit:{operation.name}")
+    if isinstance(result, Contract):
+        return result  # checked by its model already: not validated again
     reply: Contract = operation.reply.model_validate(result)
     return reply
 

@@ -6,19 +6,17 @@ a query, a reply out) that is a fifth to a quarter of a process's CPU under asyn
 """
 
 import asyncio
+import importlib.util
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-try:
-    import uvloop
-except ImportError:  # pragma: no cover - a platform without uvloop (Windows)
-    uvloop = None
-
 
 def run(main: Coroutine[Any, Any, T]) -> T:
     """`asyncio.run` on the fastest loop available."""
-    if uvloop is None:
+    if importlib.util.find_spec("uvloop") is None:  # a platform without it (Windows)
         return asyncio.run(main)
+    import uvloop
+
     return uvloop.run(main)

@@ -295,3 +295,51 @@ async def test_an_outage_of_the_bus_parks_nothing_and_the_backlog_goes_out_after
     finally:
         await down.close()
     assert await _drain(queue, 5, seconds=10) == written
+
+
+async def test_a_lease_is_renewed_once_per_half_its_time_and_lost_by_a_holder_that_stalled(
+    database: Database,
+) -> None:
+    name = f"lease-{secrets.token_hex(3)}"
+    first = Lease(database.db.leases, name, seconds=0.6)
+    second = Lease(database.db.leases, name, seconds=0.6)
+    assert await first.hold()
+    renewed = await database.db.leases.find_one({"_id": name})
+    assert await first.hold()  # within half its time: not written again
+    assert await database.db.leases.find_one({"_id": name}) == renewed
+    assert not await second.hold()
+    await asyncio.sleep(0.35)  # past half its time, before its end: renewed
+    assert await first.hold()
+    again = await database.db.leases.find_one({"_id": name})
+    assert again is not None
+    assert renewed is not None
+    assert again["expires_at"] > renewed["expires_at"]
+    await asyncio.sleep(0.7)  # the holder stalled past the end: the other takes it
+    assert await second.hold()
+    assert not await first.hold()
+
+
+async def test_stopping_ends_a_relay_even_if_a_library_swallows_the_first_cancel(
+    database: Database, outbox: Outbox, publisher: Publisher
+) -> None:
+    relay = _relay(database, outbox, publisher)
+    swallowed = asyncio.Event()
+
+    async def stubborn() -> int:
+        try:
+            await asyncio.sleep(60)
+        except asyncio.CancelledError:
+            swallowed.set()  # as a library that turns a cancel into an error of its own
+            await asyncio.sleep(60)
+        return 0
+
+    relay.publish_pending = stubborn  # type: ignore[method-assign]
+    relay.start()
+    await asyncio.sleep(0.1)
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    # Not `asyncio.timeout` alone: a stop that swallowed cancellations would swallow its too.
+    async with asyncio.timeout(10):
+        await relay.stop()
+    assert loop.time() - began < 8
+    assert swallowed.is_set()
