@@ -221,3 +221,9 @@ async def test_calls_work_again_after_the_broker_drops_the_connection(
             return False
 
     await eventually(answered, seconds=15, what="a reply after the reconnection")
+    # What nobody takes comes back again: the queue of unrouted requests was restored too.
+    started = time.monotonic()
+    with pytest.raises(ServiceUnavailable) as unavailable:
+        await client.call(NOBODY, EchoRequest(text="x"), timeout=5)
+    assert time.monotonic() - started < 1
+    assert unavailable.value.reason == "no service running"
