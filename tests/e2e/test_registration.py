@@ -319,6 +319,24 @@ async def test_refresh_gives_a_new_pair_and_a_reused_refresh_token_ends_the_sess
     assert_problem(after, 401, "session_ended")
 
 
+async def test_logging_out_ends_the_session_and_any_token_gets_the_same_answer(
+    system: Any, gateway: httpx.AsyncClient
+) -> None:
+    _, session = await signed_in_customer(system, gateway)
+    token = {"refresh_token": session["refresh_token"]}
+
+    out = await gateway.post("/v1/auth/logout", json=token)
+    assert out.status_code == 204, out.text
+    assert out.content == b""
+    assert_problem(await gateway.post("/v1/auth/refresh", json=token), 401, "session_ended")
+    # Again, or with a token never issued: the same answer, which tells nothing.
+    for body in (token, {"refresh_token": "rt_never-issued"}):
+        assert (await gateway.post("/v1/auth/logout", json=body)).status_code == 204
+    assert_problem(await gateway.post("/v1/auth/logout", json={}), 422, "invalid_request")
+    too_long = {"refresh_token": "x" * 201}
+    assert_problem(await gateway.post("/v1/auth/logout", json=too_long), 422, "invalid_request")
+
+
 _A_SECOND_AGO = datetime.now(UTC) - timedelta(seconds=1)
 
 

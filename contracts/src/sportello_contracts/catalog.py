@@ -8,12 +8,14 @@ from sportello_contracts.base import Contract
 from sportello_contracts.envelope import EventPayload
 from sportello_contracts.health import SERVICES, HealthReply, HealthRequest, health_operation
 from sportello_contracts.identity import (
+    END_SESSION,
     GET_PROFILE,
     GET_SCOPE,
     LOG_IN,
     REFRESH_SESSION,
     REGISTER_ACCOUNT,
     AccountRegistered,
+    EndSessionRequest,
     LogInRequest,
     ProfileReply,
     ProfileRequest,
@@ -23,6 +25,7 @@ from sportello_contracts.identity import (
     ScopeChanged,
     ScopeReply,
     ScopeRequest,
+    SessionEndedReply,
     SessionReply,
 )
 from sportello_contracts.rpc import Caller, ErrorKind, Operation, Reply, ServiceError
@@ -56,6 +59,7 @@ OPERATIONS: tuple[Operation, ...] = (  # type: ignore[type-arg]
     REGISTER_ACCOUNT,
     LOG_IN,
     REFRESH_SESSION,
+    END_SESSION,
     GET_PROFILE,
     GET_SCOPE,
     *(health_operation(service) for service in SERVICES),
@@ -72,6 +76,8 @@ RPC_EXAMPLES: tuple[Contract, ...] = (
     LogInRequest(username="mario.rossi", password="Primavera-2026!"),
     RefreshSessionRequest(refresh_token="rt_2b1c9e"),
     SessionReply(access_token="eyJ...", refresh_token="rt_2b1c9e", expires_in=900),
+    EndSessionRequest(refresh_token="rt_2b1c9e"),
+    SessionEndedReply(),
     ProfileRequest(caller=_CALLER),
     ProfileReply(
         account_id="acc-7f3a",

@@ -69,6 +69,16 @@ class RefreshSessionRequest(Request):
     refresh_token: Annotated[str, StringConstraints(max_length=200), Field(repr=False)]
 
 
+class EndSessionRequest(Request):
+    """Log out: the refresh token of the session to end."""
+
+    refresh_token: Annotated[str, StringConstraints(max_length=200), Field(repr=False)]
+
+
+class SessionEndedReply(Contract):
+    """The same answer whether the token was live, spent, expired or never issued (RFC 7009)."""
+
+
 class SessionReply(Contract):
     """Tokens handed to the client after log-in or refresh."""
 
@@ -116,6 +126,10 @@ REGISTER_ACCOUNT = Operation(
 LOG_IN = Operation("identity.session.open", LogInRequest, SessionReply, needs_caller=False)
 REFRESH_SESSION = Operation(
     "identity.session.refresh", RefreshSessionRequest, SessionReply, needs_caller=False
+)
+# Ending a session twice ends it once: nothing to store for a retry.
+END_SESSION = Operation(
+    "identity.session.end", EndSessionRequest, SessionEndedReply, needs_caller=False
 )
 GET_PROFILE = Operation("identity.profile.get", ProfileRequest, ProfileReply)
 # Asked by the gateway itself, to learn a token's scope.

@@ -16,6 +16,7 @@ WITH_BODY = {
     ("post", "/v1/auth/register"),
     ("post", "/v1/auth/login"),
     ("post", "/v1/auth/refresh"),
+    ("post", "/v1/auth/logout"),
 }
 AUTHENTICATED = {("get", "/v1/me")}
 # Refresh tokens are 256 random bits: nothing to limit, so no 429 to promise.

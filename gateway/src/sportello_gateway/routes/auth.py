@@ -1,15 +1,17 @@
-"""Registration, log-in and session refresh: the routes that need no token."""
+"""Registration, log-in, session refresh and log-out: the routes that need no access token."""
 
 from typing import TYPE_CHECKING
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 from pydantic import BaseModel
 
 from sportello_contracts.formats import Email
 from sportello_contracts.identity import (
+    END_SESSION,
     LOG_IN,
     REFRESH_SESSION,
     REGISTER_ACCOUNT,
+    EndSessionRequest,
     LogInRequest,
     RefreshSessionRequest,
     RegisterAccountRequest,
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
     RegistrationCreate = RegisterAccountRequest
     LoginCreate = LogInRequest
     RefreshCreate = RefreshSessionRequest
+    LogoutCreate = EndSessionRequest
 else:
     RegistrationCreate = http_model(
         RegisterAccountRequest,
@@ -44,6 +47,11 @@ else:
     RefreshCreate = http_model(
         RefreshSessionRequest,
         "RefreshCreate",
+        example={"refresh_token": "rt_4mZk3yTqR7pW2vXn9bLcQe5sHdJf8uAg1oIy6tEwKzM"},
+    )
+    LogoutCreate = http_model(
+        EndSessionRequest,
+        "LogoutCreate",
         example={"refresh_token": "rt_4mZk3yTqR7pW2vXn9bLcQe5sHdJf8uAg1oIy6tEwKzM"},
     )
 
@@ -121,3 +129,17 @@ async def refresh(body: RefreshCreate, send: Forward, _: NoStore) -> SessionPubl
     """Returns a new pair; the refresh token used is spent."""
     reply = await send(REFRESH_SESSION, body)
     return SessionPublic.model_validate(reply.model_dump())
+
+
+@router.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=responses(WITH_BODY),
+    summary="Log out",
+)
+async def logout(body: LogoutCreate, send: Forward) -> Response:
+    """Ends the session the refresh token belongs to: it and every token traded from it stop
+    working. The same answer for any token, live or not. The access token expires on its own."""
+    await send(END_SESSION, body)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

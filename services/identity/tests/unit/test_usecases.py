@@ -11,6 +11,7 @@ import pytest
 from sportello_contracts.envelope import EventPayload
 from sportello_contracts.identity import (
     AccountRegistered,
+    EndSessionRequest,
     LogInRequest,
     RefreshSessionRequest,
     RegisterAccountRequest,
@@ -831,6 +832,36 @@ async def test_an_unknown_or_expired_refresh_token_ends_the_session(world: World
     world.clock.at = NOW + timedelta(days=30)
     with pytest.raises(errors.SessionEnded):
         await sessions.refresh_session(world.deps, RefreshSessionRequest(refresh_token=token))
+
+
+async def test_logging_out_ends_the_line_of_the_token_given_and_no_other(world: World) -> None:
+    _, first = await _session(world)
+    second = await sessions.refresh_session(world.deps, RefreshSessionRequest(refresh_token=first))
+    elsewhere = await _another_session_of_the_account(world)
+
+    # With the spent token of the line, as a client that missed the last refresh would.
+    await sessions.end_session(world.deps, EndSessionRequest(refresh_token=first))
+    with pytest.raises(errors.SessionEnded):
+        await sessions.refresh_session(
+            world.deps, RefreshSessionRequest(refresh_token=second.refresh_token)
+        )
+    # The account's other session (another device) goes on.
+    await sessions.refresh_session(world.deps, RefreshSessionRequest(refresh_token=elsewhere))
+
+
+async def test_logging_out_twice_or_with_any_token_answers_the_same(world: World) -> None:
+    _, token = await _session(world)
+    first = await sessions.end_session(world.deps, EndSessionRequest(refresh_token=token))
+    again = await sessions.end_session(world.deps, EndSessionRequest(refresh_token=token))
+    unknown = await sessions.end_session(world.deps, EndSessionRequest(refresh_token="rt_x"))
+    assert first == again == unknown
+    assert world.store.sessions == {}
+
+
+async def _another_session_of_the_account(world: World) -> str:
+    (username,) = {a.username for a in world.store.accounts.values()}
+    reply = await sessions.log_in(world.deps, LogInRequest(username=username, password=PASSWORD))
+    return reply.refresh_token
 
 
 # Profile

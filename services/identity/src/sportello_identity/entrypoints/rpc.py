@@ -1,11 +1,13 @@
 """Identity's request/reply operations."""
 
 from sportello_contracts.identity import (
+    END_SESSION,
     GET_PROFILE,
     GET_SCOPE,
     LOG_IN,
     REFRESH_SESSION,
     REGISTER_ACCOUNT,
+    EndSessionRequest,
     LogInRequest,
     ProfileReply,
     ProfileRequest,
@@ -14,6 +16,7 @@ from sportello_contracts.identity import (
     RegisterAccountRequest,
     ScopeReply,
     ScopeRequest,
+    SessionEndedReply,
     SessionReply,
 )
 from sportello_contracts.rpc import ErrorKind, Refused
@@ -50,6 +53,12 @@ def register_operations(service: Service, deps: Dependencies) -> None:
         """Trade a refresh token for a new pair of tokens."""
         with refusing():
             return await sessions.refresh_session(deps, request)
+
+    @service.rpc(END_SESSION)
+    async def end_session(request: EndSessionRequest) -> SessionEndedReply:
+        """Log out: end the session a refresh token belongs to."""
+        with refusing():
+            return await sessions.end_session(deps, request)
 
     @service.rpc(GET_PROFILE)
     async def get_profile(request: ProfileRequest) -> ProfileReply:

@@ -1,9 +1,15 @@
-"""Log-in and refresh: access and refresh tokens, with limits on password guessing."""
+"""Log-in, refresh and log-out: access and refresh tokens, with limits on password guessing."""
 
 from contextlib import suppress
 from uuid import uuid4
 
-from sportello_contracts.identity import LogInRequest, RefreshSessionRequest, SessionReply
+from sportello_contracts.identity import (
+    EndSessionRequest,
+    LogInRequest,
+    RefreshSessionRequest,
+    SessionEndedReply,
+    SessionReply,
+)
 from sportello_identity.domain.accounts import Account
 from sportello_identity.domain.attempts import log_in_refusal, username_subject
 from sportello_identity.domain.errors import HashingBusy, SessionEnded, WrongCredentials
@@ -58,6 +64,19 @@ async def refresh_session(deps: Dependencies, request: RefreshSessionRequest) ->
     if account is None:
         raise SessionEnded()
     return await _open_session(deps, account, family=spent.family)
+
+
+async def end_session(deps: Dependencies, request: EndSessionRequest) -> SessionEndedReply:
+    """Log out: every refresh token of the session's line ends, the one given and any traded.
+
+    The same answer for a token that is live, spent, expired or was never issued: it tells
+    nobody which tokens exist (RFC 7009, 2.2), and ending a session twice ends it once. The
+    access token lives on until it expires, minutes at most.
+    """
+    ended = await deps.store.spend_session(deps.tokens.refresh_token_key(request.refresh_token))
+    if ended is not None:
+        await deps.store.revoke_family(ended.family)
+    return SessionEndedReply()
 
 
 async def _open_session(deps: Dependencies, account: Account, family: str) -> SessionReply:
