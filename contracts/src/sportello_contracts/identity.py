@@ -65,14 +65,18 @@ class LogInRequest(Request):
     password: Password
 
 
+# A refresh token as a client sends it back: never shown in a repr or a log line.
+RefreshToken = Annotated[str, StringConstraints(max_length=200), Field(repr=False)]
+
+
 class RefreshSessionRequest(Request):
-    refresh_token: Annotated[str, StringConstraints(max_length=200), Field(repr=False)]
+    refresh_token: RefreshToken
 
 
 class EndSessionRequest(Request):
     """Log out: the refresh token of the session to end."""
 
-    refresh_token: Annotated[str, StringConstraints(max_length=200), Field(repr=False)]
+    refresh_token: RefreshToken
 
 
 class SessionEndedReply(Contract):

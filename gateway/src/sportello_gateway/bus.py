@@ -34,6 +34,7 @@ from aio_pika.exceptions import AMQPError, ChannelInvalidStateError
 
 from sportello_contracts.base import Contract
 from sportello_contracts.rpc import Operation, Request, ServiceError
+from sportello_kit.declare import declare_exchange
 from sportello_kit.topology import CORRELATION_ID, DEADLINE, IDEMPOTENCY_KEY, Topology
 
 log = logging.getLogger(__name__)
@@ -105,25 +106,16 @@ class BusClient:
 
         The robust channel declares the queue and its consumer again after a reconnection.
         """
-        unrouted = self.topology.unrouted
-        await channel.declare_exchange(
-            unrouted.name, aio_pika.ExchangeType.FANOUT, durable=unrouted.durable
-        )
-        requests = self.topology.requests
-        exchange = await channel.declare_exchange(
-            requests.name,
-            aio_pika.ExchangeType.DIRECT,
-            durable=requests.durable,
-            arguments=dict(requests.arguments or {}),
-        )
+        await declare_exchange(channel, self.topology.unrouted)
+        requests = await declare_exchange(channel, self.topology.requests)
         queue = await channel.declare_queue(
             f"{self.topology.prefix}.gateway.{uuid4().hex}.unrouted",
             exclusive=True,
             auto_delete=True,
         )
-        await queue.bind(unrouted.name, routing_key="")
+        await queue.bind(self.topology.unrouted.name, routing_key="")
         await queue.consume(self._on_unrouted, no_ack=True)
-        return exchange
+        return requests
 
     async def _consume_replies(self, channel: Any) -> None:
         # Direct reply-to is a pseudo-queue the robust channel does not restore by itself after a

@@ -16,7 +16,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import aio_pika
 import httpx
-from aio_pika.abc import AbstractChannel, AbstractQueue
+from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue
 from faststream.rabbit import RabbitExchange, RabbitQueue
 
 from sportello_contracts.catalog import OPERATIONS
@@ -27,8 +27,8 @@ from sportello_kit.topology import Policy, Topology
 log = logging.getLogger(__name__)
 
 
-async def declare_exchange(channel: AbstractChannel, exchange: RabbitExchange) -> None:
-    await channel.declare_exchange(
+async def declare_exchange(channel: AbstractChannel, exchange: RabbitExchange) -> AbstractExchange:
+    return await channel.declare_exchange(
         exchange.name,
         aio_pika.ExchangeType(exchange.type.value),
         durable=exchange.durable,

@@ -154,7 +154,6 @@ class Lease:
         asked = time.monotonic()
         if asked < self._sure_until:
             return True
-        self._sure_until = 0.0
         now = datetime.now(UTC)
         try:
             held = await self.collection.find_one_and_update(
