@@ -34,6 +34,7 @@ from datetime import datetime
 from pathlib import Path
 
 import httpx
+from clocks import cpu_seconds
 
 from sportello_deploy.backoffice import BackOffice
 from sportello_deploy.servers import (
@@ -81,15 +82,6 @@ class Round:
 
 
 # --- CPU clocks --------------------------------------------------------------------------
-
-
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User and system time of `pid` (threads included), from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
 
 
 def pid_of(pattern: str) -> int:

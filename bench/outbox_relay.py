@@ -32,6 +32,7 @@ from uuid import uuid4
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractExchange
+from clocks import cpu_seconds
 from pamqp.commands import Basic
 from pymongo import ASCENDING, AsyncMongoClient, UpdateOne
 
@@ -94,13 +95,11 @@ class CpuWatch:
 
     def __init__(self, database_pid: int | None) -> None:
         self.database_pid = database_pid
-        self._tick = os.sysconf("SC_CLK_TCK") if Path("/proc").exists() else 1
 
     def snapshot(self) -> tuple[float, float]:
         database = math.nan
         if self.database_pid is not None and Path(f"/proc/{self.database_pid}/stat").exists():
-            fields = Path(f"/proc/{self.database_pid}/stat").read_text().rsplit(")", 1)[1].split()
-            database = (int(fields[11]) + int(fields[12])) / self._tick
+            database = cpu_seconds(self.database_pid)
         return time.process_time(), database
 
 

@@ -36,6 +36,7 @@ from uuid import uuid4
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
+from clocks import TICK, cpu_seconds
 from echo_service import ECHO, EchoRequest
 from faststream.rabbit import RabbitBroker
 
@@ -191,7 +192,6 @@ class CpuWatch:
     def __init__(self, handler_pid: int) -> None:
         self.handler_pid = handler_pid
         self.available = Path("/proc/stat").exists()  # Linux only; elsewhere, just the client
-        self._tick = os.sysconf("SC_CLK_TCK") if self.available else 1
 
     def snapshot(self) -> CpuTimes:
         client = time.process_time()
@@ -199,14 +199,9 @@ class CpuWatch:
             return CpuTimes(client, math.nan, math.nan)
         fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
         # user, nice, system, irq, softirq, steal: all but idle and iowait.
-        busy = sum(int(fields[i]) for i in (0, 1, 2, 5, 6, 7))
-        ours, handler = self._ticks(os.getpid()), self._ticks(self.handler_pid)
-        return CpuTimes(client, handler / self._tick, (busy - ours - handler) / self._tick)
-
-    @staticmethod
-    def _ticks(pid: int) -> int:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return int(fields[11]) + int(fields[12])  # utime, stime
+        busy = sum(int(fields[i]) for i in (0, 1, 2, 5, 6, 7)) / TICK
+        ours, handler = cpu_seconds(os.getpid()), cpu_seconds(self.handler_pid)
+        return CpuTimes(client, handler, busy - ours - handler)
 
 
 NO_CPU = CpuTimes(math.nan, math.nan, math.nan)
