@@ -14,6 +14,7 @@ from sportello_contracts.identity import (
     LOG_IN,
     REFRESH_SESSION,
     REGISTER_ACCOUNT,
+    AccountActivity,
     AccountRegistered,
     EndSessionRequest,
     LogInRequest,
@@ -53,6 +54,13 @@ EVENT_EXAMPLES: tuple[EventPayload, ...] = (
         registered_at=_WHEN,
     ),
     ScopeChanged(account_id="acc-7f3a", customer_codes=("C00012345", "C00012346")),
+    AccountActivity(
+        activity_id="0b6f2c",
+        account_id="acc-7f3a",
+        kind="session.opened",
+        at=_WHEN,
+        client_address="203.0.113.7",
+    ),
 )
 
 OPERATIONS: tuple[Operation, ...] = (  # type: ignore[type-arg]

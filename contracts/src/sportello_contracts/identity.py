@@ -45,6 +45,30 @@ class ScopeChanged(EventPayload):
     customer_codes: tuple[CustomerCode, ...]
 
 
+# What happened on an account, in words of its own: `session.opened`, `login.failed`,
+# `password.changed`... (dotted, lower case; consumers show kinds they do not know as they are).
+ActivityKind = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")]
+
+
+class AccountActivity(EventPayload):
+    """Something done on or with an account: the user's trail (requests) and operators show it.
+
+    `actor_id` is the operator who acted on the user's behalf, or None when the user did.
+    `details` never holds a secret: no password, token or code, no whole IBAN.
+    """
+
+    ROUTING_KEY = "identity.activity.recorded"
+    VERSION = 1
+
+    activity_id: str
+    account_id: str
+    kind: ActivityKind
+    at: AwareDatetime
+    actor_id: str | None = None
+    client_address: str | None = None
+    details: dict[str, str] = Field(default_factory=dict)
+
+
 class RegisterAccountRequest(Request):
     fiscal_code: FiscalCode
     registration_pin: RegistrationPin = Field(repr=False)

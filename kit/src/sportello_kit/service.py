@@ -27,6 +27,7 @@ from faststream import AckPolicy, FastStream
 from faststream.rabbit import RabbitBroker
 from faststream.rabbit.schemas import Channel
 from faststream.specification import AsyncAPI
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import PyMongoError
 from yarl import URL
 
@@ -47,10 +48,12 @@ from sportello_kit.probe import Liveness, ProbeServer
 from sportello_kit.publisher import Publisher
 from sportello_kit.settings import ServiceSettings
 from sportello_kit.topology import Topology
+from sportello_kit.transaction import Transaction
 
 log = logging.getLogger(__name__)
 
 Handler = TypeVar("Handler", bound=Callable[..., Awaitable[Any]])
+T = TypeVar("T")
 
 RELAY_LEASE_SECONDS = 10.0
 
@@ -182,6 +185,19 @@ class Service:
             return handler
 
         return register
+
+    async def transaction(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
+        """Run `work` in a transaction with the outbox, outside any handler's own.
+
+        For what a query or a log-in writes and must announce (a session opened, a failed
+        log-in for the user's trail): the write and its event commit together or not at all.
+        Retried whole on transient errors, so `work` must only touch the database.
+        """
+
+        async def in_session(session: AsyncClientSession) -> T:
+            return await work(self.handling.transaction_for(session))
+
+        return await self.database.transaction(in_session)
 
     @property
     def subscriptions(self) -> tuple[str, ...]:

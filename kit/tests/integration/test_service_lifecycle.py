@@ -12,6 +12,7 @@ import pytest
 from sportello_contracts.backoffice import CustomerOnboarded
 from sportello_contracts.envelope import Event
 from sportello_contracts.health import HealthRequest
+from sportello_contracts.identity import ScopeChanged
 from sportello_deploy.backoffice import BackOffice
 from sportello_deploy.servers import drop_connection, free_port
 from sportello_deploy.testing import eventually, random_customer
@@ -177,3 +178,29 @@ async def test_the_liveness_probe_fails_once_the_relay_stops_ticking(servers: An
             await service.app.stop()
     with pytest.raises(ConnectionRefusedError):
         await _get(port, b"GET /live HTTP/1.1\r\n\r\n")  # gone with the service
+
+
+async def test_a_transaction_outside_handlers_commits_its_writes_and_events_together(
+    servers: Any,
+) -> None:
+    service = _service(servers)
+    notes = service.database.db.notes
+    changed = ScopeChanged(account_id="acc-1", customer_codes=())
+
+    async def note_and_announce(tx: Transaction) -> str:
+        await notes.insert_one({"_id": "kept"}, session=tx.session)
+        await tx.emit(changed)
+        return "done"
+
+    async def note_then_fail(tx: Transaction) -> None:
+        await notes.insert_one({"_id": "lost"}, session=tx.session)
+        await tx.emit(changed)
+        raise RuntimeError("after the writes")
+
+    assert await service.transaction(note_and_announce) == "done"
+    with pytest.raises(RuntimeError):
+        await service.transaction(note_then_fail)
+
+    assert [d["_id"] async for d in notes.find()] == ["kept"]
+    assert await service.outbox.collection.count_documents({}) == 1
+    await service.database.client.close()

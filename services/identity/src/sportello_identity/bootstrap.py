@@ -3,7 +3,7 @@
 from dataclasses import replace
 from datetime import timedelta
 
-from sportello_contracts.identity import AccountRegistered, ScopeChanged
+from sportello_contracts.identity import AccountActivity, AccountRegistered, ScopeChanged
 from sportello_identity.adapters.clock import SystemClock
 from sportello_identity.adapters.hashing import Argon2Hasher, Argon2Parameters, HashingPool
 from sportello_identity.adapters.store import IdentityStore
@@ -38,9 +38,10 @@ def bootstrap(
         ),
         refresh_ttl=timedelta(days=settings.refresh_token_days),
         limits=guess_limits(settings),
+        transactions=service,
     )
     events = replace(deps, hasher=argon2.waiting(settings.hashing_event_wait_seconds))
-    service.emits(AccountRegistered, ScopeChanged)
+    service.emits(AccountRegistered, ScopeChanged, AccountActivity)
     service.on_startup(store.create_indexes)
     return service, deps, events
 

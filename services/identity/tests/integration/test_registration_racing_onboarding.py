@@ -57,6 +57,13 @@ class Runs:
         self.count[name] = self.count.get(name, 0) + 1
 
 
+class NoTransactions:
+    """Registration and onboarding run in the transaction the kit gives them, never their own."""
+
+    async def transaction(self, work: Any) -> Any:
+        raise AssertionError("a use case of this race opened a transaction of its own")
+
+
 @pytest_asyncio.fixture(loop_scope="session")
 async def world(servers: Any) -> AsyncIterator[tuple[Database, Dependencies]]:
     client = connect(servers.mongo_url)
@@ -74,6 +81,7 @@ async def world(servers: Any) -> AsyncIterator[tuple[Database, Dependencies]]:
         tokens=TokenIssuer("a-test-secret-that-is-long-enough-for-hs256", "t", timedelta(1)),
         refresh_ttl=timedelta(days=1),
         limits=guess_limits(IdentitySettings()),
+        transactions=NoTransactions(),
     )
     try:
         yield database, deps

@@ -1,10 +1,11 @@
 """Identity's use cases against in-memory fakes of their ports: the rules, without any I/O."""
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from ipaddress import ip_address
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -21,10 +22,13 @@ from sportello_deploy.backoffice import NewCustomer
 from sportello_deploy.testing import random_customer, random_fiscal_code
 from sportello_identity.domain import errors
 from sportello_identity.domain.accounts import Account, Customer, CustomerDetails
+from sportello_identity.domain.activity import Activity
 from sportello_identity.domain.attempts import Attempts, GuessLimit, GuessLimits
 from sportello_identity.domain.sessions import SessionRecord
 from sportello_identity.usecases import guesses, onboarding, profile, registration, sessions
 from sportello_identity.usecases.ports import Dependencies
+
+T = TypeVar("T")
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 PASSWORD = "Girasole-di-Marzo-26"
@@ -74,6 +78,7 @@ class FakeStore:
         self.sessions: dict[str, SessionRecord] = {}
         self.identity_versions: dict[str, int] = {}
         self.attempts: dict[str, StoredAttempts] = {}
+        self.activity: list[Activity] = []
 
     async def touch_identity(self, fiscal_code: str, session: Any) -> None:
         self.identity_versions[fiscal_code] = self.identity_versions.get(fiscal_code, 0) + 1
@@ -161,7 +166,7 @@ class FakeStore:
         stored = self.attempts.get(subject)
         return stored.failures if stored is not None else 0
 
-    async def insert_session(self, record: SessionRecord) -> None:
+    async def insert_session(self, record: SessionRecord, session: object = None) -> None:
         self.sessions[record.key] = record
 
     async def spend_session(self, key: str) -> SessionRecord | None:
@@ -172,6 +177,9 @@ class FakeStore:
 
     async def revoke_family(self, family: str) -> None:
         self.sessions = {k: s for k, s in self.sessions.items() if s.family != family}
+
+    async def insert_activity(self, entry: Activity, session: object) -> None:
+        self.activity.append(entry)
 
 
 class FakeHasher:
@@ -240,20 +248,40 @@ class FakeTransaction:
 
 
 @dataclass
+class FakeTransactions:
+    """Each transaction's events, once its work returned (one that raised is rolled back)."""
+
+    emitted: list[EventPayload] = field(default_factory=list)
+
+    async def transaction(self, work: Callable[[FakeTransaction], Awaitable[T]]) -> T:
+        tx = FakeTransaction()
+        result = await work(tx)
+        self.emitted.extend(tx.emitted)
+        return result
+
+
+@dataclass
 class World:
     deps: Dependencies
     store: FakeStore
     hasher: FakeHasher
     clock: FakeClock
+    transactions: FakeTransactions
 
 
 @pytest.fixture
 def world() -> World:
-    store, hasher, clock = FakeStore(), FakeHasher(), FakeClock()
+    store, hasher, clock, transactions = FakeStore(), FakeHasher(), FakeClock(), FakeTransactions()
     deps = Dependencies(
-        store, hasher, clock, FakeTokens(), refresh_ttl=timedelta(days=30), limits=LIMITS
+        store,
+        hasher,
+        clock,
+        FakeTokens(),
+        refresh_ttl=timedelta(days=30),
+        limits=LIMITS,
+        transactions=transactions,
     )
-    return World(deps, store, hasher, clock)
+    return World(deps, store, hasher, clock, transactions)
 
 
 # Helpers
@@ -603,6 +631,25 @@ async def test_logging_in_opens_a_session(world: World) -> None:
         NOW + timedelta(days=30),
         False,
     )
+
+
+async def test_a_log_in_and_a_wrong_password_land_in_the_trail_with_the_address(
+    world: World,
+) -> None:
+    account = await registered(world, await onboarded(world))
+    await sessions.log_in(world.deps, log_in_as(account.username, address="203.0.113.7"))
+    with pytest.raises(errors.WrongCredentials):
+        await sessions.log_in(
+            world.deps, log_in_as(account.username, "Wrong-pass-99", "198.51.100.2")
+        )
+    with pytest.raises(errors.WrongCredentials):
+        await sessions.log_in(world.deps, log_in_as("nobody", address="198.51.100.2"))
+    trail = [(a.account_id, a.kind, a.client_address) for a in world.store.activity]
+    assert trail == [
+        (account.account_id, "session.opened", "203.0.113.7"),
+        (account.account_id, "login.failed", "198.51.100.2"),
+    ]
+    assert [e.kind for e in world.transactions.emitted] == ["session.opened", "login.failed"]  # type: ignore[attr-defined]
 
 
 async def test_an_unknown_username_is_wrong_credentials_at_the_cost_of_a_check(

@@ -11,6 +11,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from sportello_identity.domain.accounts import Account, Customer, CustomerDetails
+from sportello_identity.domain.activity import Activity
 from sportello_identity.domain.attempts import Attempts
 from sportello_identity.domain.errors import (
     AlreadyRegistered,
@@ -30,6 +31,7 @@ class IdentityStore:
         self.sessions = db.sessions
         self.identities = db.identities
         self.attempts = db.attempts
+        self.activity = db.activity
 
     async def create_indexes(self) -> None:
         await self.customers.create_index("fiscal_code")
@@ -39,6 +41,7 @@ class IdentityStore:
         await self.sessions.create_index("expires_at", expireAfterSeconds=0)
         await self.sessions.create_index("family")
         await self.attempts.create_index("expires_at", expireAfterSeconds=0)
+        await self.activity.create_index([("account_id", 1), ("at", -1)])
 
     # Fiscal identities
 
@@ -197,10 +200,10 @@ class IdentityStore:
 
     # Sessions (refresh tokens)
 
-    async def insert_session(self, record: SessionRecord) -> None:
+    async def insert_session(self, record: SessionRecord, session: Session = None) -> None:
         doc = asdict(record)
         doc["_id"] = doc.pop("key")
-        await self.sessions.insert_one(doc)
+        await self.sessions.insert_one(doc, session=session)
 
     async def spend_session(self, key: str) -> SessionRecord | None:
         """Mark a refresh token spent; returns it as it was before, or None if unknown."""
@@ -217,6 +220,13 @@ class IdentityStore:
 
     async def revoke_family(self, family: str) -> None:
         await self.sessions.delete_many({"family": family})
+
+    # The accounts' trail
+
+    async def insert_activity(self, entry: Activity, session: Session) -> None:
+        doc = asdict(entry)
+        doc["_id"] = doc.pop("activity_id")
+        await self.activity.insert_one(doc, session=session)
 
 
 def _clash(clash: DuplicateKeyError) -> IdentityError:

@@ -1,16 +1,19 @@
 """What identity's use cases need from outside, as Protocols: bootstrap wires the real ones."""
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sportello_contracts.envelope import EventPayload
 from sportello_identity.domain.accounts import Account, Customer, CustomerDetails
+from sportello_identity.domain.activity import Activity
 from sportello_identity.domain.attempts import Attempts, GuessLimits
 from sportello_identity.domain.sessions import SessionRecord
 
 # The database session writes join: opaque to the use cases, they only pass it on to the store.
 DbSession = Any
+T = TypeVar("T")
 
 
 class Transaction(Protocol):
@@ -20,6 +23,13 @@ class Transaction(Protocol):
     def session(self) -> DbSession: ...
 
     async def emit(self, payload: EventPayload) -> object: ...
+
+
+class Transactions(Protocol):
+    """Transactions for the use cases that are not commands (a log-in writes and announces)."""
+
+    async def transaction(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
+        """Run `work` in one transaction; retried whole on transient errors."""
 
 
 class IdentityStore(Protocol):
@@ -72,12 +82,14 @@ class IdentityStore(Protocol):
     async def count_failure(self, subject: str, kept: timedelta, now: datetime) -> int:
         """One more failure under a subject that only counts; the new count."""
 
-    async def insert_session(self, record: SessionRecord) -> None: ...
+    async def insert_session(self, record: SessionRecord, session: DbSession = None) -> None: ...
 
     async def spend_session(self, key: str) -> SessionRecord | None:
         """Mark a refresh token spent; returns it as it was before, or None if unknown."""
 
     async def revoke_family(self, family: str) -> None: ...
+
+    async def insert_activity(self, entry: Activity, session: DbSession) -> None: ...
 
 
 class SecretHasher(Protocol):
@@ -115,3 +127,4 @@ class Dependencies:
     tokens: TokenIssuer
     refresh_ttl: timedelta
     limits: GuessLimits
+    transactions: Transactions

@@ -14,8 +14,9 @@ from sportello_identity.domain.accounts import Account
 from sportello_identity.domain.attempts import log_in_refusal, username_subject
 from sportello_identity.domain.errors import HashingBusy, SessionEnded, WrongCredentials
 from sportello_identity.domain.sessions import SessionRecord
+from sportello_identity.usecases import activity
 from sportello_identity.usecases.guesses import Guess, address_limited
-from sportello_identity.usecases.ports import Dependencies
+from sportello_identity.usecases.ports import DbSession, Dependencies, Transaction
 
 
 async def log_in(deps: Dependencies, request: LogInRequest) -> SessionReply:
@@ -37,6 +38,16 @@ async def log_in(deps: Dependencies, request: LogInRequest) -> SessionReply:
         right = await deps.hasher.verify(hashed, request.password)
     if not right or account is None:
         await guess.failed()
+        if account is not None:
+            await deps.transactions.transaction(
+                lambda tx: activity.record(
+                    deps,
+                    tx,
+                    account.account_id,
+                    "login.failed",
+                    client_address=request.client_address,
+                )
+            )
         raise WrongCredentials()
     await guess.succeeded(forget={user})
     if deps.hasher.needs_rehash(account.password_hash):
@@ -44,7 +55,15 @@ async def log_in(deps: Dependencies, request: LogInRequest) -> SessionReply:
             await deps.store.set_password_hash(
                 account.account_id, await deps.hasher.hash(request.password)
             )
-    return await _open_session(deps, account, family=uuid4().hex)
+
+    async def opened(tx: Transaction) -> SessionReply:
+        reply = await _open_session(deps, account, family=uuid4().hex, db=tx.session)
+        await activity.record(
+            deps, tx, account.account_id, "session.opened", client_address=request.client_address
+        )
+        return reply
+
+    return await deps.transactions.transaction(opened)
 
 
 async def end_login_lock(deps: Dependencies, username: str) -> None:
@@ -79,7 +98,9 @@ async def end_session(deps: Dependencies, request: EndSessionRequest) -> Session
     return SessionEndedReply()
 
 
-async def _open_session(deps: Dependencies, account: Account, family: str) -> SessionReply:
+async def _open_session(
+    deps: Dependencies, account: Account, family: str, db: DbSession = None
+) -> SessionReply:
     refresh_token = deps.tokens.new_refresh_token()
     await deps.store.insert_session(
         SessionRecord(
@@ -87,7 +108,8 @@ async def _open_session(deps: Dependencies, account: Account, family: str) -> Se
             account_id=account.account_id,
             family=family,
             expires_at=deps.clock.now() + deps.refresh_ttl,
-        )
+        ),
+        db,
     )
     return SessionReply(
         access_token=deps.tokens.access_token(account.account_id, account.role),
