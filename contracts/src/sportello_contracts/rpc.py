@@ -17,6 +17,9 @@ class Caller(Contract):
     user_id: str
     role: Role
     customer_codes: tuple[str, ...] = ()
+    # The session (refresh-token line) the caller's access token was issued in: what "log out
+    # everywhere else" keeps, and what a password change spares.
+    session_id: str | None = None
 
     def may_act_on(self, customer_code: str) -> bool:
         return self.role == "operator" or customer_code in self.customer_codes

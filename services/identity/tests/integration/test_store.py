@@ -281,6 +281,21 @@ async def test_revoking_a_family_removes_only_its_sessions(store: IdentityStore)
     assert await store.spend_session(other.key) == other
 
 
+async def test_revoking_an_accounts_sessions_spares_the_one_kept_and_other_accounts(
+    store: IdentityStore,
+) -> None:
+    first, kept = a_session("line-1"), a_session("line-2")
+    elsewhere = replace(a_session("line-3"), account_id="acc-2")
+    for record in (first, kept, elsewhere):
+        await store.insert_session(record)
+
+    await store.revoke_sessions_of("acc-1", keep="line-2", session=None)
+
+    assert await store.spend_session(first.key) is None
+    assert await store.spend_session(kept.key) == kept
+    assert await store.spend_session(elsewhere.key) == elsewhere
+
+
 # Guesses
 
 

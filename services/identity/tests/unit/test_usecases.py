@@ -178,6 +178,13 @@ class FakeStore:
     async def revoke_family(self, family: str) -> None:
         self.sessions = {k: s for k, s in self.sessions.items() if s.family != family}
 
+    async def revoke_sessions_of(
+        self, account_id: str, *, keep: str | None, session: object
+    ) -> None:
+        self.sessions = {
+            k: s for k, s in self.sessions.items() if s.account_id != account_id or s.family == keep
+        }
+
     async def insert_activity(self, entry: Activity, session: object) -> None:
         self.activity.append(entry)
 
@@ -645,6 +652,7 @@ async def test_a_log_in_and_a_wrong_password_land_in_the_trail_with_the_address(
     with pytest.raises(errors.WrongCredentials):
         await sessions.log_in(world.deps, log_in_as("nobody", address="198.51.100.2"))
     trail = [(a.account_id, a.kind, a.client_address) for a in world.store.activity]
+    assert world.store.activity[0].details == {"method": "password"}
     assert trail == [
         (account.account_id, "session.opened", "203.0.113.7"),
         (account.account_id, "login.failed", "198.51.100.2"),
@@ -937,3 +945,18 @@ async def test_the_profile_of_an_unknown_account_is_not_found(world: World) -> N
         await profile.profile_of(world.deps, "acc-gone")
     with pytest.raises(errors.AccountNotFound):
         await profile.scope_of(world.deps, "acc-gone")
+
+
+async def test_ending_all_sessions_spares_only_the_one_kept(world: World) -> None:
+    account = await registered(world, await onboarded(world))
+    first, second, third = [
+        await sessions.log_in(world.deps, log_in_as(account.username)) for _ in range(3)
+    ]
+    kept = world.store.sessions[f"digest:{second.refresh_token}"].family
+    await sessions.end_all_sessions(world.deps, account.account_id, db=None, keep=kept)
+    assert [s.family for s in world.store.sessions.values()] == [kept]
+    for ended in (first, third):
+        with pytest.raises(errors.SessionEnded):
+            await sessions.refresh_session(
+                world.deps, RefreshSessionRequest(refresh_token=ended.refresh_token)
+            )

@@ -40,6 +40,7 @@ class IdentityStore:
         await self.accounts.create_index("fiscal_code", unique=True)
         await self.sessions.create_index("expires_at", expireAfterSeconds=0)
         await self.sessions.create_index("family")
+        await self.sessions.create_index("account_id")
         await self.attempts.create_index("expires_at", expireAfterSeconds=0)
         await self.activity.create_index([("account_id", 1), ("at", -1)])
 
@@ -220,6 +221,12 @@ class IdentityStore:
 
     async def revoke_family(self, family: str) -> None:
         await self.sessions.delete_many({"family": family})
+
+    async def revoke_sessions_of(
+        self, account_id: str, *, keep: str | None, session: Session
+    ) -> None:
+        spare = {"family": {"$ne": keep}} if keep is not None else {}
+        await self.sessions.delete_many({"account_id": account_id, **spare}, session=session)
 
     # The accounts' trail
 

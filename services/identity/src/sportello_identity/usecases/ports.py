@@ -89,6 +89,11 @@ class IdentityStore(Protocol):
 
     async def revoke_family(self, family: str) -> None: ...
 
+    async def revoke_sessions_of(
+        self, account_id: str, *, keep: str | None, session: DbSession
+    ) -> None:
+        """End every session (family) of the account except `keep`."""
+
     async def insert_activity(self, entry: Activity, session: DbSession) -> None: ...
 
 

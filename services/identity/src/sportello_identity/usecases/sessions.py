@@ -1,6 +1,7 @@
 """Log-in, refresh and log-out: access and refresh tokens, with limits on password guessing."""
 
 from contextlib import suppress
+from ipaddress import IPv4Address, IPv6Address
 from uuid import uuid4
 
 from sportello_contracts.identity import (
@@ -55,15 +56,9 @@ async def log_in(deps: Dependencies, request: LogInRequest) -> SessionReply:
             await deps.store.set_password_hash(
                 account.account_id, await deps.hasher.hash(request.password)
             )
-
-    async def opened(tx: Transaction) -> SessionReply:
-        reply = await _open_session(deps, account, family=uuid4().hex, db=tx.session)
-        await activity.record(
-            deps, tx, account.account_id, "session.opened", client_address=request.client_address
-        )
-        return reply
-
-    return await deps.transactions.transaction(opened)
+    return await deps.transactions.transaction(
+        lambda tx: open_session(deps, tx, account, client_address=request.client_address)
+    )
 
 
 async def end_login_lock(deps: Dependencies, username: str) -> None:
@@ -82,7 +77,7 @@ async def refresh_session(deps: Dependencies, request: RefreshSessionRequest) ->
     account = await deps.store.account(spent.account_id)
     if account is None:
         raise SessionEnded()
-    return await _open_session(deps, account, family=spent.family)
+    return await _issue(deps, account, family=spent.family)
 
 
 async def end_session(deps: Dependencies, request: EndSessionRequest) -> SessionEndedReply:
@@ -98,7 +93,42 @@ async def end_session(deps: Dependencies, request: EndSessionRequest) -> Session
     return SessionEndedReply()
 
 
-async def _open_session(
+async def open_session(
+    deps: Dependencies,
+    tx: Transaction,
+    account: Account,
+    *,
+    client_address: IPv4Address | IPv6Address | None,
+    method: str = "password",
+) -> SessionReply:
+    """A new session (a new line of refresh tokens) for an account that proved who it is.
+
+    Every way in ends here (password, second factor, passkey): the session and its entry in
+    the account's trail commit together.
+    """
+    reply = await _issue(deps, account, family=uuid4().hex, db=tx.session)
+    await activity.record(
+        deps,
+        tx,
+        account.account_id,
+        "session.opened",
+        client_address=client_address,
+        details={"method": method},
+    )
+    return reply
+
+
+async def end_all_sessions(
+    deps: Dependencies, account_id: str, *, db: DbSession, keep: str | None = None
+) -> None:
+    """End every session of the account but `keep` (the caller's own, after a password change).
+
+    The access tokens already issued live on until they expire (minutes at most).
+    """
+    await deps.store.revoke_sessions_of(account_id, keep=keep, session=db)
+
+
+async def _issue(
     deps: Dependencies, account: Account, family: str, db: DbSession = None
 ) -> SessionReply:
     refresh_token = deps.tokens.new_refresh_token()
