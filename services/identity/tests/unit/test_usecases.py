@@ -953,7 +953,7 @@ async def test_ending_all_sessions_spares_only_the_one_kept(world: World) -> Non
         await sessions.log_in(world.deps, log_in_as(account.username)) for _ in range(3)
     ]
     kept = world.store.sessions[f"digest:{second.refresh_token}"].family
-    await sessions.end_all_sessions(world.deps, account.account_id, db=None, keep=kept)
+    await sessions.end_all_sessions(world.deps, FakeTransaction(), account.account_id, keep=kept)
     assert [s.family for s in world.store.sessions.values()] == [kept]
     for ended in (first, third):
         with pytest.raises(errors.SessionEnded):

@@ -119,13 +119,13 @@ async def open_session(
 
 
 async def end_all_sessions(
-    deps: Dependencies, account_id: str, *, db: DbSession, keep: str | None = None
+    deps: Dependencies, tx: Transaction, account_id: str, *, keep: str | None = None
 ) -> None:
     """End every session of the account but `keep` (the caller's own, after a password change).
 
     The access tokens already issued live on until they expire (minutes at most).
     """
-    await deps.store.revoke_sessions_of(account_id, keep=keep, session=db)
+    await deps.store.revoke_sessions_of(account_id, keep=keep, session=tx.session)
 
 
 async def _issue(
