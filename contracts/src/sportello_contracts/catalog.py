@@ -11,12 +11,15 @@ from sportello_contracts.identity import (
     END_SESSION,
     GET_PROFILE,
     GET_SCOPE,
+    IMPORT_LEGACY_ACCOUNT,
     LOG_IN,
     REFRESH_SESSION,
     REGISTER_ACCOUNT,
     AccountActivity,
     AccountRegistered,
     EndSessionRequest,
+    ImportLegacyAccountReply,
+    ImportLegacyAccountRequest,
     LogInRequest,
     ProfileReply,
     ProfileRequest,
@@ -70,6 +73,7 @@ OPERATIONS: tuple[Operation, ...] = (  # type: ignore[type-arg]
     END_SESSION,
     GET_PROFILE,
     GET_SCOPE,
+    IMPORT_LEGACY_ACCOUNT,
     *(health_operation(service) for service in SERVICES),
 )
 
@@ -99,6 +103,20 @@ RPC_EXAMPLES: tuple[Contract, ...] = (
     ),
     ScopeRequest(account_id="acc-7f3a"),
     ScopeReply(account_id="acc-7f3a", role="customer", customer_codes=("C00012345",)),
+    ImportLegacyAccountRequest(
+        caller=Caller(user_id="op-31c2", role="operator"),
+        username="Mario.Rossi@Vecchio-Portale",
+        password_hash="$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW",
+        fiscal_code="RSSMRA80A01H501U",
+        customer_codes=("C00012345",),
+        email="mario.rossi@example.it",
+    ),
+    ImportLegacyAccountReply(
+        account_id="acc-7f3a",
+        username="mario.rossi@vecchio-portale",
+        email="mario.rossi@example.it",
+        password_scheme="bcrypt",
+    ),
     HealthRequest(),
     HealthReply(
         service="identity", status="ok", database=True, consumers_attached=True, version="0.1.0"

@@ -162,3 +162,47 @@ END_SESSION = Operation(
 GET_PROFILE = Operation("identity.profile.get", ProfileRequest, ProfileReply)
 # Asked by the gateway itself, to learn a token's scope.
 GET_SCOPE = Operation("identity.scope.get", ScopeRequest, ScopeReply, needs_caller=False)
+
+
+# Accounts of the older portal (issue 16, item 9)
+
+# A username as the older portal allowed it: any characters, compared as log-in compares them
+# (`LogInRequest`: trimmed, lower case, at most 80), so it may break today's `Username` rules.
+LegacyUsername = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=80)
+]
+# The older portal's password hash as it stored it (bcrypt, PBKDF2-SHA256, SHA-1 or MD5 hex):
+# verified by identity, which refuses a format it does not know. Never in a repr or a log.
+LegacyPasswordHash = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400), Field(repr=False)
+]
+
+
+class ImportLegacyAccountRequest(Request):
+    """An operator brings one account of the older portal over, with its old credentials."""
+
+    username: LegacyUsername
+    password_hash: LegacyPasswordHash
+    fiscal_code: FiscalCode
+    customer_codes: Annotated[tuple[CustomerCode, ...], Field(min_length=1, max_length=50)]
+    email: Email
+    # Defaults to the name the back-office onboarded the customer with, if it did.
+    full_name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+        | None
+    ) = None
+
+
+class ImportLegacyAccountReply(Contract):
+    account_id: str
+    username: str
+    email: Email
+    password_scheme: str  # the older portal's scheme found, replaced at the first log-in
+
+
+IMPORT_LEGACY_ACCOUNT = Operation(
+    "identity.legacy_account.import",
+    ImportLegacyAccountRequest,
+    ImportLegacyAccountReply,
+    command=True,
+)

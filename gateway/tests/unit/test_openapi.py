@@ -17,8 +17,9 @@ WITH_BODY = {
     ("post", "/v1/auth/login"),
     ("post", "/v1/auth/refresh"),
     ("post", "/v1/auth/logout"),
+    ("post", "/v1/operator/legacy-accounts"),
 }
-AUTHENTICATED = {("get", "/v1/me")}
+AUTHENTICATED = {("get", "/v1/me"), ("post", "/v1/operator/legacy-accounts")}
 # Refresh tokens are 256 random bits: nothing to limit, so no 429 to promise.
 LIMITED = {("post", "/v1/auth/register"), ("post", "/v1/auth/login")}
 

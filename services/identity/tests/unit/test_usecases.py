@@ -1,5 +1,6 @@
 """Identity's use cases against in-memory fakes of their ports: the rules, without any I/O."""
 
+import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
@@ -7,25 +8,36 @@ from datetime import UTC, datetime, timedelta
 from ipaddress import ip_address
 from typing import Any, TypeVar
 
+import bcrypt
 import pytest
 
 from sportello_contracts.envelope import EventPayload
 from sportello_contracts.identity import (
     AccountRegistered,
     EndSessionRequest,
+    ImportLegacyAccountRequest,
     LogInRequest,
     RefreshSessionRequest,
     RegisterAccountRequest,
     ScopeChanged,
 )
+from sportello_contracts.rpc import Caller
 from sportello_deploy.backoffice import NewCustomer
 from sportello_deploy.testing import random_customer, random_fiscal_code
+from sportello_identity.adapters.hashing import Argon2Hasher, Argon2Parameters, HashingPool
 from sportello_identity.domain import errors
 from sportello_identity.domain.accounts import Account, Customer, CustomerDetails
 from sportello_identity.domain.activity import Activity
 from sportello_identity.domain.attempts import Attempts, GuessLimit, GuessLimits
 from sportello_identity.domain.sessions import SessionRecord
-from sportello_identity.usecases import guesses, onboarding, profile, registration, sessions
+from sportello_identity.usecases import (
+    guesses,
+    legacy_accounts,
+    onboarding,
+    profile,
+    registration,
+    sessions,
+)
 from sportello_identity.usecases.ports import Dependencies
 
 T = TypeVar("T")
@@ -960,3 +972,130 @@ async def test_ending_all_sessions_spares_only_the_one_kept(world: World) -> Non
             await sessions.refresh_session(
                 world.deps, RefreshSessionRequest(refresh_token=ended.refresh_token)
             )
+
+
+# Accounts of the older portal
+
+
+OPERATOR = Caller(user_id="op-1", role="operator")
+
+
+def legacy_import(customer: NewCustomer, password_hash: str, **overrides: Any) -> Any:
+    values = {
+        "caller": OPERATOR,
+        "username": "Mario Rossi (vecchio portale)",
+        "password_hash": password_hash,
+        "fiscal_code": customer.fiscal_code,
+        "customer_codes": (customer.customer_code,),
+        "email": customer.email,
+        **overrides,
+    }
+    return ImportLegacyAccountRequest(**values)
+
+
+def with_argon2(world: World) -> Dependencies:
+    """The world with the real hasher at a cheap cost: it is what knows the legacy formats."""
+    cheap = Argon2Parameters(time_cost=1, memory_kib=1024, parallelism=1)
+    return replace(world.deps, hasher=Argon2Hasher(cheap, HashingPool(slots=1), wait_seconds=5))
+
+
+async def test_an_operator_imports_an_account_that_logs_in_with_its_old_password_once_upgraded(
+    world: World,
+) -> None:
+    customer = await onboarded(world, full_name="Mario Rossi")
+    deps = with_argon2(world)
+    old = bcrypt.hashpw(b"Vecchia-2011", bcrypt.gensalt(4)).decode()
+    tx = FakeTransaction()
+
+    reply = await legacy_accounts.import_legacy_account(deps, legacy_import(customer, old), tx)
+
+    assert reply.username == "mario rossi (vecchio portale)"  # as log-in compares it
+    assert reply.password_scheme == "bcrypt"
+    account = world.store.accounts[reply.account_id]
+    assert (account.full_name, account.password_hash, account.customer_codes) == (
+        "Mario Rossi",
+        old,
+        (customer.customer_code,),
+    )
+    assert world.store.customers[customer.customer_code].account_id == account.account_id
+    (imported,) = world.store.activity
+    assert (imported.kind, imported.actor_id) == ("account.imported", "op-1")
+    assert imported.details == {"password_scheme": "bcrypt"}
+    assert [e.kind for e in tx.emitted] == ["account.imported"]  # type: ignore[attr-defined]
+
+    login = LogInRequest(username="  Mario ROSSI (vecchio portale) ", password="Vecchia-2011")
+    await sessions.log_in(deps, login)
+    upgraded = world.store.accounts[account.account_id].password_hash
+    assert upgraded.startswith("$argon2id$")
+    assert [a.kind for a in world.store.activity][1:] == ["password.upgraded", "session.opened"]
+    assert world.store.activity[1].details == {"from": "bcrypt"}
+    await sessions.log_in(deps, login)  # the argon2id hash now
+    assert world.store.accounts[account.account_id].password_hash == upgraded
+    # The PIN of the letter registers nothing more: the customer has an account.
+    with pytest.raises(errors.PinAlreadyUsed):
+        await registered(world, customer)
+
+
+async def test_a_wrong_old_password_is_refused_and_the_legacy_hash_stays(world: World) -> None:
+    customer = await onboarded(world)
+    deps = with_argon2(world)
+    old = hashlib.md5(b"Vecchia-2011").hexdigest()  # noqa: S324 (the older portal's)
+    reply = await legacy_accounts.import_legacy_account(
+        deps, legacy_import(customer, old, username="m.rossi"), FakeTransaction()
+    )
+    with pytest.raises(errors.WrongCredentials):
+        await sessions.log_in(deps, LogInRequest(username="m.rossi", password="Vecchia-2012"))
+    assert world.store.accounts[reply.account_id].password_hash == old
+
+
+async def test_only_an_operator_imports_accounts(world: World) -> None:
+    customer = await onboarded(world)
+    customer_caller = Caller(user_id="acc-9", role="customer", customer_codes=("C1",))
+    for caller in (customer_caller, Caller(user_id="adm-1", role="administrator"), None):
+        request = legacy_import(customer, "a" * 32, caller=caller)
+        with pytest.raises(errors.OperatorOnly):
+            await legacy_accounts.import_legacy_account(world.deps, request, FakeTransaction())
+    assert world.store.accounts == {}
+    assert world.store.activity == []
+
+
+async def test_an_import_with_a_hash_of_no_known_format_is_refused(world: World) -> None:
+    customer = await onboarded(world)
+    for malformed in ("plain-text-password", "$2b$10$short", "a" * 64):
+        request = legacy_import(customer, malformed)
+        with pytest.raises(errors.UnknownHashFormat):
+            await legacy_accounts.import_legacy_account(world.deps, request, FakeTransaction())
+    assert world.store.accounts == {}
+
+
+async def test_an_import_for_a_registered_fiscal_code_or_a_taken_username_is_refused(
+    world: World,
+) -> None:
+    customer = await onboarded(world)
+    taken = await registered(world, customer)
+    other = await onboarded(world)
+    with pytest.raises(errors.AlreadyRegistered):
+        await legacy_accounts.import_legacy_account(
+            world.deps,
+            legacy_import(customer, "a" * 40, email="nuovo@example.it"),
+            FakeTransaction(),
+        )
+    with pytest.raises(errors.UsernameTaken):
+        await legacy_accounts.import_legacy_account(
+            world.deps, legacy_import(other, "a" * 40, username=taken.username), FakeTransaction()
+        )
+    assert list(world.store.accounts) == [taken.account_id]
+
+
+async def test_an_import_with_another_identitys_customer_code_is_refused(world: World) -> None:
+    customer, stranger = await onboarded(world), await onboarded(world)
+    request = legacy_import(customer, "a" * 32, customer_codes=(stranger.customer_code,))
+    with pytest.raises(errors.CustomerOfAnotherIdentity):
+        await legacy_accounts.import_legacy_account(world.deps, request, FakeTransaction())
+    with pytest.raises(errors.InvalidFiscalCode):
+        await legacy_accounts.import_legacy_account(
+            world.deps,
+            legacy_import(customer, "a" * 32, fiscal_code="RSSMRA80A01H501X"),
+            FakeTransaction(),
+        )
+    assert world.store.accounts == {}

@@ -8,15 +8,18 @@ from sportello_identity.domain.errors import (
     AccountLocked,
     AccountNotFound,
     AlreadyRegistered,
+    CustomerOfAnotherIdentity,
     EmailTaken,
     HashingBusy,
     IdentityError,
     InvalidFiscalCode,
     MustWait,
+    OperatorOnly,
     PinAlreadyUsed,
     SessionEnded,
     TooManyLogInAttempts,
     TooManyPinAttempts,
+    UnknownHashFormat,
     UsernameTaken,
     WeakPassword,
     WrongCredentials,
@@ -83,6 +86,22 @@ REFUSALS: dict[type[IdentityError], tuple[ErrorKind, str, str]] = {
         ErrorKind.UNAVAILABLE,
         "busy",
         "Il servizio è molto richiesto in questo momento. Riprova tra qualche secondo.",
+    ),
+    UnknownHashFormat: (
+        ErrorKind.INVALID,
+        "unknown_hash_format",
+        "L'hash della password non è in un formato riconosciuto (bcrypt, PBKDF2-SHA256, "
+        "SHA-1 o MD5 esadecimale).",
+    ),
+    OperatorOnly: (
+        ErrorKind.FORBIDDEN,
+        "operator_only",
+        "Questa operazione è riservata agli operatori.",
+    ),
+    CustomerOfAnotherIdentity: (
+        ErrorKind.INVALID,
+        "customer_code_mismatch",
+        "Uno dei codici cliente appartiene a un altro codice fiscale.",
     ),
 }
 
