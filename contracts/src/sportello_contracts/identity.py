@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import AwareDatetime, Field, JsonValue, StringConstraints
 
 from sportello_contracts.backoffice import RegistrationPin
 from sportello_contracts.base import Contract
@@ -205,4 +205,81 @@ IMPORT_LEGACY_ACCOUNT = Operation(
     ImportLegacyAccountRequest,
     ImportLegacyAccountReply,
     command=True,
+)
+
+
+# Passkeys (issue 16, item 10): WebAuthn credentials to sign in with instead of the password
+
+# A browser's answer to a WebAuthn ceremony, as `PublicKeyCredential.toJSON()` gives it.
+PasskeyCredential = Annotated[dict[str, JsonValue], Field(repr=False)]
+PasskeyName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+
+
+class PasskeyOptionsReply(Contract):
+    """The options to hand `navigator.credentials.create()` or `.get()` (`publicKey`), with a
+    challenge good once and for a few minutes."""
+
+    public_key: dict[str, JsonValue]
+
+
+class BeginPasskeyRegistrationRequest(Request):
+    pass
+
+
+class FinishPasskeyRegistrationRequest(Request):
+    name: PasskeyName
+    credential: PasskeyCredential
+
+
+class PasskeyReply(Contract):
+    passkey_id: str
+    name: str
+    created_at: AwareDatetime
+    last_used_at: AwareDatetime | None = None
+    transports: tuple[str, ...] = ()
+
+
+class ListPasskeysRequest(Request):
+    pass
+
+
+class PasskeysReply(Contract):
+    passkeys: tuple[PasskeyReply, ...]
+
+
+class DeletePasskeyRequest(Request):
+    passkey_id: Annotated[str, StringConstraints(max_length=64)]
+
+
+class PasskeyDeletedReply(Contract):
+    pass
+
+
+class BeginPasskeySignInRequest(Request):
+    """Usernameless: any passkey of this site the browser holds may answer."""
+
+
+class FinishPasskeySignInRequest(Request):
+    credential: PasskeyCredential
+
+
+BEGIN_PASSKEY_REGISTRATION = Operation(
+    "identity.passkey.registration_begin", BeginPasskeyRegistrationRequest, PasskeyOptionsReply
+)
+FINISH_PASSKEY_REGISTRATION = Operation(
+    "identity.passkey.register", FinishPasskeyRegistrationRequest, PasskeyReply, command=True
+)
+LIST_PASSKEYS = Operation("identity.passkey.list", ListPasskeysRequest, PasskeysReply)
+DELETE_PASSKEY = Operation(
+    "identity.passkey.delete", DeletePasskeyRequest, PasskeyDeletedReply, command=True
+)
+BEGIN_PASSKEY_SIGN_IN = Operation(
+    "identity.passkey.sign_in_begin",
+    BeginPasskeySignInRequest,
+    PasskeyOptionsReply,
+    needs_caller=False,
+)
+# Not replayed from a stored answer: it holds fresh tokens (as log-in).
+FINISH_PASSKEY_SIGN_IN = Operation(
+    "identity.passkey.sign_in", FinishPasskeySignInRequest, SessionReply, needs_caller=False
 )

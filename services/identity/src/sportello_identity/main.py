@@ -1,12 +1,14 @@
 """The identity service: `sportello-identity` (or `faststream run sportello_identity.main:app`)."""
 
-from sportello_identity.bootstrap import bootstrap
+from sportello_identity.bootstrap import bootstrap, passkey_dependencies
 from sportello_identity.entrypoints.events import subscribe
+from sportello_identity.entrypoints.passkeys import register_passkey_operations
 from sportello_identity.entrypoints.rpc import register_operations
 
 service, dependencies, event_dependencies = bootstrap()
 register_operations(service, dependencies)
 subscribe(service, event_dependencies)
+register_passkey_operations(service, dependencies, passkey_dependencies(service))
 app = service.app
 
 

@@ -76,3 +76,13 @@ class IdentitySettings(TokenSettings):
         if self.guess_max_delay_seconds < self.guess_first_delay_seconds:
             raise ValueError("the longest delay is at least the first one")
         return self
+
+    # Passkeys (WebAuthn). The relying party is the site users see: its ID is the domain a
+    # passkey is bound to (the customer area's, or a parent of it), its name what authenticators
+    # show, and the origins the pages that run the ceremonies are served from (scheme, host,
+    # port: `https://area-clienti.example.it`). Set all three for a deployment.
+    passkey_rp_id: str = "localhost"
+    passkey_rp_name: str = "Area Clienti"
+    passkey_origins: tuple[str, ...] = ("http://localhost:8000",)
+    # How long a ceremony's challenge may be answered (it is good once).
+    passkey_challenge_seconds: float = Field(300.0, gt=0, le=3600)

@@ -84,3 +84,27 @@ class OperatorOnly(IdentityError):
 
 class CustomerOfAnotherIdentity(IdentityError):
     """A customer code the back-office onboarded for another fiscal identity."""
+
+
+class PasskeyChallengeInvalid(IdentityError):
+    """The passkey's answer is to no challenge still open: unknown, used, expired or another's."""
+
+
+class PasskeyNotVerified(IdentityError):
+    """A new passkey's attestation does not verify (origin, RP ID, challenge, format...)."""
+
+
+class PasskeyRefused(IdentityError):
+    """A passkey's sign-in assertion does not verify, or names a credential nobody holds."""
+
+
+class PasskeyCloned(IdentityError):
+    """The assertion's signature count did not grow: the passkey was copied."""
+
+
+class PasskeyTaken(IdentityError):
+    """The credential is registered already (to this or another account)."""
+
+
+class PasskeyNotFound(IdentityError):
+    """No passkey of the caller's account has this id."""

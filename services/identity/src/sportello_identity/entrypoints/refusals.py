@@ -15,6 +15,12 @@ from sportello_identity.domain.errors import (
     InvalidFiscalCode,
     MustWait,
     OperatorOnly,
+    PasskeyChallengeInvalid,
+    PasskeyCloned,
+    PasskeyNotFound,
+    PasskeyNotVerified,
+    PasskeyRefused,
+    PasskeyTaken,
     PinAlreadyUsed,
     SessionEnded,
     TooManyLogInAttempts,
@@ -103,6 +109,33 @@ REFUSALS: dict[type[IdentityError], tuple[ErrorKind, str, str]] = {
         "customer_code_mismatch",
         "Uno dei codici cliente appartiene a un altro codice fiscale.",
     ),
+    PasskeyChallengeInvalid: (
+        ErrorKind.INVALID,
+        "passkey_challenge_invalid",
+        "La richiesta della passkey è scaduta o è già stata usata: ricomincia dall'inizio.",
+    ),
+    PasskeyNotVerified: (
+        ErrorKind.INVALID,
+        "passkey_not_verified",
+        "Non è stato possibile verificare la nuova passkey. Riprova.",
+    ),
+    PasskeyRefused: (
+        ErrorKind.UNAUTHENTICATED,
+        "passkey_refused",
+        "Accesso con passkey non riuscito: la passkey non è valida per questo sito.",
+    ),
+    PasskeyCloned: (
+        ErrorKind.UNAUTHENTICATED,
+        "passkey_cloned",
+        "Questa passkey sembra essere stata copiata e non può essere usata. Accedi con la "
+        "password e rimuovila dal tuo profilo.",
+    ),
+    PasskeyTaken: (
+        ErrorKind.CONFLICT,
+        "passkey_already_registered",
+        "Questa passkey è già registrata.",
+    ),
+    PasskeyNotFound: (ErrorKind.NOT_FOUND, "passkey_not_found", "Passkey non trovata."),
 }
 
 

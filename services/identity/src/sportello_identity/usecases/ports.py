@@ -1,6 +1,6 @@
 """What identity's use cases need from outside, as Protocols: bootstrap wires the real ones."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
@@ -9,6 +9,14 @@ from sportello_contracts.envelope import EventPayload
 from sportello_identity.domain.accounts import Account, Customer, CustomerDetails
 from sportello_identity.domain.activity import Activity
 from sportello_identity.domain.attempts import Attempts, GuessLimits
+from sportello_identity.domain.passkeys import (
+    Assertion,
+    Challenge,
+    Credential,
+    NewCredential,
+    Options,
+    Passkey,
+)
 from sportello_identity.domain.sessions import SessionRecord
 
 # The database session writes join: opaque to the use cases, they only pass it on to the store.
@@ -133,3 +141,58 @@ class Dependencies:
     refresh_ttl: timedelta
     limits: GuessLimits
     transactions: Transactions
+
+
+# Passkeys (issue 16, item 10)
+
+
+class PasskeyStore(Protocol):
+    """Passkeys and the WebAuthn challenges still open."""
+
+    async def insert_challenge(self, challenge: Challenge) -> None: ...
+
+    async def take_challenge(self, key: str) -> Challenge | None:
+        """The challenge, removed as it is read (atomically): a second taker gets None."""
+
+    async def insert_passkey(self, passkey: Passkey, session: DbSession) -> None:
+        """Raises `PasskeyTaken` when the credential is registered already."""
+
+    async def passkeys_of(self, account_id: str) -> list[Passkey]: ...
+
+    async def passkey_by_credential(self, credential_id: str) -> Passkey | None: ...
+
+    async def delete_passkey(self, account_id: str, passkey_id: str, session: DbSession) -> bool:
+        """True if the account had it."""
+
+    async def record_use(
+        self, passkey: Passkey, sign_count: int, at: datetime, session: DbSession
+    ) -> bool:
+        """Store the new signature count unless another sign-in changed it first; True if so."""
+
+
+class RelyingParty(Protocol):
+    """The WebAuthn ceremonies (`adapters/relying_party.py`)."""
+
+    def registration_options(self, account: Account, registered: Sequence[str]) -> Options: ...
+
+    def authentication_options(self) -> Options: ...
+
+    def challenge_key(self, challenge: bytes) -> str:
+        """What is stored of a challenge (a digest)."""
+
+    def challenge_of(self, credential: Credential) -> bytes: ...
+
+    def verify_registration(self, credential: Credential, challenge: bytes) -> NewCredential: ...
+
+    def assertion(self, credential: Credential) -> Assertion: ...
+
+    def verify_authentication(
+        self, credential: Credential, challenge: bytes, public_key: bytes
+    ) -> int: ...
+
+
+@dataclass(frozen=True)
+class PasskeyDependencies:
+    passkeys: PasskeyStore
+    relying_party: RelyingParty
+    challenge_ttl: timedelta
