@@ -8,19 +8,35 @@ from sportello_contracts.base import Contract
 from sportello_contracts.envelope import EventPayload
 from sportello_contracts.health import SERVICES, HealthReply, HealthRequest, health_operation
 from sportello_contracts.identity import (
+    BEGIN_PASSKEY_REGISTRATION,
+    BEGIN_PASSKEY_SIGN_IN,
+    DELETE_PASSKEY,
     END_SESSION,
+    FINISH_PASSKEY_REGISTRATION,
+    FINISH_PASSKEY_SIGN_IN,
     GET_PROFILE,
     GET_SCOPE,
     IMPORT_LEGACY_ACCOUNT,
+    LIST_PASSKEYS,
     LOG_IN,
     REFRESH_SESSION,
     REGISTER_ACCOUNT,
     AccountActivity,
     AccountRegistered,
+    BeginPasskeyRegistrationRequest,
+    BeginPasskeySignInRequest,
+    DeletePasskeyRequest,
     EndSessionRequest,
+    FinishPasskeyRegistrationRequest,
+    FinishPasskeySignInRequest,
     ImportLegacyAccountReply,
     ImportLegacyAccountRequest,
+    ListPasskeysRequest,
     LogInRequest,
+    PasskeyDeletedReply,
+    PasskeyOptionsReply,
+    PasskeyReply,
+    PasskeysReply,
     ProfileReply,
     ProfileRequest,
     RefreshSessionRequest,
@@ -36,6 +52,9 @@ from sportello_contracts.rpc import Caller, ErrorKind, Operation, Reply, Service
 
 _CALLER = Caller(user_id="acc-7f3a", role="customer", customer_codes=("C00012345",))
 _WHEN = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+_PASSKEY = PasskeyReply(
+    passkey_id="9f1c2a", name="Portatile di casa", created_at=_WHEN, transports=("internal",)
+)
 
 EVENT_EXAMPLES: tuple[EventPayload, ...] = (
     CustomerOnboarded(
@@ -74,6 +93,12 @@ OPERATIONS: tuple[Operation, ...] = (  # type: ignore[type-arg]
     GET_PROFILE,
     GET_SCOPE,
     IMPORT_LEGACY_ACCOUNT,
+    BEGIN_PASSKEY_REGISTRATION,
+    FINISH_PASSKEY_REGISTRATION,
+    LIST_PASSKEYS,
+    DELETE_PASSKEY,
+    BEGIN_PASSKEY_SIGN_IN,
+    FINISH_PASSKEY_SIGN_IN,
     *(health_operation(service) for service in SERVICES),
 )
 
@@ -116,6 +141,27 @@ RPC_EXAMPLES: tuple[Contract, ...] = (
         username="mario.rossi@vecchio-portale",
         email="mario.rossi@example.it",
         password_scheme="bcrypt",
+    ),
+    BeginPasskeyRegistrationRequest(caller=_CALLER),
+    PasskeyOptionsReply(
+        public_key={
+            "rp": {"id": "area-clienti.example.it", "name": "Area Clienti"},
+            "challenge": "q3Zr0xJm6h7lW2pB9dYtRA",
+        }
+    ),
+    FinishPasskeyRegistrationRequest(
+        caller=_CALLER,
+        name="Portatile di casa",
+        credential={"id": "4urWQ3_Q", "rawId": "4urWQ3_Q", "type": "public-key", "response": {}},
+    ),
+    _PASSKEY,
+    ListPasskeysRequest(caller=_CALLER),
+    PasskeysReply(passkeys=(_PASSKEY,)),
+    DeletePasskeyRequest(caller=_CALLER, passkey_id="9f1c2a"),
+    PasskeyDeletedReply(),
+    BeginPasskeySignInRequest(),
+    FinishPasskeySignInRequest(
+        credential={"id": "4urWQ3_Q", "rawId": "4urWQ3_Q", "type": "public-key", "response": {}}
     ),
     HealthRequest(),
     HealthReply(

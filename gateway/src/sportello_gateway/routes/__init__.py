@@ -1,5 +1,5 @@
 """HTTP routes, one module per resource."""
 
-from sportello_gateway.routes import auth, health, legacy_accounts, profile
+from sportello_gateway.routes import auth, health, legacy_accounts, passkeys, profile
 
-ROUTERS = (auth.router, profile.router, health.router, legacy_accounts.router)
+ROUTERS = (auth.router, profile.router, health.router, legacy_accounts.router, passkeys.router)

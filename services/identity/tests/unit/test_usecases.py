@@ -11,10 +11,13 @@ from typing import Any, TypeVar
 import bcrypt
 import pytest
 
+from e2e.authenticator import SoftwareAuthenticator
 from sportello_contracts.envelope import EventPayload
 from sportello_contracts.identity import (
     AccountRegistered,
     EndSessionRequest,
+    FinishPasskeyRegistrationRequest,
+    FinishPasskeySignInRequest,
     ImportLegacyAccountRequest,
     LogInRequest,
     RefreshSessionRequest,
@@ -25,20 +28,23 @@ from sportello_contracts.rpc import Caller
 from sportello_deploy.backoffice import NewCustomer
 from sportello_deploy.testing import random_customer, random_fiscal_code
 from sportello_identity.adapters.hashing import Argon2Hasher, Argon2Parameters, HashingPool
+from sportello_identity.adapters.relying_party import WebAuthnRelyingParty
 from sportello_identity.domain import errors
 from sportello_identity.domain.accounts import Account, Customer, CustomerDetails
 from sportello_identity.domain.activity import Activity
 from sportello_identity.domain.attempts import Attempts, GuessLimit, GuessLimits
+from sportello_identity.domain.passkeys import Challenge, Passkey
 from sportello_identity.domain.sessions import SessionRecord
 from sportello_identity.usecases import (
     guesses,
     legacy_accounts,
     onboarding,
+    passkeys,
     profile,
     registration,
     sessions,
 )
-from sportello_identity.usecases.ports import Dependencies
+from sportello_identity.usecases.ports import Dependencies, PasskeyDependencies
 
 T = TypeVar("T")
 
@@ -1099,3 +1105,241 @@ async def test_an_import_with_another_identitys_customer_code_is_refused(world: 
             FakeTransaction(),
         )
     assert world.store.accounts == {}
+
+
+# Passkeys
+
+ORIGIN = "http://localhost:8000"
+
+
+class FakePasskeyStore:
+    def __init__(self) -> None:
+        self.challenges: dict[str, Challenge] = {}
+        self.passkeys: dict[str, Passkey] = {}
+
+    async def insert_challenge(self, challenge: Challenge) -> None:
+        self.challenges[challenge.key] = challenge
+
+    async def take_challenge(self, key: str) -> Challenge | None:
+        return self.challenges.pop(key, None)
+
+    async def insert_passkey(self, passkey: Passkey, session: Any) -> None:
+        if any(p.credential_id == passkey.credential_id for p in self.passkeys.values()):
+            raise errors.PasskeyTaken()
+        self.passkeys[passkey.passkey_id] = passkey
+
+    async def passkeys_of(self, account_id: str) -> list[Passkey]:
+        return [p for p in self.passkeys.values() if p.account_id == account_id]
+
+    async def passkey_by_credential(self, credential_id: str) -> Passkey | None:
+        return next((p for p in self.passkeys.values() if p.credential_id == credential_id), None)
+
+    async def delete_passkey(self, account_id: str, passkey_id: str, session: Any) -> bool:
+        found = self.passkeys.get(passkey_id)
+        if found is None or found.account_id != account_id:
+            return False
+        del self.passkeys[passkey_id]
+        return True
+
+    async def record_use(
+        self, passkey: Passkey, sign_count: int, at: datetime, session: Any
+    ) -> bool:
+        stored = self.passkeys.get(passkey.passkey_id)
+        if stored is None or stored.sign_count != passkey.sign_count:
+            return False
+        self.passkeys[passkey.passkey_id] = replace(stored, sign_count=sign_count, last_used_at=at)
+        return True
+
+
+@pytest.fixture
+def keys() -> PasskeyDependencies:
+    return PasskeyDependencies(
+        passkeys=FakePasskeyStore(),
+        relying_party=WebAuthnRelyingParty("localhost", "Area Clienti", [ORIGIN], 300),
+        challenge_ttl=timedelta(minutes=5),
+    )
+
+
+def caller_of(account: Account) -> Caller:
+    return Caller(user_id=account.account_id, role=account.role)
+
+
+async def with_passkey(
+    world: World, keys: PasskeyDependencies, authenticator: SoftwareAuthenticator | None = None
+) -> tuple[Account, SoftwareAuthenticator]:
+    account = await registered(world, await onboarded(world))
+    authenticator = authenticator or SoftwareAuthenticator(origin=ORIGIN)
+    options = await passkeys.begin_registration(world.deps, keys, caller_of(account))
+    request = FinishPasskeyRegistrationRequest(
+        caller=caller_of(account),
+        name="Chiavetta",
+        credential=authenticator.create(options.public_key),
+    )
+    await passkeys.finish_registration(world.deps, keys, request, FakeTransaction())
+    return account, authenticator
+
+
+async def sign_in_answer(
+    world: World, keys: PasskeyDependencies, authenticator: SoftwareAuthenticator, **how: Any
+) -> FinishPasskeySignInRequest:
+    options = await passkeys.begin_sign_in(world.deps, keys)
+    return FinishPasskeySignInRequest(credential=authenticator.get(options.public_key, **how))
+
+
+async def test_a_passkey_added_from_the_profile_signs_in_instead_of_the_password(
+    world: World, keys: PasskeyDependencies
+) -> None:
+    account, authenticator = await with_passkey(world, keys)
+    (listed,) = (await passkeys.passkeys_of(keys, caller_of(account))).passkeys
+    assert (listed.name, listed.transports, listed.last_used_at) == (
+        "Chiavetta",
+        ("internal",),
+        None,
+    )
+    assert world.store.activity[-1].kind == "passkey.added"
+
+    answer = await sign_in_answer(world, keys, authenticator)
+    reply = await passkeys.finish_sign_in(world.deps, keys, answer)
+
+    assert reply.access_token == f"access:{account.account_id}:customer"
+    assert world.store.activity[-1].kind == "session.opened"
+    assert world.store.activity[-1].details == {"method": "passkey"}
+    (stored,) = keys.passkeys.passkeys.values()  # type: ignore[attr-defined]
+    assert (stored.sign_count, stored.last_used_at) == (1, NOW)
+    assert keys.passkeys.challenges == {}  # type: ignore[attr-defined]
+
+
+async def test_a_replayed_assertion_is_refused(world: World, keys: PasskeyDependencies) -> None:
+    _, authenticator = await with_passkey(world, keys)
+    answer = await sign_in_answer(world, keys, authenticator)
+    await passkeys.finish_sign_in(world.deps, keys, answer)
+    with pytest.raises(errors.PasskeyChallengeInvalid):
+        await passkeys.finish_sign_in(world.deps, keys, answer)
+
+
+async def test_a_cloned_passkey_whose_count_does_not_grow_is_refused_and_recorded(
+    world: World, keys: PasskeyDependencies
+) -> None:
+    _, authenticator = await with_passkey(world, keys)
+    await passkeys.finish_sign_in(
+        world.deps, keys, await sign_in_answer(world, keys, authenticator, sign_count=7)
+    )
+    clone = await sign_in_answer(world, keys, authenticator, sign_count=7)
+    with pytest.raises(errors.PasskeyCloned):
+        await passkeys.finish_sign_in(world.deps, keys, clone)
+    assert world.store.activity[-1].kind == "passkey.clone_detected"
+    older = await sign_in_answer(world, keys, authenticator, sign_count=3)
+    with pytest.raises(errors.PasskeyCloned):
+        await passkeys.finish_sign_in(world.deps, keys, older)
+
+
+async def test_a_passkey_that_does_not_count_signs_in_every_time(
+    world: World, keys: PasskeyDependencies
+) -> None:
+    _, authenticator = await with_passkey(
+        world, keys, SoftwareAuthenticator(origin=ORIGIN, counting=False)
+    )
+    for _ in range(2):
+        await passkeys.finish_sign_in(
+            world.deps, keys, await sign_in_answer(world, keys, authenticator)
+        )
+
+
+async def test_an_answer_from_another_origin_is_refused(
+    world: World, keys: PasskeyDependencies
+) -> None:
+    account = await registered(world, await onboarded(world))
+    authenticator = SoftwareAuthenticator(origin="https://phishing.example")
+    options = await passkeys.begin_registration(world.deps, keys, caller_of(account))
+    request = FinishPasskeyRegistrationRequest(
+        caller=caller_of(account), name="x", credential=authenticator.create(options.public_key)
+    )
+    with pytest.raises(errors.PasskeyNotVerified):
+        await passkeys.finish_registration(world.deps, keys, request, FakeTransaction())
+    assert keys.passkeys.passkeys == {}  # type: ignore[attr-defined]
+
+    _, good = await with_passkey(world, keys)
+    phished = await sign_in_answer(world, keys, good, origin="https://phishing.example")
+    with pytest.raises(errors.PasskeyRefused):
+        await passkeys.finish_sign_in(world.deps, keys, phished)
+
+
+async def test_a_registration_challenge_is_good_once_for_its_account_until_it_expires(
+    world: World, keys: PasskeyDependencies
+) -> None:
+    account = await registered(world, await onboarded(world))
+    other = await registered(world, await onboarded(world))
+    authenticator = SoftwareAuthenticator(origin=ORIGIN)
+
+    async def answer(to: Account) -> FinishPasskeyRegistrationRequest:
+        options = await passkeys.begin_registration(world.deps, keys, caller_of(account))
+        return FinishPasskeyRegistrationRequest(
+            caller=caller_of(to), name="x", credential=authenticator.create(options.public_key)
+        )
+
+    with pytest.raises(errors.PasskeyChallengeInvalid):  # another account's challenge
+        await passkeys.finish_registration(world.deps, keys, await answer(other), FakeTransaction())
+    late = await answer(account)
+    world.clock.advance(timedelta(minutes=5))
+    with pytest.raises(errors.PasskeyChallengeInvalid):
+        await passkeys.finish_registration(world.deps, keys, late, FakeTransaction())
+    twice = await answer(account)
+    await passkeys.finish_registration(world.deps, keys, twice, FakeTransaction())
+    with pytest.raises(errors.PasskeyChallengeInvalid):
+        await passkeys.finish_registration(world.deps, keys, twice, FakeTransaction())
+    # A sign-in challenge registers nothing, nor the other way round.
+    sign_in = await passkeys.begin_sign_in(world.deps, keys)
+    wrong = FinishPasskeyRegistrationRequest(
+        caller=caller_of(account),
+        name="x",
+        credential=authenticator.create(
+            sign_in.public_key | {"rp": {"id": "localhost"}, "user": {"id": "YQ"}}
+        ),
+    )
+    with pytest.raises(errors.PasskeyChallengeInvalid):
+        await passkeys.finish_registration(world.deps, keys, wrong, FakeTransaction())
+
+
+async def test_a_credential_registered_already_is_refused(
+    world: World, keys: PasskeyDependencies
+) -> None:
+    account, authenticator = await with_passkey(world, keys)
+    options = await passkeys.begin_registration(world.deps, keys, caller_of(account))
+    again = FinishPasskeyRegistrationRequest(
+        caller=caller_of(account), name="x", credential=authenticator.create(options.public_key)
+    )
+    with pytest.raises(errors.PasskeyTaken):
+        await passkeys.finish_registration(world.deps, keys, again, FakeTransaction())
+
+
+async def test_an_assertion_claiming_another_account_or_an_unknown_credential_is_refused(
+    world: World, keys: PasskeyDependencies
+) -> None:
+    _, authenticator = await with_passkey(world, keys)
+    other, _ = await with_passkey(world, keys)
+    claiming = await sign_in_answer(
+        world, keys, authenticator, user_handle=other.account_id.encode()
+    )
+    with pytest.raises(errors.PasskeyRefused):
+        await passkeys.finish_sign_in(world.deps, keys, claiming)
+    stranger = SoftwareAuthenticator(origin=ORIGIN, rp_id="localhost")
+    with pytest.raises(errors.PasskeyRefused):
+        await passkeys.finish_sign_in(world.deps, keys, await sign_in_answer(world, keys, stranger))
+    garbage = FinishPasskeySignInRequest(credential={"id": "x", "response": {"clientDataJSON": 3}})
+    with pytest.raises(errors.PasskeyChallengeInvalid):
+        await passkeys.finish_sign_in(world.deps, keys, garbage)
+
+
+async def test_only_the_owner_removes_a_passkey(world: World, keys: PasskeyDependencies) -> None:
+    account, _ = await with_passkey(world, keys)
+    other = await registered(world, await onboarded(world))
+    (passkey,) = (await passkeys.passkeys_of(keys, caller_of(account))).passkeys
+    with pytest.raises(errors.PasskeyNotFound):
+        await passkeys.delete_passkey(
+            world.deps, keys, caller_of(other), passkey.passkey_id, FakeTransaction()
+        )
+    await passkeys.delete_passkey(
+        world.deps, keys, caller_of(account), passkey.passkey_id, FakeTransaction()
+    )
+    assert (await passkeys.passkeys_of(keys, caller_of(account))).passkeys == ()
+    assert world.store.activity[-1].kind == "passkey.removed"
