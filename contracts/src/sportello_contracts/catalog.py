@@ -3,6 +3,17 @@
 from datetime import UTC, datetime
 from uuid import UUID
 
+from sportello_contracts.account_deletion import (
+    CONFIRM_ACCOUNT_DELETION,
+    REQUEST_ACCOUNT_DELETION,
+    AccountDeleted,
+    AccountDeletedReply,
+    AccountDeletionRequestedReply,
+    BillingAccountDataErased,
+    ConfirmAccountDeletionRequest,
+    NotificationsAccountDataErased,
+    RequestAccountDeletionRequest,
+)
 from sportello_contracts.backoffice import CustomerOnboarded, RegistrationPinIssued
 from sportello_contracts.base import Contract
 from sportello_contracts.envelope import EventPayload
@@ -83,6 +94,15 @@ EVENT_EXAMPLES: tuple[EventPayload, ...] = (
         at=_WHEN,
         client_address="203.0.113.7",
     ),
+    AccountDeleted(
+        deletion_id="d41c9a",
+        account_id="acc-7f3a",
+        customer_codes=("C00012345",),
+        email="mario.rossi@example.it",
+        deleted_at=_WHEN,
+    ),
+    BillingAccountDataErased(deletion_id="d41c9a", account_id="acc-7f3a", erased_at=_WHEN),
+    NotificationsAccountDataErased(deletion_id="d41c9a", account_id="acc-7f3a", erased_at=_WHEN),
 )
 
 OPERATIONS: tuple[Operation, ...] = (  # type: ignore[type-arg]
@@ -99,6 +119,8 @@ OPERATIONS: tuple[Operation, ...] = (  # type: ignore[type-arg]
     DELETE_PASSKEY,
     BEGIN_PASSKEY_SIGN_IN,
     FINISH_PASSKEY_SIGN_IN,
+    REQUEST_ACCOUNT_DELETION,
+    CONFIRM_ACCOUNT_DELETION,
     *(health_operation(service) for service in SERVICES),
 )
 
@@ -163,6 +185,10 @@ RPC_EXAMPLES: tuple[Contract, ...] = (
     FinishPasskeySignInRequest(
         credential={"id": "4urWQ3_Q", "rawId": "4urWQ3_Q", "type": "public-key", "response": {}}
     ),
+    RequestAccountDeletionRequest(caller=_CALLER, password="Primavera-2026!"),
+    AccountDeletionRequestedReply(deletion_id="d41c9a", confirm_before=_WHEN),
+    ConfirmAccountDeletionRequest(caller=_CALLER, deletion_id="d41c9a"),
+    AccountDeletedReply(deletion_id="d41c9a", deleted_at=_WHEN),
     HealthRequest(),
     HealthReply(
         service="identity", status="ok", database=True, consumers_attached=True, version="0.1.0"

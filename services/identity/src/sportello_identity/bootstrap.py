@@ -3,8 +3,10 @@
 from dataclasses import replace
 from datetime import timedelta
 
+from sportello_contracts.account_deletion import AccountDeleted
 from sportello_contracts.identity import AccountActivity, AccountRegistered, ScopeChanged
 from sportello_identity.adapters.clock import SystemClock
+from sportello_identity.adapters.deletion_store import MongoDeletionStore
 from sportello_identity.adapters.hashing import Argon2Hasher, Argon2Parameters, HashingPool
 from sportello_identity.adapters.passkey_store import MongoPasskeyStore
 from sportello_identity.adapters.relying_party import WebAuthnRelyingParty
@@ -12,7 +14,11 @@ from sportello_identity.adapters.store import IdentityStore
 from sportello_identity.adapters.tokens import TokenIssuer
 from sportello_identity.domain.attempts import GuessLimit, GuessLimits
 from sportello_identity.settings import IdentitySettings
-from sportello_identity.usecases.ports import Dependencies, PasskeyDependencies
+from sportello_identity.usecases.ports import (
+    DeletionDependencies,
+    Dependencies,
+    PasskeyDependencies,
+)
 from sportello_kit.service import Service
 
 
@@ -94,4 +100,19 @@ def passkey_dependencies(service: Service) -> PasskeyDependencies:
             settings.passkey_challenge_seconds,
         ),
         challenge_ttl=timedelta(seconds=settings.passkey_challenge_seconds),
+    )
+
+
+def deletion_dependencies(service: Service, keys: PasskeyDependencies) -> DeletionDependencies:
+    """The deletions' store, on the service's database, with its settings."""
+    settings = service.settings
+    assert isinstance(settings, IdentitySettings)
+    store = MongoDeletionStore(service.database.db)
+    service.on_startup(store.create_indexes)
+    service.emits(AccountDeleted)
+    return DeletionDependencies(
+        deletions=store,
+        passkeys=keys,
+        confirm_within=timedelta(seconds=settings.deletion_confirm_seconds),
+        expected_services=settings.deletion_expected_services,
     )

@@ -86,3 +86,8 @@ class IdentitySettings(TokenSettings):
     passkey_origins: tuple[str, ...] = ("http://localhost:8000",)
     # How long a ceremony's challenge may be answered (it is good once).
     passkey_challenge_seconds: float = Field(300.0, gt=0, le=3600)
+
+    # Account deletion: how long after asking (with the password or a passkey again) the user
+    # may confirm; and the services holding personal data whose confirmations complete it.
+    deletion_confirm_seconds: float = Field(600.0, gt=0, le=86400)
+    deletion_expected_services: tuple[str, ...] = ("billing", "notifications")

@@ -108,3 +108,15 @@ class PasskeyTaken(IdentityError):
 
 class PasskeyNotFound(IdentityError):
     """No passkey of the caller's account has this id."""
+
+
+class DeletionNotFound(IdentityError):
+    """No deletion of the caller's account with this id awaits confirmation."""
+
+
+class DeletionExpired(IdentityError):
+    """The deletion was not confirmed in time: it must be asked again."""
+
+
+class ReauthenticationFailed(IdentityError):
+    """The password (or passkey) given to prove it is the user again is not the account's."""

@@ -9,6 +9,8 @@ from sportello_identity.domain.errors import (
     AccountNotFound,
     AlreadyRegistered,
     CustomerOfAnotherIdentity,
+    DeletionExpired,
+    DeletionNotFound,
     EmailTaken,
     HashingBusy,
     IdentityError,
@@ -22,6 +24,7 @@ from sportello_identity.domain.errors import (
     PasskeyRefused,
     PasskeyTaken,
     PinAlreadyUsed,
+    ReauthenticationFailed,
     SessionEnded,
     TooManyLogInAttempts,
     TooManyPinAttempts,
@@ -136,6 +139,21 @@ REFUSALS: dict[type[IdentityError], tuple[ErrorKind, str, str]] = {
         "Questa passkey è già registrata.",
     ),
     PasskeyNotFound: (ErrorKind.NOT_FOUND, "passkey_not_found", "Passkey non trovata."),
+    DeletionNotFound: (
+        ErrorKind.NOT_FOUND,
+        "deletion_not_found",
+        "Nessuna richiesta di cancellazione da confermare con questo identificativo.",
+    ),
+    DeletionExpired: (
+        ErrorKind.INVALID,
+        "deletion_expired",
+        "Il tempo per confermare la cancellazione è scaduto: richiedila di nuovo.",
+    ),
+    ReauthenticationFailed: (
+        ErrorKind.FORBIDDEN,
+        "reauthentication_failed",
+        "La password o la passkey non corrispondono a questo account.",
+    ),
 }
 
 

@@ -1,6 +1,7 @@
 """Passkeys: added from the profile, listed, removed; and signing in with one instead of the
 password. Every ceremony answers a challenge issued here, good once and for minutes."""
 
+from ipaddress import IPv4Address, IPv6Address
 from uuid import uuid4
 
 from sportello_contracts.identity import (
@@ -12,6 +13,7 @@ from sportello_contracts.identity import (
     SessionReply,
 )
 from sportello_contracts.rpc import Caller
+from sportello_identity.domain.accounts import Account
 from sportello_identity.domain.errors import (
     AccountNotFound,
     PasskeyCloned,
@@ -112,16 +114,34 @@ async def finish_sign_in(
     deps: Dependencies, keys: PasskeyDependencies, request: FinishPasskeySignInRequest
 ) -> SessionReply:
     """A session for the account whose passkey signed the challenge, with a count that grew."""
-    challenge = await _take_challenge(deps, keys, request.credential, Ceremony.AUTHENTICATION)
+    account = await prove_with_passkey(deps, keys, request.credential, request.client_address)
+    return await deps.transactions.transaction(
+        lambda tx: sessions.open_session(
+            deps, tx, account, client_address=request.client_address, method="passkey"
+        )
+    )
+
+
+async def prove_with_passkey(
+    deps: Dependencies,
+    keys: PasskeyDependencies,
+    credential: Credential,
+    client_address: IPv4Address | IPv6Address | None,
+) -> Account:
+    """The account whose passkey signed an open sign-in challenge; its new count kept.
+
+    What signing in and any step asking for proof again (deleting the account) rely on.
+    """
+    challenge = await _take_challenge(deps, keys, credential, Ceremony.AUTHENTICATION)
     rp = keys.relying_party
-    assertion = rp.assertion(request.credential)
+    assertion = rp.assertion(credential)
     passkey = await keys.passkeys.passkey_by_credential(assertion.credential_id)
     if passkey is None or (
         # The browser says whose passkey it used: it must be the one holding the credential.
         assertion.user_handle is not None and assertion.user_handle != passkey.account_id.encode()
     ):
         raise PasskeyRefused()
-    sign_count = rp.verify_authentication(request.credential, challenge, passkey.public_key)
+    sign_count = rp.verify_authentication(credential, challenge, passkey.public_key)
     account = await deps.store.account(passkey.account_id)
     if account is None:
         raise PasskeyRefused()
@@ -134,21 +154,15 @@ async def finish_sign_in(
                 tx,
                 passkey.account_id,
                 "passkey.clone_detected",
-                client_address=request.client_address,
+                client_address=client_address,
                 details={"passkey_id": passkey.passkey_id},
             )
         )
         raise
-
-    async def opened(tx: Transaction) -> SessionReply:
-        if not await keys.passkeys.record_use(passkey, sign_count, deps.clock.now(), tx.session):
-            # Another sign-in with the same count got there first: one of the two is a copy.
-            raise PasskeyRefused()
-        return await sessions.open_session(
-            deps, tx, account, client_address=request.client_address, method="passkey"
-        )
-
-    return await deps.transactions.transaction(opened)
+    if not await keys.passkeys.record_use(passkey, sign_count, deps.clock.now(), None):
+        # Another sign-in with the same count got there first: one of the two is a copy.
+        raise PasskeyCloned()
+    return account
 
 
 async def _open_challenge(

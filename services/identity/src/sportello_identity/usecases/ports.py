@@ -9,6 +9,7 @@ from sportello_contracts.envelope import EventPayload
 from sportello_identity.domain.accounts import Account, Customer, CustomerDetails
 from sportello_identity.domain.activity import Activity
 from sportello_identity.domain.attempts import Attempts, GuessLimits
+from sportello_identity.domain.deletion import Deletion
 from sportello_identity.domain.passkeys import (
     Assertion,
     Challenge,
@@ -196,3 +197,33 @@ class PasskeyDependencies:
     passkeys: PasskeyStore
     relying_party: RelyingParty
     challenge_ttl: timedelta
+
+
+# Account deletion (issue 16, item 8)
+
+
+class DeletionStore(Protocol):
+    async def insert(self, deletion: Deletion, session: DbSession) -> None: ...
+
+    async def get(self, deletion_id: str, session: DbSession = None) -> Deletion | None: ...
+
+    async def mark_deleted(self, deletion_id: str, at: datetime, session: DbSession) -> None: ...
+
+    async def record_confirmation(
+        self, deletion_id: str, service: str, at: datetime, session: DbSession
+    ) -> Deletion | None:
+        """The deletion with the service's confirmation; None if no such deletion."""
+
+    async def mark_completed(self, deletion_id: str, at: datetime, session: DbSession) -> None: ...
+
+    async def erase_account(self, account: Account, session: DbSession) -> None:
+        """The account, its passkeys and its trail's personal details gone; its customer codes
+        free to register again."""
+
+
+@dataclass(frozen=True)
+class DeletionDependencies:
+    deletions: DeletionStore
+    passkeys: PasskeyDependencies  # a passkey's answer proves the user too
+    confirm_within: timedelta
+    expected_services: tuple[str, ...]  # whose confirmations complete a deletion
