@@ -20,6 +20,7 @@ WITH_BODY = {
     ("post", "/v1/operator/legacy-accounts"),
     ("post", "/v1/me/passkeys"),
     ("post", "/v1/auth/passkey"),
+    ("post", "/v1/me/deletion"),
 }
 AUTHENTICATED = {
     ("get", "/v1/me"),
@@ -28,9 +29,15 @@ AUTHENTICATED = {
     ("post", "/v1/me/passkeys"),
     ("get", "/v1/me/passkeys"),
     ("delete", "/v1/me/passkeys/{passkey_id}"),
+    ("post", "/v1/me/deletion"),
+    ("post", "/v1/me/deletion/{deletion_id}/confirm"),
 }
 # Refresh tokens are 256 random bits: nothing to limit, so no 429 to promise.
-LIMITED = {("post", "/v1/auth/register"), ("post", "/v1/auth/login")}
+LIMITED = {
+    ("post", "/v1/auth/register"),
+    ("post", "/v1/auth/login"),
+    ("post", "/v1/me/deletion"),  # the password again, under log-in's limits
+}
 
 
 @pytest.fixture

@@ -12,6 +12,14 @@ import bcrypt
 import pytest
 
 from e2e.authenticator import SoftwareAuthenticator
+from sportello_contracts.account_deletion import (
+    AccountDataErased,
+    AccountDeleted,
+    BillingAccountDataErased,
+    ConfirmAccountDeletionRequest,
+    NotificationsAccountDataErased,
+    RequestAccountDeletionRequest,
+)
 from sportello_contracts.envelope import EventPayload
 from sportello_contracts.identity import (
     AccountRegistered,
@@ -33,9 +41,11 @@ from sportello_identity.domain import errors
 from sportello_identity.domain.accounts import Account, Customer, CustomerDetails
 from sportello_identity.domain.activity import Activity
 from sportello_identity.domain.attempts import Attempts, GuessLimit, GuessLimits
+from sportello_identity.domain.deletion import Deletion
 from sportello_identity.domain.passkeys import Challenge, Passkey
 from sportello_identity.domain.sessions import SessionRecord
 from sportello_identity.usecases import (
+    account_deletion,
     guesses,
     legacy_accounts,
     onboarding,
@@ -44,7 +54,11 @@ from sportello_identity.usecases import (
     registration,
     sessions,
 )
-from sportello_identity.usecases.ports import Dependencies, PasskeyDependencies
+from sportello_identity.usecases.ports import (
+    DeletionDependencies,
+    Dependencies,
+    PasskeyDependencies,
+)
 
 T = TypeVar("T")
 
@@ -1343,3 +1357,199 @@ async def test_only_the_owner_removes_a_passkey(world: World, keys: PasskeyDepen
     )
     assert (await passkeys.passkeys_of(keys, caller_of(account))).passkeys == ()
     assert world.store.activity[-1].kind == "passkey.removed"
+
+
+# Account deletion
+
+
+class FakeDeletionStore:
+    def __init__(self, store: FakeStore, passkey_store: FakePasskeyStore) -> None:
+        self.store = store
+        self.passkey_store = passkey_store
+        self.deletions: dict[str, Deletion] = {}
+
+    async def insert(self, deletion: Deletion, session: Any) -> None:
+        self.deletions[deletion.deletion_id] = deletion
+
+    async def get(self, deletion_id: str, session: Any = None) -> Deletion | None:
+        return self.deletions.get(deletion_id)
+
+    async def mark_deleted(self, deletion_id: str, at: datetime, session: Any) -> None:
+        self.deletions[deletion_id] = replace(self.deletions[deletion_id], deleted_at=at)
+
+    async def record_confirmation(
+        self, deletion_id: str, service: str, at: datetime, session: Any
+    ) -> Deletion | None:
+        found = self.deletions.get(deletion_id)
+        if found is None:
+            return None
+        confirmations = {service: at, **found.confirmations}  # the first one kept
+        self.deletions[deletion_id] = replace(found, confirmations=confirmations)
+        return self.deletions[deletion_id]
+
+    async def mark_completed(self, deletion_id: str, at: datetime, session: Any) -> None:
+        found = self.deletions[deletion_id]
+        if found.completed_at is None:
+            self.deletions[deletion_id] = replace(found, completed_at=at)
+
+    async def erase_account(self, account: Account, session: Any) -> None:
+        del self.store.accounts[account.account_id]
+        for customer in self.store.customers.values():
+            if customer.account_id == account.account_id:
+                customer.account_id = None
+        self.passkey_store.passkeys = {
+            k: p
+            for k, p in self.passkey_store.passkeys.items()
+            if p.account_id != account.account_id
+        }
+        self.store.activity = [
+            replace(a, client_address=None, details={}) if a.account_id == account.account_id else a
+            for a in self.store.activity
+        ]
+
+
+@pytest.fixture
+def deletions(world: World, keys: PasskeyDependencies) -> DeletionDependencies:
+    passkey_store = keys.passkeys
+    assert isinstance(passkey_store, FakePasskeyStore)
+    return DeletionDependencies(
+        deletions=FakeDeletionStore(world.store, passkey_store),
+        passkeys=keys,
+        confirm_within=timedelta(minutes=10),
+        expected_services=("billing", "notifications"),
+    )
+
+
+def deletion_asked(account: Account, **proof: Any) -> RequestAccountDeletionRequest:
+    return RequestAccountDeletionRequest(
+        caller=caller_of(account), client_address="203.0.113.7", **(proof or {"password": PASSWORD})
+    )
+
+
+async def test_a_confirmed_deletion_erases_the_account_and_frees_its_pin(
+    world: World, deletions: DeletionDependencies
+) -> None:
+    customer = await onboarded(world)
+    account = await registered(world, customer)
+    await sessions.log_in(world.deps, LogInRequest(username=account.username, password=PASSWORD))
+    asked = await account_deletion.request_deletion(
+        world.deps, deletions, deletion_asked(account), FakeTransaction()
+    )
+    assert asked.confirm_before == NOW + timedelta(minutes=10)
+    assert account.account_id in world.store.accounts  # nothing deleted yet
+
+    tx = FakeTransaction()
+    confirm = ConfirmAccountDeletionRequest(
+        caller=caller_of(account), deletion_id=asked.deletion_id
+    )
+    done = await account_deletion.confirm_deletion(world.deps, deletions, confirm, tx)
+
+    assert done.deleted_at == NOW
+    assert world.store.accounts == {}
+    assert world.store.sessions == {}
+    assert world.store.customers[customer.customer_code].account_id is None
+    assert {a.client_address for a in world.store.activity} == {None}
+    deleted = next(e for e in tx.emitted if isinstance(e, AccountDeleted))
+    assert (deleted.account_id, deleted.email, deleted.customer_codes) == (
+        account.account_id,
+        account.email,
+        (customer.customer_code,),
+    )
+    assert ScopeChanged(account_id=account.account_id, customer_codes=()) in tx.emitted
+    # The customer registers again with the same letter's PIN.
+    again = await registered(world, customer, username="di.nuovo")
+    assert again.account_id != account.account_id
+
+
+async def test_a_wrong_password_asks_nothing_and_counts_as_a_guess(
+    world: World, deletions: DeletionDependencies
+) -> None:
+    account = await registered(world, await onboarded(world))
+    with pytest.raises(errors.ReauthenticationFailed):
+        await account_deletion.request_deletion(
+            world.deps,
+            deletions,
+            deletion_asked(account, password="Sbagliata-99"),
+            FakeTransaction(),
+        )
+    assert deletions.deletions.deletions == {}  # type: ignore[attr-defined]
+    assert world.store.failures_of(f"username:{account.username}") == 1
+
+
+async def test_a_deletion_is_confirmed_once_in_time_by_its_own_account_only(
+    world: World, deletions: DeletionDependencies
+) -> None:
+    account = await registered(world, await onboarded(world))
+    other = await registered(world, await onboarded(world))
+
+    async def ask() -> str:
+        reply = await account_deletion.request_deletion(
+            world.deps, deletions, deletion_asked(account), FakeTransaction()
+        )
+        return reply.deletion_id
+
+    async def confirm(deletion_id: str, by: Account = account) -> None:
+        request = ConfirmAccountDeletionRequest(caller=caller_of(by), deletion_id=deletion_id)
+        await account_deletion.confirm_deletion(world.deps, deletions, request, FakeTransaction())
+
+    mine = await ask()
+    with pytest.raises(errors.DeletionNotFound):
+        await confirm(mine, by=other)  # deleting another account
+    with pytest.raises(errors.DeletionNotFound):
+        await confirm("no-such-deletion")
+    world.clock.advance(timedelta(minutes=10))
+    with pytest.raises(errors.DeletionExpired):
+        await confirm(mine)
+    assert set(world.store.accounts) == {account.account_id, other.account_id}
+    fresh = await ask()
+    await confirm(fresh)
+    with pytest.raises(errors.DeletionNotFound):
+        await confirm(fresh)
+    assert set(world.store.accounts) == {other.account_id}
+
+
+async def test_a_passkey_proves_the_user_but_only_one_of_their_own(
+    world: World, keys: PasskeyDependencies, deletions: DeletionDependencies
+) -> None:
+    account, authenticator = await with_passkey(world, keys)
+    _, theirs = await with_passkey(world, keys)
+    options = await passkeys.begin_sign_in(world.deps, keys)
+    answer = authenticator.get(options.public_key)
+    asked = await account_deletion.request_deletion(
+        world.deps, deletions, deletion_asked(account, passkey=answer), FakeTransaction()
+    )
+    assert asked.deletion_id
+    options = await passkeys.begin_sign_in(world.deps, keys)
+    with pytest.raises(errors.ReauthenticationFailed):
+        await account_deletion.request_deletion(
+            world.deps,
+            deletions,
+            deletion_asked(account, passkey=theirs.get(options.public_key)),
+            FakeTransaction(),
+        )
+
+
+async def test_the_deletion_completes_when_every_expected_service_confirmed(
+    world: World, deletions: DeletionDependencies
+) -> None:
+    account = await registered(world, await onboarded(world))
+    asked = await account_deletion.request_deletion(
+        world.deps, deletions, deletion_asked(account), FakeTransaction()
+    )
+
+    async def confirmed(
+        kind: type[AccountDataErased], deletion_id: str = asked.deletion_id
+    ) -> Deletion | None:
+        erased = kind(deletion_id=deletion_id, account_id=account.account_id, erased_at=NOW)
+        await account_deletion.record_erasure(world.deps, deletions, erased, FakeTransaction())
+        return await deletions.deletions.get(deletion_id)
+
+    billing = await confirmed(BillingAccountDataErased)
+    assert billing is not None
+    assert (set(billing.confirmations), billing.completed_at) == ({"billing"}, None)
+    world.clock.advance(SECOND)
+    assert (await confirmed(BillingAccountDataErased)).confirmations == {"billing": NOW}  # type: ignore[union-attr]
+    done = await confirmed(NotificationsAccountDataErased)
+    assert done is not None
+    assert done.completed_at == NOW + SECOND
+    assert await confirmed(NotificationsAccountDataErased, "unknown") is None
