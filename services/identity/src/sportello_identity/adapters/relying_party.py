@@ -29,6 +29,7 @@ from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.options_to_json_dict import options_to_json_dict
 from webauthn.helpers.structs import (
     AuthenticatorSelectionCriteria,
+    AuthenticatorTransport,
     PublicKeyCredentialDescriptor,
     ResidentKeyRequirement,
     UserVerificationRequirement,
@@ -117,15 +118,11 @@ class WebAuthnRelyingParty:
         except _MALFORMED as error:
             log.info("a new passkey was refused: %s", error)
             raise PasskeyNotVerified() from None
-        response = credential.get("response")
-        transports = response.get("transports", []) if isinstance(response, dict) else []
         return NewCredential(
             credential_id=bytes_to_base64url(verified.credential_id),
             public_key=verified.credential_public_key,
             sign_count=verified.sign_count,
-            transports=tuple(str(t) for t in transports if isinstance(t, str))[:8]
-            if isinstance(transports, list)
-            else (),
+            transports=_transports(credential),
         )
 
     def assertion(self, credential: Credential) -> Assertion:
@@ -158,6 +155,17 @@ class WebAuthnRelyingParty:
         except _MALFORMED as error:
             log.info("a passkey sign-in was refused: %s", error)
             raise PasskeyRefused() from None
+
+
+def _transports(credential: Credential) -> tuple[str, ...]:
+    """How the authenticator can be reached, as the browser said (a hint kept for the list):
+    the names WebAuthn defines, nothing else."""
+    response = credential.get("response")
+    said = response.get("transports") if isinstance(response, dict) else None
+    if not isinstance(said, list):
+        return ()
+    known = {t.value for t in AuthenticatorTransport}
+    return tuple(t for t in said if isinstance(t, str) and t in known)
 
 
 def _json(options: dict[str, Any]) -> dict[str, JsonValue]:
