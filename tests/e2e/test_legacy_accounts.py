@@ -70,14 +70,27 @@ async def stored_hash(system: Any, account_id: str) -> str:
     return str(account["password_hash"])
 
 
+def ab64(raw: bytes) -> str:
+    """passlib's base64: `.` for `+`, no padding."""
+    return base64.b64encode(raw).decode().rstrip("=").replace("+", ".")
+
+
+def passlib_hash(password: str) -> str:
+    salt = os.urandom(16)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, 29_000)
+    return f"$pbkdf2-sha256$29000${ab64(salt)}${ab64(digest)}"
+
+
 @pytest.mark.parametrize(
     "make",
     [
         lambda p: bcrypt.hashpw(p.encode(), bcrypt.gensalt(6)).decode(),
         django_hash,
+        passlib_hash,
         lambda p: hashlib.sha1(p.encode()).hexdigest(),  # noqa: S324 (the older portal's)
+        lambda p: hashlib.md5(p.encode()).hexdigest(),  # noqa: S324 (the older portal's)
     ],
-    ids=["bcrypt", "django-pbkdf2", "sha1"],
+    ids=["bcrypt", "django-pbkdf2", "passlib-pbkdf2", "sha1", "md5"],
 )
 async def test_an_imported_account_logs_in_with_its_old_password_then_holds_argon2id(
     system: Any, gateway: httpx.AsyncClient, make: Any
