@@ -37,6 +37,7 @@ LIMITED = {
     ("post", "/v1/auth/register"),
     ("post", "/v1/auth/login"),
     ("post", "/v1/me/deletion"),  # the password again, under log-in's limits
+    ("post", "/v1/auth/passkey/options"),  # a challenge stored for anyone: per address
 }
 
 

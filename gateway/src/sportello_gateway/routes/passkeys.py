@@ -142,7 +142,7 @@ async def delete_passkey(
 
 @router.post(
     "/v1/auth/passkey/options",
-    responses=responses(),
+    responses=responses({429: ("too_many_attempts",)}),
     summary="Begin signing in with a passkey",
 )
 async def begin_passkey_sign_in(send: Forward) -> PasskeyOptionsPublic:

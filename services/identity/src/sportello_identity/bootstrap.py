@@ -100,6 +100,7 @@ def passkey_dependencies(service: Service) -> PasskeyDependencies:
             settings.passkey_challenge_seconds,
         ),
         challenge_ttl=timedelta(seconds=settings.passkey_challenge_seconds),
+        sign_ins_per_minute=settings.passkey_sign_ins_per_minute,
     )
 
 

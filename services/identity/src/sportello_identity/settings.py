@@ -86,6 +86,9 @@ class IdentitySettings(TokenSettings):
     passkey_origins: tuple[str, ...] = ("http://localhost:8000",)
     # How long a ceremony's challenge may be answered (it is good once).
     passkey_challenge_seconds: float = Field(300.0, gt=0, le=3600)
+    # Passkey sign-ins one client address may begin per minute: each stores a challenge for
+    # anyone who asks, so a flood is cut short (429) before it fills the database.
+    passkey_sign_ins_per_minute: int = Field(60, ge=1)
 
     # Account deletion: how long after asking (with the password or a passkey again) the user
     # may confirm; and the services holding personal data whose confirmations complete it.

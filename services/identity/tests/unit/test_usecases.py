@@ -1553,3 +1553,19 @@ async def test_the_deletion_completes_when_every_expected_service_confirmed(
     assert done is not None
     assert done.completed_at == NOW + SECOND
     assert await confirmed(NotificationsAccountDataErased, "unknown") is None
+
+
+async def test_one_address_begins_only_so_many_passkey_sign_ins_a_minute(
+    world: World, keys: PasskeyDependencies
+) -> None:
+    limited = replace(keys, sign_ins_per_minute=3)
+    here, there = ip_address("203.0.113.7"), ip_address("198.51.100.2")
+    for _ in range(3):
+        await passkeys.begin_sign_in(world.deps, limited, here)
+    with pytest.raises(errors.TooManyPasskeySignIns) as refused:
+        await passkeys.begin_sign_in(world.deps, limited, here)
+    assert refused.value.retry_after == 60  # NOW is on the minute
+    assert len(keys.passkeys.challenges) == 3  # type: ignore[attr-defined]
+    await passkeys.begin_sign_in(world.deps, limited, there)
+    world.clock.advance(timedelta(minutes=1))
+    await passkeys.begin_sign_in(world.deps, limited, here)

@@ -120,3 +120,7 @@ class DeletionExpired(IdentityError):
 
 class ReauthenticationFailed(IdentityError):
     """The password (or passkey) given to prove it is the user again is not the account's."""
+
+
+class TooManyPasskeySignIns(MustWait):
+    """Too many passkey sign-ins begun from the client's address this minute."""

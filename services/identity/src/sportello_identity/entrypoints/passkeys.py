@@ -61,7 +61,8 @@ def register_passkey_operations(
     @service.rpc(BEGIN_PASSKEY_SIGN_IN)
     async def begin_sign_in(request: BeginPasskeySignInRequest) -> PasskeyOptionsReply:
         """Options for signing in with a passkey (no username)."""
-        return await passkeys.begin_sign_in(deps, keys)
+        with refusing():
+            return await passkeys.begin_sign_in(deps, keys, request.client_address)
 
     @service.rpc(FINISH_PASSKEY_SIGN_IN)
     async def finish_sign_in(request: FinishPasskeySignInRequest) -> SessionReply:

@@ -27,6 +27,7 @@ from sportello_identity.domain.errors import (
     ReauthenticationFailed,
     SessionEnded,
     TooManyLogInAttempts,
+    TooManyPasskeySignIns,
     TooManyPinAttempts,
     UnknownHashFormat,
     UsernameTaken,
@@ -139,6 +140,11 @@ REFUSALS: dict[type[IdentityError], tuple[ErrorKind, str, str]] = {
         "Questa passkey è già registrata.",
     ),
     PasskeyNotFound: (ErrorKind.NOT_FOUND, "passkey_not_found", "Passkey non trovata."),
+    TooManyPasskeySignIns: (
+        ErrorKind.TOO_MANY,
+        "too_many_attempts",
+        "Troppi accessi con passkey avviati da questo indirizzo. Riprova tra poco.",
+    ),
     DeletionNotFound: (
         ErrorKind.NOT_FOUND,
         "deletion_not_found",

@@ -1,6 +1,7 @@
 """Passkeys: added from the profile, listed, removed; and signing in with one instead of the
 password. Every ceremony answers a challenge issued here, good once and for minutes."""
 
+from datetime import timedelta
 from ipaddress import IPv4Address, IPv6Address
 from uuid import uuid4
 
@@ -14,11 +15,13 @@ from sportello_contracts.identity import (
 )
 from sportello_contracts.rpc import Caller
 from sportello_identity.domain.accounts import Account
+from sportello_identity.domain.attempts import address_subject
 from sportello_identity.domain.errors import (
     AccountNotFound,
     PasskeyCloned,
     PasskeyNotFound,
     PasskeyRefused,
+    TooManyPasskeySignIns,
 )
 from sportello_identity.domain.passkeys import (
     Ceremony,
@@ -35,6 +38,9 @@ from sportello_identity.usecases.ports import (
     PasskeyDependencies,
     Transaction,
 )
+
+# A minute's count of sign-ins begun is kept a little past its minute.
+_MINUTE_KEPT = timedelta(minutes=2)
 
 
 async def begin_registration(
@@ -104,7 +110,18 @@ async def delete_passkey(
     )
 
 
-async def begin_sign_in(deps: Dependencies, keys: PasskeyDependencies) -> PasskeyOptionsReply:
+async def begin_sign_in(
+    deps: Dependencies,
+    keys: PasskeyDependencies,
+    client_address: IPv4Address | IPv6Address | None = None,
+) -> PasskeyOptionsReply:
+    """Options with a fresh challenge; anyone may ask, so each address only so often."""
+    if client_address is not None:
+        now = deps.clock.now()
+        subject = f"passkey_sign_ins:{address_subject(client_address)}:{now:%Y-%m-%dT%H:%M}"
+        begun = await deps.store.count_failure(subject, _MINUTE_KEPT, now)
+        if begun > keys.sign_ins_per_minute:
+            raise TooManyPasskeySignIns(retry_after=60 - now.second)
     options = keys.relying_party.authentication_options()
     await _open_challenge(deps, keys, options, Ceremony.AUTHENTICATION, None)
     return PasskeyOptionsReply(public_key=options.public_key)

@@ -197,6 +197,8 @@ class PasskeyDependencies:
     passkeys: PasskeyStore
     relying_party: RelyingParty
     challenge_ttl: timedelta
+    # Sign-ins begun per client address and minute: each stores a challenge, anonymously.
+    sign_ins_per_minute: int = 60
 
 
 # Account deletion (issue 16, item 8)
