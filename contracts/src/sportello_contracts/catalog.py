@@ -3,21 +3,51 @@
 from datetime import UTC, datetime
 from uuid import UUID
 
+from sportello_contracts.account_deletion import (
+    CONFIRM_ACCOUNT_DELETION,
+    REQUEST_ACCOUNT_DELETION,
+    AccountDeleted,
+    AccountDeletedReply,
+    AccountDeletionRequestedReply,
+    BillingAccountDataErased,
+    ConfirmAccountDeletionRequest,
+    NotificationsAccountDataErased,
+    RequestAccountDeletionRequest,
+)
 from sportello_contracts.backoffice import CustomerOnboarded, RegistrationPinIssued
 from sportello_contracts.base import Contract
 from sportello_contracts.envelope import EventPayload
 from sportello_contracts.health import SERVICES, HealthReply, HealthRequest, health_operation
 from sportello_contracts.identity import (
+    BEGIN_PASSKEY_REGISTRATION,
+    BEGIN_PASSKEY_SIGN_IN,
+    DELETE_PASSKEY,
     END_SESSION,
+    FINISH_PASSKEY_REGISTRATION,
+    FINISH_PASSKEY_SIGN_IN,
     GET_PROFILE,
     GET_SCOPE,
+    IMPORT_LEGACY_ACCOUNT,
+    LIST_PASSKEYS,
     LOG_IN,
     REFRESH_SESSION,
     REGISTER_ACCOUNT,
     AccountActivity,
     AccountRegistered,
+    BeginPasskeyRegistrationRequest,
+    BeginPasskeySignInRequest,
+    DeletePasskeyRequest,
     EndSessionRequest,
+    FinishPasskeyRegistrationRequest,
+    FinishPasskeySignInRequest,
+    ImportLegacyAccountReply,
+    ImportLegacyAccountRequest,
+    ListPasskeysRequest,
     LogInRequest,
+    PasskeyDeletedReply,
+    PasskeyOptionsReply,
+    PasskeyReply,
+    PasskeysReply,
     ProfileReply,
     ProfileRequest,
     RefreshSessionRequest,
@@ -33,6 +63,9 @@ from sportello_contracts.rpc import Caller, ErrorKind, Operation, Reply, Service
 
 _CALLER = Caller(user_id="acc-7f3a", role="customer", customer_codes=("C00012345",))
 _WHEN = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+_PASSKEY = PasskeyReply(
+    passkey_id="9f1c2a", name="Portatile di casa", created_at=_WHEN, transports=("internal",)
+)
 
 EVENT_EXAMPLES: tuple[EventPayload, ...] = (
     CustomerOnboarded(
@@ -61,6 +94,15 @@ EVENT_EXAMPLES: tuple[EventPayload, ...] = (
         at=_WHEN,
         client_address="203.0.113.7",
     ),
+    AccountDeleted(
+        deletion_id="d41c9a",
+        account_id="acc-7f3a",
+        customer_codes=("C00012345",),
+        email="mario.rossi@example.it",
+        deleted_at=_WHEN,
+    ),
+    BillingAccountDataErased(deletion_id="d41c9a", account_id="acc-7f3a", erased_at=_WHEN),
+    NotificationsAccountDataErased(deletion_id="d41c9a", account_id="acc-7f3a", erased_at=_WHEN),
 )
 
 OPERATIONS: tuple[Operation, ...] = (  # type: ignore[type-arg]
@@ -70,6 +112,15 @@ OPERATIONS: tuple[Operation, ...] = (  # type: ignore[type-arg]
     END_SESSION,
     GET_PROFILE,
     GET_SCOPE,
+    IMPORT_LEGACY_ACCOUNT,
+    BEGIN_PASSKEY_REGISTRATION,
+    FINISH_PASSKEY_REGISTRATION,
+    LIST_PASSKEYS,
+    DELETE_PASSKEY,
+    BEGIN_PASSKEY_SIGN_IN,
+    FINISH_PASSKEY_SIGN_IN,
+    REQUEST_ACCOUNT_DELETION,
+    CONFIRM_ACCOUNT_DELETION,
     *(health_operation(service) for service in SERVICES),
 )
 
@@ -99,6 +150,45 @@ RPC_EXAMPLES: tuple[Contract, ...] = (
     ),
     ScopeRequest(account_id="acc-7f3a"),
     ScopeReply(account_id="acc-7f3a", role="customer", customer_codes=("C00012345",)),
+    ImportLegacyAccountRequest(
+        caller=Caller(user_id="op-31c2", role="operator"),
+        username="Mario.Rossi@Vecchio-Portale",
+        password_hash="$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW",
+        fiscal_code="RSSMRA80A01H501U",
+        customer_codes=("C00012345",),
+        email="mario.rossi@example.it",
+    ),
+    ImportLegacyAccountReply(
+        account_id="acc-7f3a",
+        username="mario.rossi@vecchio-portale",
+        email="mario.rossi@example.it",
+        password_scheme="bcrypt",
+    ),
+    BeginPasskeyRegistrationRequest(caller=_CALLER),
+    PasskeyOptionsReply(
+        public_key={
+            "rp": {"id": "area-clienti.example.it", "name": "Area Clienti"},
+            "challenge": "q3Zr0xJm6h7lW2pB9dYtRA",
+        }
+    ),
+    FinishPasskeyRegistrationRequest(
+        caller=_CALLER,
+        name="Portatile di casa",
+        credential={"id": "4urWQ3_Q", "rawId": "4urWQ3_Q", "type": "public-key", "response": {}},
+    ),
+    _PASSKEY,
+    ListPasskeysRequest(caller=_CALLER),
+    PasskeysReply(passkeys=(_PASSKEY,)),
+    DeletePasskeyRequest(caller=_CALLER, passkey_id="9f1c2a"),
+    PasskeyDeletedReply(),
+    BeginPasskeySignInRequest(),
+    FinishPasskeySignInRequest(
+        credential={"id": "4urWQ3_Q", "rawId": "4urWQ3_Q", "type": "public-key", "response": {}}
+    ),
+    RequestAccountDeletionRequest(caller=_CALLER, password="Primavera-2026!"),
+    AccountDeletionRequestedReply(deletion_id="d41c9a", confirm_before=_WHEN),
+    ConfirmAccountDeletionRequest(caller=_CALLER, deletion_id="d41c9a"),
+    AccountDeletedReply(deletion_id="d41c9a", deleted_at=_WHEN),
     HealthRequest(),
     HealthReply(
         service="identity", status="ok", database=True, consumers_attached=True, version="0.1.0"

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import AwareDatetime, Field, JsonValue, StringConstraints
 
 from sportello_contracts.backoffice import RegistrationPin
 from sportello_contracts.base import Contract
@@ -162,3 +162,124 @@ END_SESSION = Operation(
 GET_PROFILE = Operation("identity.profile.get", ProfileRequest, ProfileReply)
 # Asked by the gateway itself, to learn a token's scope.
 GET_SCOPE = Operation("identity.scope.get", ScopeRequest, ScopeReply, needs_caller=False)
+
+
+# Accounts of the older portal (issue 16, item 9)
+
+# A username as the older portal allowed it: any characters, compared as log-in compares them
+# (`LogInRequest`: trimmed, lower case, at most 80), so it may break today's `Username` rules.
+LegacyUsername = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=80)
+]
+# The older portal's password hash as it stored it (bcrypt, PBKDF2-SHA256, SHA-1 or MD5 hex):
+# verified by identity, which refuses a format it does not know. Never in a repr or a log.
+LegacyPasswordHash = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400), Field(repr=False)
+]
+
+
+class ImportLegacyAccountRequest(Request):
+    """An operator brings one account of the older portal over, with its old credentials."""
+
+    username: LegacyUsername
+    password_hash: LegacyPasswordHash
+    fiscal_code: FiscalCode
+    customer_codes: Annotated[tuple[CustomerCode, ...], Field(min_length=1, max_length=50)]
+    email: Email
+    # Defaults to the name the back-office onboarded the customer with, if it did.
+    full_name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+        | None
+    ) = None
+
+
+class ImportLegacyAccountReply(Contract):
+    account_id: str
+    username: str
+    email: Email
+    password_scheme: str  # the older portal's scheme found, replaced at the first log-in
+
+
+IMPORT_LEGACY_ACCOUNT = Operation(
+    "identity.legacy_account.import",
+    ImportLegacyAccountRequest,
+    ImportLegacyAccountReply,
+    command=True,
+)
+
+
+# Passkeys (issue 16, item 10): WebAuthn credentials to sign in with instead of the password
+
+# A browser's answer to a WebAuthn ceremony, as `PublicKeyCredential.toJSON()` gives it.
+PasskeyCredential = Annotated[dict[str, JsonValue], Field(repr=False)]
+PasskeyName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+
+
+class PasskeyOptionsReply(Contract):
+    """The options to hand `navigator.credentials.create()` or `.get()` (`publicKey`), with a
+    challenge good once and for a few minutes."""
+
+    public_key: dict[str, JsonValue]
+
+
+class BeginPasskeyRegistrationRequest(Request):
+    pass
+
+
+class FinishPasskeyRegistrationRequest(Request):
+    name: PasskeyName
+    credential: PasskeyCredential
+
+
+class PasskeyReply(Contract):
+    passkey_id: str
+    name: str
+    created_at: AwareDatetime
+    last_used_at: AwareDatetime | None = None
+    transports: tuple[str, ...] = ()
+
+
+class ListPasskeysRequest(Request):
+    pass
+
+
+class PasskeysReply(Contract):
+    passkeys: tuple[PasskeyReply, ...]
+
+
+class DeletePasskeyRequest(Request):
+    passkey_id: Annotated[str, StringConstraints(max_length=64)]
+
+
+class PasskeyDeletedReply(Contract):
+    pass
+
+
+class BeginPasskeySignInRequest(Request):
+    """Usernameless: any passkey of this site the browser holds may answer."""
+
+
+class FinishPasskeySignInRequest(Request):
+    credential: PasskeyCredential
+
+
+BEGIN_PASSKEY_REGISTRATION = Operation(
+    "identity.passkey.registration_begin", BeginPasskeyRegistrationRequest, PasskeyOptionsReply
+)
+FINISH_PASSKEY_REGISTRATION = Operation(
+    "identity.passkey.register", FinishPasskeyRegistrationRequest, PasskeyReply, command=True
+)
+LIST_PASSKEYS = Operation("identity.passkey.list", ListPasskeysRequest, PasskeysReply)
+DELETE_PASSKEY = Operation(
+    "identity.passkey.delete", DeletePasskeyRequest, PasskeyDeletedReply, command=True
+)
+BEGIN_PASSKEY_SIGN_IN = Operation(
+    "identity.passkey.sign_in_begin",
+    BeginPasskeySignInRequest,
+    PasskeyOptionsReply,
+    needs_caller=False,
+)
+# Not replayed from a stored answer: it holds fresh tokens (as log-in).
+FINISH_PASSKEY_SIGN_IN = Operation(
+    "identity.passkey.sign_in", FinishPasskeySignInRequest, SessionReply, needs_caller=False
+)

@@ -4,14 +4,24 @@ The topology step declares every queue listed here before any producer runs, so 
 published before its consumer first starts waits in its queue instead of being lost.
 """
 
+from sportello_contracts.account_deletion import (
+    AccountDeleted,
+    BillingAccountDataErased,
+    NotificationsAccountDataErased,
+)
 from sportello_contracts.backoffice import CustomerOnboarded, RegistrationPinIssued
 from sportello_contracts.envelope import EventPayload
 from sportello_contracts.identity import AccountRegistered
 
 SUBSCRIPTIONS: dict[str, tuple[type[EventPayload], ...]] = {
     # Only identity hears of registration PINs: `test_subscriptions` keeps it so.
-    "identity": (CustomerOnboarded, RegistrationPinIssued),
+    "identity": (
+        CustomerOnboarded,
+        RegistrationPinIssued,
+        BillingAccountDataErased,
+        NotificationsAccountDataErased,
+    ),
     # Billing keeps who owns supplies and profiles.
-    "billing": (CustomerOnboarded,),
-    "notifications": (AccountRegistered,),
+    "billing": (CustomerOnboarded, AccountDeleted),
+    "notifications": (AccountRegistered, AccountDeleted),
 }

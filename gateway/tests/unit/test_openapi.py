@@ -17,10 +17,28 @@ WITH_BODY = {
     ("post", "/v1/auth/login"),
     ("post", "/v1/auth/refresh"),
     ("post", "/v1/auth/logout"),
+    ("post", "/v1/operator/legacy-accounts"),
+    ("post", "/v1/me/passkeys"),
+    ("post", "/v1/auth/passkey"),
+    ("post", "/v1/me/deletion"),
 }
-AUTHENTICATED = {("get", "/v1/me")}
+AUTHENTICATED = {
+    ("get", "/v1/me"),
+    ("post", "/v1/operator/legacy-accounts"),
+    ("post", "/v1/me/passkeys/options"),
+    ("post", "/v1/me/passkeys"),
+    ("get", "/v1/me/passkeys"),
+    ("delete", "/v1/me/passkeys/{passkey_id}"),
+    ("post", "/v1/me/deletion"),
+    ("post", "/v1/me/deletion/{deletion_id}/confirm"),
+}
 # Refresh tokens are 256 random bits: nothing to limit, so no 429 to promise.
-LIMITED = {("post", "/v1/auth/register"), ("post", "/v1/auth/login")}
+LIMITED = {
+    ("post", "/v1/auth/register"),
+    ("post", "/v1/auth/login"),
+    ("post", "/v1/me/deletion"),  # the password again, under log-in's limits
+    ("post", "/v1/auth/passkey/options"),  # a challenge stored for anyone: per address
+}
 
 
 @pytest.fixture
@@ -43,6 +61,7 @@ def test_every_route_is_documented(document: dict[str, Any]) -> None:
     assert {(m, p) for m, p, _ in _operations(document)} == WITH_BODY | AUTHENTICATED | {
         ("get", "/health/ready"),
         ("get", "/health/live"),
+        ("post", "/v1/auth/passkey/options"),
     }
     # Operators' health is not on the public port.
     assert "/health" not in document["paths"]

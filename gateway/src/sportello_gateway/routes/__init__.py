@@ -1,5 +1,19 @@
 """HTTP routes, one module per resource."""
 
-from sportello_gateway.routes import auth, health, profile
+from sportello_gateway.routes import (
+    account_deletion,
+    auth,
+    health,
+    legacy_accounts,
+    passkeys,
+    profile,
+)
 
-ROUTERS = (auth.router, profile.router, health.router)
+ROUTERS = (
+    auth.router,
+    profile.router,
+    health.router,
+    legacy_accounts.router,
+    passkeys.router,
+    account_deletion.router,
+)

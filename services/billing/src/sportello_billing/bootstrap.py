@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from sportello_billing.adapters.store import BillingStore
 from sportello_billing.settings import BillingSettings
+from sportello_contracts.account_deletion import BillingAccountDataErased
 from sportello_kit.service import Service
 
 
@@ -18,4 +19,5 @@ def bootstrap(settings: BillingSettings | None = None) -> tuple[Service, Depende
     service = Service("billing", settings, database=settings.database)
     deps = Dependencies(settings=settings, store=BillingStore(service.database.db))
     service.on_startup(deps.store.create_indexes)
+    service.emits(BillingAccountDataErased)
     return service, deps

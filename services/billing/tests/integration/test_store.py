@@ -9,7 +9,7 @@ import pytest_asyncio
 from pymongo import AsyncMongoClient
 
 from sportello_billing.adapters.store import BillingStore
-from sportello_billing.domain.customers import Customer
+from sportello_billing.domain.customers import Customer, pseudonymised
 from sportello_kit.mongo import connect
 
 MONDAY = datetime(2026, 11, 23, 9, 0, 0, 123456, tzinfo=UTC)
@@ -41,4 +41,17 @@ async def test_the_same_onboarding_again_is_not_applied_twice(store: BillingStor
     # Stored to the millisecond, the same event must still look as old as itself.
     assert not await customers.keep_if_newer(GIULIA, MONDAY)
     assert await customers.keep_if_newer(GIULIA, MONDAY + timedelta(milliseconds=1))
+    assert await customers.get("C00010002") == GIULIA
+
+
+async def test_a_pseudonymised_customer_keeps_its_code_and_loses_name_and_fiscal_code(
+    store: BillingStore,
+) -> None:
+    customers = store.customers()
+    assert await customers.keep_if_newer(GIULIA, MONDAY)
+    for _ in range(2):
+        await customers.pseudonymise([pseudonymised("C00010002")], MONDAY)
+    assert await customers.get("C00010002") == Customer("C00010002", None, None)
+    # The back-office onboarding the customer again fills the record in again.
+    assert await customers.keep_if_newer(GIULIA, MONDAY + timedelta(hours=1))
     assert await customers.get("C00010002") == GIULIA

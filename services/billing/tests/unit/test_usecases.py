@@ -4,8 +4,11 @@ from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 
 from sportello_billing.domain.customers import Customer
+from sportello_billing.usecases.account_deletion import erase_account_data
 from sportello_billing.usecases.onboarding import record_onboarded_customer
+from sportello_contracts.account_deletion import AccountDeleted, BillingAccountDataErased
 from sportello_contracts.backoffice import CustomerOnboarded
+from sportello_contracts.envelope import EventPayload
 
 ONBOARDED = CustomerOnboarded(
     customer_code="C00010002",
@@ -63,4 +66,44 @@ async def test_the_same_onboarding_redelivered_changes_nothing() -> None:
     assert customers.stored["C00010002"] == (
         Customer("C00010002", "BNCGLI85M52F205H", "Giulia Bianchi"),
         MONDAY,
+    )
+
+
+class FakeOutbox:
+    def __init__(self) -> None:
+        self.emitted: list[EventPayload] = []
+
+    async def emit(self, payload: EventPayload) -> object:
+        self.emitted.append(payload)
+        return payload
+
+
+class PseudonymisingCustomers(FakeCustomers):
+    async def pseudonymise(self, customers: list[Customer], at: datetime) -> None:
+        for customer in customers:
+            if customer.customer_code in self.stored:
+                self.stored[customer.customer_code] = (
+                    customer,
+                    self.stored[customer.customer_code][1],
+                )
+
+
+async def test_a_deleted_account_leaves_its_customers_without_name_or_fiscal_code() -> None:
+    customers, outbox = PseudonymisingCustomers(), FakeOutbox()
+    await record_onboarded_customer(customers, ONBOARDED, MONDAY)
+    deleted = AccountDeleted(
+        deletion_id="d-1",
+        account_id="acc-1",
+        customer_codes=("C00010002",),
+        email="giulia@example.it",
+        deleted_at=MONDAY,
+    )
+    for _ in range(2):  # a redelivery changes nothing more, and confirms again
+        await erase_account_data(customers, deleted, outbox, MONDAY)
+    kept, _ = customers.stored["C00010002"]
+    assert kept == Customer("C00010002", None, None)
+    assert "Giulia" not in repr(customers.stored)
+    assert (
+        outbox.emitted
+        == [BillingAccountDataErased(deletion_id="d-1", account_id="acc-1", erased_at=MONDAY)] * 2
     )

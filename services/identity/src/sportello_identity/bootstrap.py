@@ -3,14 +3,22 @@
 from dataclasses import replace
 from datetime import timedelta
 
+from sportello_contracts.account_deletion import AccountDeleted
 from sportello_contracts.identity import AccountActivity, AccountRegistered, ScopeChanged
 from sportello_identity.adapters.clock import SystemClock
+from sportello_identity.adapters.deletion_store import MongoDeletionStore
 from sportello_identity.adapters.hashing import Argon2Hasher, Argon2Parameters, HashingPool
+from sportello_identity.adapters.passkey_store import MongoPasskeyStore
+from sportello_identity.adapters.relying_party import WebAuthnRelyingParty
 from sportello_identity.adapters.store import IdentityStore
 from sportello_identity.adapters.tokens import TokenIssuer
 from sportello_identity.domain.attempts import GuessLimit, GuessLimits
 from sportello_identity.settings import IdentitySettings
-from sportello_identity.usecases.ports import Dependencies
+from sportello_identity.usecases.ports import (
+    DeletionDependencies,
+    Dependencies,
+    PasskeyDependencies,
+)
 from sportello_kit.service import Service
 
 
@@ -74,4 +82,38 @@ def guess_limits(settings: IdentitySettings) -> GuessLimits:
         per_fiscal_code=limit(s.pin_free_failures, s.pin_lock_failures, s.pin_lock_seconds),
         per_address=limit(s.address_free_failures, s.address_lock_failures, s.address_lock_seconds),
         failure_alert_per_minute=s.failure_alert_per_minute,
+    )
+
+
+def passkey_dependencies(service: Service) -> PasskeyDependencies:
+    """The passkeys' store and relying party, on the service's database and settings."""
+    settings = service.settings
+    assert isinstance(settings, IdentitySettings)
+    store = MongoPasskeyStore(service.database.db)
+    service.on_startup(store.create_indexes)
+    return PasskeyDependencies(
+        passkeys=store,
+        relying_party=WebAuthnRelyingParty(
+            settings.passkey_rp_id,
+            settings.passkey_rp_name,
+            settings.passkey_origins,
+            settings.passkey_challenge_seconds,
+        ),
+        challenge_ttl=timedelta(seconds=settings.passkey_challenge_seconds),
+        sign_ins_per_minute=settings.passkey_sign_ins_per_minute,
+    )
+
+
+def deletion_dependencies(service: Service, keys: PasskeyDependencies) -> DeletionDependencies:
+    """The deletions' store, on the service's database, with its settings."""
+    settings = service.settings
+    assert isinstance(settings, IdentitySettings)
+    store = MongoDeletionStore(service.database.db)
+    service.on_startup(store.create_indexes)
+    service.emits(AccountDeleted)
+    return DeletionDependencies(
+        deletions=store,
+        passkeys=keys,
+        confirm_within=timedelta(seconds=settings.deletion_confirm_seconds),
+        expected_services=settings.deletion_expected_services,
     )

@@ -76,3 +76,21 @@ class IdentitySettings(TokenSettings):
         if self.guess_max_delay_seconds < self.guess_first_delay_seconds:
             raise ValueError("the longest delay is at least the first one")
         return self
+
+    # Passkeys (WebAuthn). The relying party is the site users see: its ID is the domain a
+    # passkey is bound to (the customer area's, or a parent of it), its name what authenticators
+    # show, and the origins the pages that run the ceremonies are served from (scheme, host,
+    # port: `https://area-clienti.example.it`). Set all three for a deployment.
+    passkey_rp_id: str = "localhost"
+    passkey_rp_name: str = "Area Clienti"
+    passkey_origins: tuple[str, ...] = ("http://localhost:8000",)
+    # How long a ceremony's challenge may be answered (it is good once).
+    passkey_challenge_seconds: float = Field(300.0, gt=0, le=3600)
+    # Passkey sign-ins one client address may begin per minute: each stores a challenge for
+    # anyone who asks, so a flood is cut short (429) before it fills the database.
+    passkey_sign_ins_per_minute: int = Field(60, ge=1)
+
+    # Account deletion: how long after asking (with the password or a passkey again) the user
+    # may confirm; and the services holding personal data whose confirmations complete it.
+    deletion_confirm_seconds: float = Field(600.0, gt=0, le=86400)
+    deletion_expected_services: tuple[str, ...] = ("billing", "notifications")

@@ -1,5 +1,6 @@
 """Identity's use cases against in-memory fakes of their ports: the rules, without any I/O."""
 
+import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
@@ -7,26 +8,57 @@ from datetime import UTC, datetime, timedelta
 from ipaddress import ip_address
 from typing import Any, TypeVar
 
+import bcrypt
 import pytest
 
+from e2e.authenticator import SoftwareAuthenticator
+from sportello_contracts.account_deletion import (
+    AccountDataErased,
+    AccountDeleted,
+    BillingAccountDataErased,
+    ConfirmAccountDeletionRequest,
+    NotificationsAccountDataErased,
+    RequestAccountDeletionRequest,
+)
 from sportello_contracts.envelope import EventPayload
 from sportello_contracts.identity import (
     AccountRegistered,
     EndSessionRequest,
+    FinishPasskeyRegistrationRequest,
+    FinishPasskeySignInRequest,
+    ImportLegacyAccountRequest,
     LogInRequest,
     RefreshSessionRequest,
     RegisterAccountRequest,
     ScopeChanged,
 )
+from sportello_contracts.rpc import Caller
 from sportello_deploy.backoffice import NewCustomer
 from sportello_deploy.testing import random_customer, random_fiscal_code
+from sportello_identity.adapters.hashing import Argon2Hasher, Argon2Parameters, HashingPool
+from sportello_identity.adapters.relying_party import WebAuthnRelyingParty
 from sportello_identity.domain import errors
 from sportello_identity.domain.accounts import Account, Customer, CustomerDetails
 from sportello_identity.domain.activity import Activity
 from sportello_identity.domain.attempts import Attempts, GuessLimit, GuessLimits
+from sportello_identity.domain.deletion import Deletion
+from sportello_identity.domain.passkeys import Challenge, Passkey
 from sportello_identity.domain.sessions import SessionRecord
-from sportello_identity.usecases import guesses, onboarding, profile, registration, sessions
-from sportello_identity.usecases.ports import Dependencies
+from sportello_identity.usecases import (
+    account_deletion,
+    guesses,
+    legacy_accounts,
+    onboarding,
+    passkeys,
+    profile,
+    registration,
+    sessions,
+)
+from sportello_identity.usecases.ports import (
+    DeletionDependencies,
+    Dependencies,
+    PasskeyDependencies,
+)
 
 T = TypeVar("T")
 
@@ -960,3 +992,580 @@ async def test_ending_all_sessions_spares_only_the_one_kept(world: World) -> Non
             await sessions.refresh_session(
                 world.deps, RefreshSessionRequest(refresh_token=ended.refresh_token)
             )
+
+
+# Accounts of the older portal
+
+
+OPERATOR = Caller(user_id="op-1", role="operator")
+
+
+def legacy_import(customer: NewCustomer, password_hash: str, **overrides: Any) -> Any:
+    values = {
+        "caller": OPERATOR,
+        "username": "Mario Rossi (vecchio portale)",
+        "password_hash": password_hash,
+        "fiscal_code": customer.fiscal_code,
+        "customer_codes": (customer.customer_code,),
+        "email": customer.email,
+        **overrides,
+    }
+    return ImportLegacyAccountRequest(**values)
+
+
+def with_argon2(world: World) -> Dependencies:
+    """The world with the real hasher at a cheap cost: it is what knows the legacy formats."""
+    cheap = Argon2Parameters(time_cost=1, memory_kib=1024, parallelism=1)
+    return replace(world.deps, hasher=Argon2Hasher(cheap, HashingPool(slots=1), wait_seconds=5))
+
+
+async def test_an_operator_imports_an_account_that_logs_in_with_its_old_password_once_upgraded(
+    world: World,
+) -> None:
+    customer = await onboarded(world, full_name="Mario Rossi")
+    deps = with_argon2(world)
+    old = bcrypt.hashpw(b"Vecchia-2011", bcrypt.gensalt(4)).decode()
+    tx = FakeTransaction()
+
+    reply = await legacy_accounts.import_legacy_account(deps, legacy_import(customer, old), tx)
+
+    assert reply.username == "mario rossi (vecchio portale)"  # as log-in compares it
+    assert reply.password_scheme == "bcrypt"
+    account = world.store.accounts[reply.account_id]
+    assert (account.full_name, account.password_hash, account.customer_codes) == (
+        "Mario Rossi",
+        old,
+        (customer.customer_code,),
+    )
+    assert world.store.customers[customer.customer_code].account_id == account.account_id
+    (imported,) = world.store.activity
+    assert (imported.kind, imported.actor_id) == ("account.imported", "op-1")
+    assert imported.details == {"password_scheme": "bcrypt"}
+    assert [e.kind for e in tx.emitted] == ["account.imported"]  # type: ignore[attr-defined]
+
+    login = LogInRequest(username="  Mario ROSSI (vecchio portale) ", password="Vecchia-2011")
+    await sessions.log_in(deps, login)
+    upgraded = world.store.accounts[account.account_id].password_hash
+    assert upgraded.startswith("$argon2id$")
+    assert [a.kind for a in world.store.activity][1:] == ["password.upgraded", "session.opened"]
+    assert world.store.activity[1].details == {"from": "bcrypt"}
+    await sessions.log_in(deps, login)  # the argon2id hash now
+    assert world.store.accounts[account.account_id].password_hash == upgraded
+    # The PIN of the letter registers nothing more: the customer has an account.
+    with pytest.raises(errors.PinAlreadyUsed):
+        await registered(world, customer)
+
+
+async def test_a_wrong_old_password_is_refused_and_the_legacy_hash_stays(world: World) -> None:
+    customer = await onboarded(world)
+    deps = with_argon2(world)
+    old = hashlib.md5(b"Vecchia-2011").hexdigest()  # noqa: S324 (the older portal's)
+    reply = await legacy_accounts.import_legacy_account(
+        deps, legacy_import(customer, old, username="m.rossi"), FakeTransaction()
+    )
+    with pytest.raises(errors.WrongCredentials):
+        await sessions.log_in(deps, LogInRequest(username="m.rossi", password="Vecchia-2012"))
+    assert world.store.accounts[reply.account_id].password_hash == old
+
+
+async def test_only_an_operator_imports_accounts(world: World) -> None:
+    customer = await onboarded(world)
+    customer_caller = Caller(user_id="acc-9", role="customer", customer_codes=("C1",))
+    for caller in (customer_caller, Caller(user_id="adm-1", role="administrator"), None):
+        request = legacy_import(customer, "a" * 32, caller=caller)
+        with pytest.raises(errors.OperatorOnly):
+            await legacy_accounts.import_legacy_account(world.deps, request, FakeTransaction())
+    assert world.store.accounts == {}
+    assert world.store.activity == []
+
+
+async def test_an_import_with_a_hash_of_no_known_format_is_refused(world: World) -> None:
+    customer = await onboarded(world)
+    for malformed in ("plain-text-password", "$2b$10$short", "a" * 64):
+        request = legacy_import(customer, malformed)
+        with pytest.raises(errors.UnknownHashFormat):
+            await legacy_accounts.import_legacy_account(world.deps, request, FakeTransaction())
+    assert world.store.accounts == {}
+
+
+async def test_an_import_for_a_registered_fiscal_code_or_a_taken_username_is_refused(
+    world: World,
+) -> None:
+    customer = await onboarded(world)
+    taken = await registered(world, customer)
+    other = await onboarded(world)
+    with pytest.raises(errors.AlreadyRegistered):
+        await legacy_accounts.import_legacy_account(
+            world.deps,
+            legacy_import(customer, "a" * 40, email="nuovo@example.it"),
+            FakeTransaction(),
+        )
+    with pytest.raises(errors.UsernameTaken):
+        await legacy_accounts.import_legacy_account(
+            world.deps, legacy_import(other, "a" * 40, username=taken.username), FakeTransaction()
+        )
+    assert list(world.store.accounts) == [taken.account_id]
+
+
+async def test_an_import_with_another_identitys_customer_code_is_refused(world: World) -> None:
+    customer, stranger = await onboarded(world), await onboarded(world)
+    request = legacy_import(customer, "a" * 32, customer_codes=(stranger.customer_code,))
+    with pytest.raises(errors.CustomerOfAnotherIdentity):
+        await legacy_accounts.import_legacy_account(world.deps, request, FakeTransaction())
+    with pytest.raises(errors.InvalidFiscalCode):
+        await legacy_accounts.import_legacy_account(
+            world.deps,
+            legacy_import(customer, "a" * 32, fiscal_code="RSSMRA80A01H501X"),
+            FakeTransaction(),
+        )
+    assert world.store.accounts == {}
+
+
+# Passkeys
+
+ORIGIN = "http://localhost:8000"
+
+
+class FakePasskeyStore:
+    def __init__(self) -> None:
+        self.challenges: dict[str, Challenge] = {}
+        self.passkeys: dict[str, Passkey] = {}
+
+    async def insert_challenge(self, challenge: Challenge) -> None:
+        self.challenges[challenge.key] = challenge
+
+    async def take_challenge(self, key: str) -> Challenge | None:
+        return self.challenges.pop(key, None)
+
+    async def insert_passkey(self, passkey: Passkey, session: Any) -> None:
+        if any(p.credential_id == passkey.credential_id for p in self.passkeys.values()):
+            raise errors.PasskeyTaken()
+        self.passkeys[passkey.passkey_id] = passkey
+
+    async def passkeys_of(self, account_id: str) -> list[Passkey]:
+        return [p for p in self.passkeys.values() if p.account_id == account_id]
+
+    async def passkey_by_credential(self, credential_id: str) -> Passkey | None:
+        return next((p for p in self.passkeys.values() if p.credential_id == credential_id), None)
+
+    async def delete_passkey(self, account_id: str, passkey_id: str, session: Any) -> bool:
+        found = self.passkeys.get(passkey_id)
+        if found is None or found.account_id != account_id:
+            return False
+        del self.passkeys[passkey_id]
+        return True
+
+    async def record_use(
+        self, passkey: Passkey, sign_count: int, at: datetime, session: Any
+    ) -> bool:
+        stored = self.passkeys.get(passkey.passkey_id)
+        if stored is None or stored.sign_count != passkey.sign_count:
+            return False
+        self.passkeys[passkey.passkey_id] = replace(stored, sign_count=sign_count, last_used_at=at)
+        return True
+
+
+@pytest.fixture
+def keys() -> PasskeyDependencies:
+    return PasskeyDependencies(
+        passkeys=FakePasskeyStore(),
+        relying_party=WebAuthnRelyingParty("localhost", "Area Clienti", [ORIGIN], 300),
+        challenge_ttl=timedelta(minutes=5),
+    )
+
+
+def caller_of(account: Account) -> Caller:
+    return Caller(user_id=account.account_id, role=account.role)
+
+
+async def with_passkey(
+    world: World, keys: PasskeyDependencies, authenticator: SoftwareAuthenticator | None = None
+) -> tuple[Account, SoftwareAuthenticator]:
+    account = await registered(world, await onboarded(world))
+    authenticator = authenticator or SoftwareAuthenticator(origin=ORIGIN)
+    options = await passkeys.begin_registration(world.deps, keys, caller_of(account))
+    request = FinishPasskeyRegistrationRequest(
+        caller=caller_of(account),
+        name="Chiavetta",
+        credential=authenticator.create(options.public_key),
+    )
+    await passkeys.finish_registration(world.deps, keys, request, FakeTransaction())
+    return account, authenticator
+
+
+async def sign_in_answer(
+    world: World, keys: PasskeyDependencies, authenticator: SoftwareAuthenticator, **how: Any
+) -> FinishPasskeySignInRequest:
+    options = await passkeys.begin_sign_in(world.deps, keys)
+    return FinishPasskeySignInRequest(credential=authenticator.get(options.public_key, **how))
+
+
+async def test_a_passkey_added_from_the_profile_signs_in_instead_of_the_password(
+    world: World, keys: PasskeyDependencies
+) -> None:
+    account, authenticator = await with_passkey(world, keys)
+    (listed,) = (await passkeys.passkeys_of(keys, caller_of(account))).passkeys
+    assert (listed.name, listed.transports, listed.last_used_at) == (
+        "Chiavetta",
+        ("internal",),
+        None,
+    )
+    assert world.store.activity[-1].kind == "passkey.added"
+
+    answer = await sign_in_answer(world, keys, authenticator)
+    reply = await passkeys.finish_sign_in(world.deps, keys, answer)
+
+    assert reply.access_token == f"access:{account.account_id}:customer"
+    assert world.store.activity[-1].kind == "session.opened"
+    assert world.store.activity[-1].details == {"method": "passkey"}
+    (stored,) = keys.passkeys.passkeys.values()  # type: ignore[attr-defined]
+    assert (stored.sign_count, stored.last_used_at) == (1, NOW)
+    assert keys.passkeys.challenges == {}  # type: ignore[attr-defined]
+
+
+async def test_a_replayed_assertion_is_refused(world: World, keys: PasskeyDependencies) -> None:
+    _, authenticator = await with_passkey(world, keys)
+    answer = await sign_in_answer(world, keys, authenticator)
+    await passkeys.finish_sign_in(world.deps, keys, answer)
+    with pytest.raises(errors.PasskeyChallengeInvalid):
+        await passkeys.finish_sign_in(world.deps, keys, answer)
+
+
+async def test_a_cloned_passkey_whose_count_does_not_grow_is_refused_and_recorded(
+    world: World, keys: PasskeyDependencies
+) -> None:
+    _, authenticator = await with_passkey(world, keys)
+    await passkeys.finish_sign_in(
+        world.deps, keys, await sign_in_answer(world, keys, authenticator, sign_count=7)
+    )
+    clone = await sign_in_answer(world, keys, authenticator, sign_count=7)
+    with pytest.raises(errors.PasskeyCloned):
+        await passkeys.finish_sign_in(world.deps, keys, clone)
+    assert world.store.activity[-1].kind == "passkey.clone_detected"
+    older = await sign_in_answer(world, keys, authenticator, sign_count=3)
+    with pytest.raises(errors.PasskeyCloned):
+        await passkeys.finish_sign_in(world.deps, keys, older)
+
+
+async def test_a_passkey_that_does_not_count_signs_in_every_time(
+    world: World, keys: PasskeyDependencies
+) -> None:
+    _, authenticator = await with_passkey(
+        world, keys, SoftwareAuthenticator(origin=ORIGIN, counting=False)
+    )
+    for _ in range(2):
+        await passkeys.finish_sign_in(
+            world.deps, keys, await sign_in_answer(world, keys, authenticator)
+        )
+
+
+async def test_an_answer_from_another_origin_is_refused(
+    world: World, keys: PasskeyDependencies
+) -> None:
+    account = await registered(world, await onboarded(world))
+    authenticator = SoftwareAuthenticator(origin="https://phishing.example")
+    options = await passkeys.begin_registration(world.deps, keys, caller_of(account))
+    request = FinishPasskeyRegistrationRequest(
+        caller=caller_of(account), name="x", credential=authenticator.create(options.public_key)
+    )
+    with pytest.raises(errors.PasskeyNotVerified):
+        await passkeys.finish_registration(world.deps, keys, request, FakeTransaction())
+    assert keys.passkeys.passkeys == {}  # type: ignore[attr-defined]
+
+    _, good = await with_passkey(world, keys)
+    phished = await sign_in_answer(world, keys, good, origin="https://phishing.example")
+    with pytest.raises(errors.PasskeyRefused):
+        await passkeys.finish_sign_in(world.deps, keys, phished)
+
+
+async def test_a_registration_challenge_is_good_once_for_its_account_until_it_expires(
+    world: World, keys: PasskeyDependencies
+) -> None:
+    account = await registered(world, await onboarded(world))
+    other = await registered(world, await onboarded(world))
+    authenticator = SoftwareAuthenticator(origin=ORIGIN)
+
+    async def answer(to: Account) -> FinishPasskeyRegistrationRequest:
+        options = await passkeys.begin_registration(world.deps, keys, caller_of(account))
+        return FinishPasskeyRegistrationRequest(
+            caller=caller_of(to), name="x", credential=authenticator.create(options.public_key)
+        )
+
+    with pytest.raises(errors.PasskeyChallengeInvalid):  # another account's challenge
+        await passkeys.finish_registration(world.deps, keys, await answer(other), FakeTransaction())
+    late = await answer(account)
+    world.clock.advance(timedelta(minutes=5))
+    with pytest.raises(errors.PasskeyChallengeInvalid):
+        await passkeys.finish_registration(world.deps, keys, late, FakeTransaction())
+    twice = await answer(account)
+    await passkeys.finish_registration(world.deps, keys, twice, FakeTransaction())
+    with pytest.raises(errors.PasskeyChallengeInvalid):
+        await passkeys.finish_registration(world.deps, keys, twice, FakeTransaction())
+    # A sign-in challenge registers nothing, nor the other way round.
+    sign_in = await passkeys.begin_sign_in(world.deps, keys)
+    wrong = FinishPasskeyRegistrationRequest(
+        caller=caller_of(account),
+        name="x",
+        credential=authenticator.create(
+            sign_in.public_key | {"rp": {"id": "localhost"}, "user": {"id": "YQ"}}
+        ),
+    )
+    with pytest.raises(errors.PasskeyChallengeInvalid):
+        await passkeys.finish_registration(world.deps, keys, wrong, FakeTransaction())
+
+
+async def test_a_credential_registered_already_is_refused(
+    world: World, keys: PasskeyDependencies
+) -> None:
+    account, authenticator = await with_passkey(world, keys)
+    options = await passkeys.begin_registration(world.deps, keys, caller_of(account))
+    again = FinishPasskeyRegistrationRequest(
+        caller=caller_of(account), name="x", credential=authenticator.create(options.public_key)
+    )
+    with pytest.raises(errors.PasskeyTaken):
+        await passkeys.finish_registration(world.deps, keys, again, FakeTransaction())
+
+
+async def test_an_assertion_claiming_another_account_or_an_unknown_credential_is_refused(
+    world: World, keys: PasskeyDependencies
+) -> None:
+    _, authenticator = await with_passkey(world, keys)
+    other, _ = await with_passkey(world, keys)
+    claiming = await sign_in_answer(
+        world, keys, authenticator, user_handle=other.account_id.encode()
+    )
+    with pytest.raises(errors.PasskeyRefused):
+        await passkeys.finish_sign_in(world.deps, keys, claiming)
+    stranger = SoftwareAuthenticator(origin=ORIGIN, rp_id="localhost")
+    with pytest.raises(errors.PasskeyRefused):
+        await passkeys.finish_sign_in(world.deps, keys, await sign_in_answer(world, keys, stranger))
+    garbage = FinishPasskeySignInRequest(credential={"id": "x", "response": {"clientDataJSON": 3}})
+    with pytest.raises(errors.PasskeyChallengeInvalid):
+        await passkeys.finish_sign_in(world.deps, keys, garbage)
+
+
+async def test_only_the_owner_removes_a_passkey(world: World, keys: PasskeyDependencies) -> None:
+    account, _ = await with_passkey(world, keys)
+    other = await registered(world, await onboarded(world))
+    (passkey,) = (await passkeys.passkeys_of(keys, caller_of(account))).passkeys
+    with pytest.raises(errors.PasskeyNotFound):
+        await passkeys.delete_passkey(
+            world.deps, keys, caller_of(other), passkey.passkey_id, FakeTransaction()
+        )
+    await passkeys.delete_passkey(
+        world.deps, keys, caller_of(account), passkey.passkey_id, FakeTransaction()
+    )
+    assert (await passkeys.passkeys_of(keys, caller_of(account))).passkeys == ()
+    assert world.store.activity[-1].kind == "passkey.removed"
+
+
+# Account deletion
+
+
+class FakeDeletionStore:
+    def __init__(self, store: FakeStore, passkey_store: FakePasskeyStore) -> None:
+        self.store = store
+        self.passkey_store = passkey_store
+        self.deletions: dict[str, Deletion] = {}
+
+    async def insert(self, deletion: Deletion, session: Any) -> None:
+        self.deletions[deletion.deletion_id] = deletion
+
+    async def get(self, deletion_id: str, session: Any = None) -> Deletion | None:
+        return self.deletions.get(deletion_id)
+
+    async def mark_deleted(self, deletion_id: str, at: datetime, session: Any) -> None:
+        self.deletions[deletion_id] = replace(self.deletions[deletion_id], deleted_at=at)
+
+    async def record_confirmation(
+        self, deletion_id: str, service: str, at: datetime, session: Any
+    ) -> Deletion | None:
+        found = self.deletions.get(deletion_id)
+        if found is None:
+            return None
+        confirmations = {service: at, **found.confirmations}  # the first one kept
+        self.deletions[deletion_id] = replace(found, confirmations=confirmations)
+        return self.deletions[deletion_id]
+
+    async def mark_completed(self, deletion_id: str, at: datetime, session: Any) -> None:
+        found = self.deletions[deletion_id]
+        if found.completed_at is None:
+            self.deletions[deletion_id] = replace(found, completed_at=at)
+
+    async def erase_account(self, account: Account, session: Any) -> None:
+        del self.store.accounts[account.account_id]
+        for customer in self.store.customers.values():
+            if customer.account_id == account.account_id:
+                customer.account_id = None
+        self.passkey_store.passkeys = {
+            k: p
+            for k, p in self.passkey_store.passkeys.items()
+            if p.account_id != account.account_id
+        }
+        self.store.activity = [
+            replace(a, client_address=None, details={}) if a.account_id == account.account_id else a
+            for a in self.store.activity
+        ]
+
+
+@pytest.fixture
+def deletions(world: World, keys: PasskeyDependencies) -> DeletionDependencies:
+    passkey_store = keys.passkeys
+    assert isinstance(passkey_store, FakePasskeyStore)
+    return DeletionDependencies(
+        deletions=FakeDeletionStore(world.store, passkey_store),
+        passkeys=keys,
+        confirm_within=timedelta(minutes=10),
+        expected_services=("billing", "notifications"),
+    )
+
+
+def deletion_asked(account: Account, **proof: Any) -> RequestAccountDeletionRequest:
+    return RequestAccountDeletionRequest(
+        caller=caller_of(account), client_address="203.0.113.7", **(proof or {"password": PASSWORD})
+    )
+
+
+async def test_a_confirmed_deletion_erases_the_account_and_frees_its_pin(
+    world: World, deletions: DeletionDependencies
+) -> None:
+    customer = await onboarded(world)
+    account = await registered(world, customer)
+    await sessions.log_in(world.deps, LogInRequest(username=account.username, password=PASSWORD))
+    asked = await account_deletion.request_deletion(
+        world.deps, deletions, deletion_asked(account), FakeTransaction()
+    )
+    assert asked.confirm_before == NOW + timedelta(minutes=10)
+    assert account.account_id in world.store.accounts  # nothing deleted yet
+
+    tx = FakeTransaction()
+    confirm = ConfirmAccountDeletionRequest(
+        caller=caller_of(account), deletion_id=asked.deletion_id
+    )
+    done = await account_deletion.confirm_deletion(world.deps, deletions, confirm, tx)
+
+    assert done.deleted_at == NOW
+    assert world.store.accounts == {}
+    assert world.store.sessions == {}
+    assert world.store.customers[customer.customer_code].account_id is None
+    assert {a.client_address for a in world.store.activity} == {None}
+    deleted = next(e for e in tx.emitted if isinstance(e, AccountDeleted))
+    assert (deleted.account_id, deleted.email, deleted.customer_codes) == (
+        account.account_id,
+        account.email,
+        (customer.customer_code,),
+    )
+    assert ScopeChanged(account_id=account.account_id, customer_codes=()) in tx.emitted
+    # The customer registers again with the same letter's PIN.
+    again = await registered(world, customer, username="di.nuovo")
+    assert again.account_id != account.account_id
+
+
+async def test_a_wrong_password_asks_nothing_and_counts_as_a_guess(
+    world: World, deletions: DeletionDependencies
+) -> None:
+    account = await registered(world, await onboarded(world))
+    with pytest.raises(errors.ReauthenticationFailed):
+        await account_deletion.request_deletion(
+            world.deps,
+            deletions,
+            deletion_asked(account, password="Sbagliata-99"),
+            FakeTransaction(),
+        )
+    assert deletions.deletions.deletions == {}  # type: ignore[attr-defined]
+    assert world.store.failures_of(f"username:{account.username}") == 1
+
+
+async def test_a_deletion_is_confirmed_once_in_time_by_its_own_account_only(
+    world: World, deletions: DeletionDependencies
+) -> None:
+    account = await registered(world, await onboarded(world))
+    other = await registered(world, await onboarded(world))
+
+    async def ask() -> str:
+        reply = await account_deletion.request_deletion(
+            world.deps, deletions, deletion_asked(account), FakeTransaction()
+        )
+        return reply.deletion_id
+
+    async def confirm(deletion_id: str, by: Account = account) -> None:
+        request = ConfirmAccountDeletionRequest(caller=caller_of(by), deletion_id=deletion_id)
+        await account_deletion.confirm_deletion(world.deps, deletions, request, FakeTransaction())
+
+    mine = await ask()
+    with pytest.raises(errors.DeletionNotFound):
+        await confirm(mine, by=other)  # deleting another account
+    with pytest.raises(errors.DeletionNotFound):
+        await confirm("no-such-deletion")
+    world.clock.advance(timedelta(minutes=10))
+    with pytest.raises(errors.DeletionExpired):
+        await confirm(mine)
+    assert set(world.store.accounts) == {account.account_id, other.account_id}
+    fresh = await ask()
+    await confirm(fresh)
+    with pytest.raises(errors.DeletionNotFound):
+        await confirm(fresh)
+    assert set(world.store.accounts) == {other.account_id}
+
+
+async def test_a_passkey_proves_the_user_but_only_one_of_their_own(
+    world: World, keys: PasskeyDependencies, deletions: DeletionDependencies
+) -> None:
+    account, authenticator = await with_passkey(world, keys)
+    _, theirs = await with_passkey(world, keys)
+    options = await passkeys.begin_sign_in(world.deps, keys)
+    answer = authenticator.get(options.public_key)
+    asked = await account_deletion.request_deletion(
+        world.deps, deletions, deletion_asked(account, passkey=answer), FakeTransaction()
+    )
+    assert asked.deletion_id
+    options = await passkeys.begin_sign_in(world.deps, keys)
+    with pytest.raises(errors.ReauthenticationFailed):
+        await account_deletion.request_deletion(
+            world.deps,
+            deletions,
+            deletion_asked(account, passkey=theirs.get(options.public_key)),
+            FakeTransaction(),
+        )
+
+
+async def test_the_deletion_completes_when_every_expected_service_confirmed(
+    world: World, deletions: DeletionDependencies
+) -> None:
+    account = await registered(world, await onboarded(world))
+    asked = await account_deletion.request_deletion(
+        world.deps, deletions, deletion_asked(account), FakeTransaction()
+    )
+
+    async def confirmed(
+        kind: type[AccountDataErased], deletion_id: str = asked.deletion_id
+    ) -> Deletion | None:
+        erased = kind(deletion_id=deletion_id, account_id=account.account_id, erased_at=NOW)
+        await account_deletion.record_erasure(world.deps, deletions, erased, FakeTransaction())
+        return await deletions.deletions.get(deletion_id)
+
+    billing = await confirmed(BillingAccountDataErased)
+    assert billing is not None
+    assert (set(billing.confirmations), billing.completed_at) == ({"billing"}, None)
+    world.clock.advance(SECOND)
+    assert (await confirmed(BillingAccountDataErased)).confirmations == {"billing": NOW}  # type: ignore[union-attr]
+    done = await confirmed(NotificationsAccountDataErased)
+    assert done is not None
+    assert done.completed_at == NOW + SECOND
+    assert await confirmed(NotificationsAccountDataErased, "unknown") is None
+
+
+async def test_one_address_begins_only_so_many_passkey_sign_ins_a_minute(
+    world: World, keys: PasskeyDependencies
+) -> None:
+    limited = replace(keys, sign_ins_per_minute=3)
+    here, there = ip_address("203.0.113.7"), ip_address("198.51.100.2")
+    for _ in range(3):
+        await passkeys.begin_sign_in(world.deps, limited, here)
+    with pytest.raises(errors.TooManyPasskeySignIns) as refused:
+        await passkeys.begin_sign_in(world.deps, limited, here)
+    assert refused.value.retry_after == 60  # NOW is on the minute
+    assert len(keys.passkeys.challenges) == 3  # type: ignore[attr-defined]
+    await passkeys.begin_sign_in(world.deps, limited, there)
+    world.clock.advance(timedelta(minutes=1))
+    await passkeys.begin_sign_in(world.deps, limited, here)

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from sportello_contracts.account_deletion import NotificationsAccountDataErased
 from sportello_kit.claims import Claims
 from sportello_kit.service import Service
 from sportello_notifications.adapters.mailer import SmtpMailer
@@ -17,6 +18,7 @@ class Dependencies:
     messages: MongoMessageLog
     mailer: SmtpMailer
     templates: MailTemplates
+    transactions: Service  # for what a handler outside a transaction writes and announces
 
 
 def bootstrap(settings: NotificationsSettings | None = None) -> tuple[Service, Dependencies]:
@@ -28,6 +30,8 @@ def bootstrap(settings: NotificationsSettings | None = None) -> tuple[Service, D
         messages=MongoMessageLog(service.database.db),
         mailer=SmtpMailer(settings),
         templates=MailTemplates(settings.sender),
+        transactions=service,
     )
     service.on_startup(deps.messages.create_indexes)
+    service.emits(NotificationsAccountDataErased)
     return service, deps

@@ -205,3 +205,16 @@ async def test_the_mailer_gives_up_after_its_timeout_on_a_server_that_never_answ
         with pytest.raises(TimeoutError):
             await mailer.send(message)
         assert 0.4 < time.monotonic() - started < 2
+
+
+async def test_erasing_an_address_removes_every_record_of_messages_to_it(
+    messages: MongoMessageLog,
+) -> None:
+    kept = Mail(key=f"{uuid4().hex}:x", to="other@example.it", subject="s", template="t")
+    for key in (f"{uuid4().hex}:a", f"{uuid4().hex}:b"):
+        await messages.queued(Mail(key=key, to="gone@example.it", subject="s", template="t"))
+    await messages.queued(kept)
+    assert await messages.erase_to("gone@example.it") == 2
+    assert await messages.erase_to("gone@example.it") == 0
+    assert await messages.records_to("gone@example.it") == []
+    assert [r.key for r in await messages.records_to("other@example.it")] == [kept.key]

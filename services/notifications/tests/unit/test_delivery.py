@@ -2,15 +2,22 @@
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from typing import TypeVar
 
 import pytest
 
+from sportello_contracts.account_deletion import AccountDeleted, NotificationsAccountDataErased
+from sportello_contracts.envelope import EventPayload
 from sportello_kit.claims import ClaimHeld
 from sportello_notifications.adapters.templates import MailTemplates
 from sportello_notifications.domain.messages import Mail, Status
+from sportello_notifications.usecases.account_deletion import erase_account_data
 from sportello_notifications.usecases.delivery import deliver
+
+T = TypeVar("T")
 
 MAIL = Mail(
     key="ev-1:registration-summary",
@@ -161,3 +168,83 @@ async def test_a_mail_sent_by_a_delivery_that_died_before_logging_it_is_logged_a
     assert not await post.deliver()
     assert post.mailer.outbox == []
     assert post.messages.records[MAIL.key]["status"] == Status.SENT
+
+
+# A deleted account
+
+
+class ErasableLog(FakeMessageLog):
+    def __init__(self) -> None:
+        super().__init__()
+        self.to: dict[str, str] = {}
+
+    async def queued(self, mail: Mail) -> None:
+        await super().queued(mail)
+        self.to[mail.key] = mail.to
+
+    async def erase_to(self, address: str, session: object) -> int:
+        erased = [key for key, to in self.to.items() if to == address]
+        for key in erased:
+            del self.records[key], self.to[key]
+        return len(erased)
+
+
+class FakeTransaction:
+    session = None
+
+    def __init__(self) -> None:
+        self.emitted: list[EventPayload] = []
+
+    async def emit(self, payload: EventPayload) -> object:
+        self.emitted.append(payload)
+        return payload
+
+
+class FakeTransactions:
+    def __init__(self) -> None:
+        self.emitted: list[EventPayload] = []
+
+    async def transaction(self, work: Callable[[FakeTransaction], Awaitable[T]]) -> T:
+        tx = FakeTransaction()
+        done = await work(tx)
+        self.emitted.extend(tx.emitted)
+        return done
+
+
+DELETED = AccountDeleted(
+    deletion_id="d-1",
+    account_id="acc-1",
+    customer_codes=("C00010002",),
+    email="giulia@example.it",
+    deleted_at=datetime(2026, 12, 3, 10, 0, tzinfo=UTC),
+)
+
+
+async def test_a_deleted_account_is_told_then_its_messages_are_erased_and_it_is_confirmed() -> None:
+    post, log, transactions = Post(), ErasableLog(), FakeTransactions()
+    post.messages = log
+    await post.deliver()  # the registration summary, long ago
+    await post.deliver(replace(MAIL, key="ev-2:other", to="someone.else@example.it"))
+    now = datetime(2026, 12, 3, 10, 1, tzinfo=UTC)
+
+    for _ in range(2):  # a redelivery sends nothing more, and erases what it recorded again
+        await erase_account_data(
+            "ev-9",
+            DELETED,
+            claims=post.claims,
+            mailer=post.mailer,
+            templates=TEMPLATES,
+            messages=log,
+            transactions=transactions,
+            now=now,
+        )
+
+    confirmations = [m for m in post.mailer.outbox if m["To"] == "giulia@example.it"]
+    assert [m["Subject"] for m in confirmations] == [
+        "Benvenuto",
+        "Area Clienti: il tuo account è stato cancellato",
+    ]
+    assert "C00010002" in confirmations[1].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert list(log.to.values()) == ["someone.else@example.it"]
+    erased = NotificationsAccountDataErased(deletion_id="d-1", account_id="acc-1", erased_at=now)
+    assert transactions.emitted == [erased, erased]

@@ -44,6 +44,21 @@ class CustomerRecords:
             self.session,
         )
 
+    async def pseudonymise(self, customers: list[Customer], at: datetime) -> None:
+        """Keep each customer as given (`pseudonymised`); a repeat changes nothing more."""
+        for customer in customers:
+            await self.collection.update_one(
+                {"_id": customer.customer_code},
+                {
+                    "$set": {
+                        "fiscal_code": customer.fiscal_code,
+                        "full_name": customer.full_name,
+                        "pseudonymised_at": at,
+                    }
+                },
+                session=self.session,
+            )
+
     async def get(self, customer_code: str) -> Customer | None:
         doc = await self.collection.find_one({"_id": customer_code}, session=self.session)
         return None if doc is None else _customer(doc)
@@ -51,5 +66,5 @@ class CustomerRecords:
 
 def _customer(doc: dict[str, Any]) -> Customer:
     return Customer(
-        customer_code=doc["_id"], fiscal_code=doc["fiscal_code"], full_name=doc["full_name"]
+        customer_code=doc["_id"], fiscal_code=doc.get("fiscal_code"), full_name=doc.get("full_name")
     )

@@ -18,6 +18,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from sportello_identity.domain.errors import HashingBusy
+from sportello_identity.domain.legacy_hashes import legacy_hash
 
 T = TypeVar("T")
 
@@ -101,14 +102,30 @@ class Argon2Hasher:
         return await self.pool.run(lambda: self._hasher.hash(secret), self.wait_seconds)
 
     async def verify(self, hashed: str | None, secret: str) -> bool:
+        """argon2id, or a hash of the older portal (`legacy_hashes`), in the pool either way."""
+        legacy = legacy_hash(hashed) if hashed is not None else None
+
         def verify() -> bool:
-            try:
-                right = self._hasher.verify(hashed or self._dummy_hash, secret)
-            except (VerificationError, InvalidHashError):
-                return False
-            return right and hashed is not None
+            if legacy is not None:
+                # The dummy argon2id too: a legacy hash (an unsalted digest above all) must not
+                # answer faster than an unknown username, or timing would tell it exists.
+                self._verify_argon2(self._dummy_hash, secret)
+                return legacy.verify(secret)
+            return self._verify_argon2(hashed or self._dummy_hash, secret) and hashed is not None
 
         return await self.pool.run(verify, self.wait_seconds)
 
+    def _verify_argon2(self, hashed: str, secret: str) -> bool:
+        try:
+            return self._hasher.verify(hashed, secret)
+        except (VerificationError, InvalidHashError):
+            return False
+
     def needs_rehash(self, hashed: str) -> bool:
-        return self._hasher.check_needs_rehash(hashed)
+        """True for a hash of the older portal (replaced at once) or of a weaker argon2id."""
+        if legacy_hash(hashed) is not None:
+            return True
+        try:
+            return self._hasher.check_needs_rehash(hashed)
+        except InvalidHashError:
+            return True

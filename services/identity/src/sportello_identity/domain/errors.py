@@ -72,3 +72,55 @@ class AccountNotFound(IdentityError):
 
 class HashingBusy(MustWait):
     """Every password-hashing slot stayed taken for longer than a request may wait."""
+
+
+class UnknownHashFormat(IdentityError):
+    """An imported password hash in none of the older portal's known formats."""
+
+
+class OperatorOnly(IdentityError):
+    """Only an operator may do this (the role on the caller the gateway resolved)."""
+
+
+class CustomerOfAnotherIdentity(IdentityError):
+    """A customer code the back-office onboarded for another fiscal identity."""
+
+
+class PasskeyChallengeInvalid(IdentityError):
+    """The passkey's answer is to no challenge still open: unknown, used, expired or another's."""
+
+
+class PasskeyNotVerified(IdentityError):
+    """A new passkey's attestation does not verify (origin, RP ID, challenge, format...)."""
+
+
+class PasskeyRefused(IdentityError):
+    """A passkey's sign-in assertion does not verify, or names a credential nobody holds."""
+
+
+class PasskeyCloned(IdentityError):
+    """The assertion's signature count did not grow: the passkey was copied."""
+
+
+class PasskeyTaken(IdentityError):
+    """The credential is registered already (to this or another account)."""
+
+
+class PasskeyNotFound(IdentityError):
+    """No passkey of the caller's account has this id."""
+
+
+class DeletionNotFound(IdentityError):
+    """No deletion of the caller's account with this id awaits confirmation."""
+
+
+class DeletionExpired(IdentityError):
+    """The deletion was not confirmed in time: it must be asked again."""
+
+
+class ReauthenticationFailed(IdentityError):
+    """The password (or passkey) given to prove it is the user again is not the account's."""
+
+
+class TooManyPasskeySignIns(MustWait):
+    """Too many passkey sign-ins begun from the client's address this minute."""

@@ -4,10 +4,13 @@ from sportello_contracts.identity import (
     END_SESSION,
     GET_PROFILE,
     GET_SCOPE,
+    IMPORT_LEGACY_ACCOUNT,
     LOG_IN,
     REFRESH_SESSION,
     REGISTER_ACCOUNT,
     EndSessionRequest,
+    ImportLegacyAccountReply,
+    ImportLegacyAccountRequest,
     LogInRequest,
     ProfileReply,
     ProfileRequest,
@@ -22,7 +25,7 @@ from sportello_contracts.identity import (
 from sportello_contracts.rpc import ErrorKind, Refused
 from sportello_identity.domain.errors import AccountNotFound
 from sportello_identity.entrypoints.refusals import refusing
-from sportello_identity.usecases import profile, registration, sessions
+from sportello_identity.usecases import legacy_accounts, profile, registration, sessions
 from sportello_identity.usecases.ports import Dependencies
 from sportello_kit.service import Service
 from sportello_kit.transaction import Transaction
@@ -74,3 +77,11 @@ def register_operations(service: Service, deps: Dependencies) -> None:
             return await profile.scope_of(deps, request.account_id)
         except AccountNotFound:
             raise scope_of_no_account() from None
+
+    @service.rpc(IMPORT_LEGACY_ACCOUNT)
+    async def import_legacy_account(
+        request: ImportLegacyAccountRequest, tx: Transaction
+    ) -> ImportLegacyAccountReply:
+        """An operator imports one account of the older portal with its old password hash."""
+        with refusing():
+            return await legacy_accounts.import_legacy_account(deps, request, tx)

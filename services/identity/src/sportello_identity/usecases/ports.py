@@ -1,6 +1,6 @@
 """What identity's use cases need from outside, as Protocols: bootstrap wires the real ones."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
@@ -9,6 +9,15 @@ from sportello_contracts.envelope import EventPayload
 from sportello_identity.domain.accounts import Account, Customer, CustomerDetails
 from sportello_identity.domain.activity import Activity
 from sportello_identity.domain.attempts import Attempts, GuessLimits
+from sportello_identity.domain.deletion import Deletion
+from sportello_identity.domain.passkeys import (
+    Assertion,
+    Challenge,
+    Credential,
+    NewCredential,
+    Options,
+    Passkey,
+)
 from sportello_identity.domain.sessions import SessionRecord
 
 # The database session writes join: opaque to the use cases, they only pass it on to the store.
@@ -133,3 +142,90 @@ class Dependencies:
     refresh_ttl: timedelta
     limits: GuessLimits
     transactions: Transactions
+
+
+# Passkeys (issue 16, item 10)
+
+
+class PasskeyStore(Protocol):
+    """Passkeys and the WebAuthn challenges still open."""
+
+    async def insert_challenge(self, challenge: Challenge) -> None: ...
+
+    async def take_challenge(self, key: str) -> Challenge | None:
+        """The challenge, removed as it is read (atomically): a second taker gets None."""
+
+    async def insert_passkey(self, passkey: Passkey, session: DbSession) -> None:
+        """Raises `PasskeyTaken` when the credential is registered already."""
+
+    async def passkeys_of(self, account_id: str) -> list[Passkey]: ...
+
+    async def passkey_by_credential(self, credential_id: str) -> Passkey | None: ...
+
+    async def delete_passkey(self, account_id: str, passkey_id: str, session: DbSession) -> bool:
+        """True if the account had it."""
+
+    async def record_use(
+        self, passkey: Passkey, sign_count: int, at: datetime, session: DbSession
+    ) -> bool:
+        """Store the new signature count unless another sign-in changed it first; True if so."""
+
+
+class RelyingParty(Protocol):
+    """The WebAuthn ceremonies (`adapters/relying_party.py`)."""
+
+    def registration_options(self, account: Account, registered: Sequence[str]) -> Options: ...
+
+    def authentication_options(self) -> Options: ...
+
+    def challenge_key(self, challenge: bytes) -> str:
+        """What is stored of a challenge (a digest)."""
+
+    def challenge_of(self, credential: Credential) -> bytes: ...
+
+    def verify_registration(self, credential: Credential, challenge: bytes) -> NewCredential: ...
+
+    def assertion(self, credential: Credential) -> Assertion: ...
+
+    def verify_authentication(
+        self, credential: Credential, challenge: bytes, public_key: bytes
+    ) -> int: ...
+
+
+@dataclass(frozen=True)
+class PasskeyDependencies:
+    passkeys: PasskeyStore
+    relying_party: RelyingParty
+    challenge_ttl: timedelta
+    # Sign-ins begun per client address and minute: each stores a challenge, anonymously.
+    sign_ins_per_minute: int = 60
+
+
+# Account deletion (issue 16, item 8)
+
+
+class DeletionStore(Protocol):
+    async def insert(self, deletion: Deletion, session: DbSession) -> None: ...
+
+    async def get(self, deletion_id: str, session: DbSession = None) -> Deletion | None: ...
+
+    async def mark_deleted(self, deletion_id: str, at: datetime, session: DbSession) -> None: ...
+
+    async def record_confirmation(
+        self, deletion_id: str, service: str, at: datetime, session: DbSession
+    ) -> Deletion | None:
+        """The deletion with the service's confirmation; None if no such deletion."""
+
+    async def mark_completed(self, deletion_id: str, at: datetime, session: DbSession) -> None: ...
+
+    async def erase_account(self, account: Account, session: DbSession) -> None:
+        """The account, its passkeys and its trail's personal details gone; its customer codes
+        free to register again."""
+
+
+@dataclass(frozen=True)
+class DeletionDependencies:
+    deletions: DeletionStore
+    passkeys: PasskeyDependencies  # a passkey's answer proves the user too
+    confirm_within: timedelta
+    expected_services: tuple[str, ...]  # whose confirmations complete a deletion

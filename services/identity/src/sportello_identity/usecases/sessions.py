@@ -14,6 +14,7 @@ from sportello_contracts.identity import (
 from sportello_identity.domain.accounts import Account
 from sportello_identity.domain.attempts import log_in_refusal, username_subject
 from sportello_identity.domain.errors import HashingBusy, SessionEnded, WrongCredentials
+from sportello_identity.domain.legacy_hashes import legacy_hash
 from sportello_identity.domain.sessions import SessionRecord
 from sportello_identity.usecases import activity
 from sportello_identity.usecases.guesses import Guess, address_limited
@@ -56,6 +57,18 @@ async def log_in(deps: Dependencies, request: LogInRequest) -> SessionReply:
             await deps.store.set_password_hash(
                 account.account_id, await deps.hasher.hash(request.password)
             )
+            # The older portal's hash (migrated accounts) is gone from now on: say so.
+            if (legacy := legacy_hash(account.password_hash)) is not None:
+                await deps.transactions.transaction(
+                    lambda tx: activity.record(
+                        deps,
+                        tx,
+                        account.account_id,
+                        "password.upgraded",
+                        client_address=request.client_address,
+                        details={"from": legacy.scheme.value},
+                    )
+                )
     return await deps.transactions.transaction(
         lambda tx: open_session(deps, tx, account, client_address=request.client_address)
     )

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 from typing import Any
 
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from sportello_notifications.domain.messages import Mail, MessageRecord, Status
@@ -51,6 +52,11 @@ class MongoMessageLog:
             {"_id": mail.key, "status": {"$ne": Status.SENT.value}},
             {"$set": {"status": Status.SENT.value, "sent_at": datetime.now(UTC)}},
         )
+
+    async def erase_to(self, address: str, session: AsyncClientSession | None = None) -> int:
+        """Every record of messages to `address` removed (an account deleted)."""
+        erased = await self.messages.delete_many({"to": address}, session=session)
+        return erased.deleted_count
 
     async def record(self, key: str) -> MessageRecord | None:
         doc = await self.messages.find_one({"_id": key})

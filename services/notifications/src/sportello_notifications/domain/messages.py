@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from sportello_contracts.account_deletion import AccountDeleted
 from sportello_contracts.identity import AccountRegistered
 
 
@@ -62,3 +63,17 @@ def registration_summary(event_id: str, registered: AccountRegistered, portal_ur
 def _partly_hidden(fiscal_code: str) -> str:
     # Mail travels in clear and lingers in inboxes: enough for the user to recognise it.
     return fiscal_code[:3] + "*" * (len(fiscal_code) - 6) + fiscal_code[-3:]
+
+
+def account_deleted(event_id: str, deleted: AccountDeleted) -> Mail:
+    """The confirmation that the account is gone, to the address it had (its last message)."""
+    return Mail(
+        key=f"{event_id}:account-deleted",
+        to=deleted.email,
+        subject="Area Clienti: il tuo account è stato cancellato",
+        template="account_deleted",
+        context={
+            "deleted_at": deleted.deleted_at.strftime("%d/%m/%Y %H:%M"),
+            "customer_codes": list(deleted.customer_codes),
+        },
+    )

@@ -1,10 +1,14 @@
 """The events that make notifications write to users."""
 
+from datetime import UTC, datetime
+
+from sportello_contracts.account_deletion import AccountDeleted
 from sportello_contracts.envelope import Event
 from sportello_contracts.identity import AccountRegistered
 from sportello_kit.service import Service
 from sportello_notifications.bootstrap import Dependencies
 from sportello_notifications.domain.messages import registration_summary
+from sportello_notifications.usecases.account_deletion import erase_account_data
 from sportello_notifications.usecases.delivery import deliver
 
 
@@ -21,4 +25,18 @@ def subscribe(service: Service, deps: Dependencies) -> None:
             mailer=deps.mailer,
             templates=deps.templates,
             messages=deps.messages,
+        )
+
+    @service.on(AccountDeleted, transactional=False)
+    async def account_deleted(event: Event[AccountDeleted]) -> None:
+        """Tell the user the account is gone, erase the messages' records, and confirm."""
+        await erase_account_data(
+            str(event.event_id),
+            event.payload,
+            claims=deps.claims,
+            mailer=deps.mailer,
+            templates=deps.templates,
+            messages=deps.messages,
+            transactions=deps.transactions,
+            now=datetime.now(UTC),
         )
