@@ -8,18 +8,28 @@ from sportello_contracts.base import Contract
 from sportello_contracts.envelope import EventPayload
 from sportello_contracts.health import SERVICES, HealthReply, HealthRequest, health_operation
 from sportello_contracts.identity import (
+    END_ALL_SESSIONS,
+    END_MY_SESSION,
     END_SESSION,
     GET_PROFILE,
+    GET_PUBLIC_KEYS,
     GET_SCOPE,
+    LIST_SESSIONS,
     LOG_IN,
     REFRESH_SESSION,
     REGISTER_ACCOUNT,
     AccountActivity,
     AccountRegistered,
+    EndAllSessionsRequest,
+    EndMySessionRequest,
     EndSessionRequest,
+    ListSessionsRequest,
     LogInRequest,
     ProfileReply,
     ProfileRequest,
+    PublicKey,
+    PublicKeysReply,
+    PublicKeysRequest,
     RefreshSessionRequest,
     RegisterAccountReply,
     RegisterAccountRequest,
@@ -28,6 +38,10 @@ from sportello_contracts.identity import (
     ScopeRequest,
     SessionEndedReply,
     SessionReply,
+    SessionsEnded,
+    SessionsEndedReply,
+    SessionsReply,
+    SessionSummary,
 )
 from sportello_contracts.rpc import Caller, ErrorKind, Operation, Reply, ServiceError
 
@@ -61,6 +75,7 @@ EVENT_EXAMPLES: tuple[EventPayload, ...] = (
         at=_WHEN,
         client_address="203.0.113.7",
     ),
+    SessionsEnded(account_id="acc-7f3a", session_ids=("5f0c2a9e",)),
 )
 
 OPERATIONS: tuple[Operation, ...] = (  # type: ignore[type-arg]
@@ -70,6 +85,10 @@ OPERATIONS: tuple[Operation, ...] = (  # type: ignore[type-arg]
     END_SESSION,
     GET_PROFILE,
     GET_SCOPE,
+    GET_PUBLIC_KEYS,
+    LIST_SESSIONS,
+    END_MY_SESSION,
+    END_ALL_SESSIONS,
     *(health_operation(service) for service in SERVICES),
 )
 
@@ -99,6 +118,34 @@ RPC_EXAMPLES: tuple[Contract, ...] = (
     ),
     ScopeRequest(account_id="acc-7f3a"),
     ScopeReply(account_id="acc-7f3a", role="customer", customer_codes=("C00012345",)),
+    PublicKeysRequest(),
+    PublicKeysReply(
+        keys=(
+            PublicKey(
+                kty="OKP",
+                crv="Ed25519",
+                x="11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+                kid="k2026-11-02-1",
+                alg="EdDSA",
+            ),
+        )
+    ),
+    ListSessionsRequest(caller=_CALLER),
+    SessionsReply(
+        sessions=(
+            SessionSummary(
+                session_id="5f0c2a9e",
+                device="Firefox su Windows",
+                client_address="203.0.113.7",
+                created_at=_WHEN,
+                last_used_at=_WHEN,
+                current=True,
+            ),
+        )
+    ),
+    EndMySessionRequest(caller=_CALLER, session_id="5f0c2a9e"),
+    EndAllSessionsRequest(caller=_CALLER, keep_current=True),
+    SessionsEndedReply(ended=2),
     HealthRequest(),
     HealthReply(
         service="identity", status="ok", database=True, consumers_attached=True, version="0.1.0"

@@ -72,3 +72,7 @@ class AccountNotFound(IdentityError):
 
 class HashingBusy(MustWait):
     """Every password-hashing slot stayed taken for longer than a request may wait."""
+
+
+class SessionNotFound(IdentityError):
+    """No live session of the caller's has that id (another account's is not found either)."""

@@ -15,6 +15,7 @@ from sportello_identity.domain.errors import (
     MustWait,
     PinAlreadyUsed,
     SessionEnded,
+    SessionNotFound,
     TooManyLogInAttempts,
     TooManyPinAttempts,
     UsernameTaken,
@@ -84,6 +85,7 @@ REFUSALS: dict[type[IdentityError], tuple[ErrorKind, str, str]] = {
         "busy",
         "Il servizio è molto richiesto in questo momento. Riprova tra qualche secondo.",
     ),
+    SessionNotFound: (ErrorKind.NOT_FOUND, "session_not_found", "Sessione non trovata."),
 }
 
 
