@@ -35,7 +35,8 @@ def bootstrap(
     store = IdentityStore(service.database.db)
     argon2 = hasher(settings)
     clock = SystemClock()
-    keys = key_ring(settings, service, clock)
+    keys_store = signing_key_store(settings, service)
+    keys = key_ring(settings, keys_store, clock)
     deps = Dependencies(
         store=store,
         hasher=argon2,
@@ -56,20 +57,24 @@ def bootstrap(
     service.emits(AccountRegistered, ScopeChanged, AccountActivity)
     service.emits(SessionsEnded)
     service.on_startup(store.create_indexes)
-    service.on_startup(keys.store.create_indexes)
+    service.on_startup(keys_store.create_indexes)
     service.on_startup(keys.ready)
     return service, deps, events
 
 
-def key_ring(settings: IdentitySettings, service: Service, clock: SystemClock) -> KeyRing:
+def signing_key_store(settings: IdentitySettings, service: Service) -> SigningKeyStore:
     """The signing keys, in identity's database, sealed with the key-encryption key."""
+    return SigningKeyStore(service.database.db, KeySealer(settings.key_encryption_key))
+
+
+def key_ring(settings: IdentitySettings, store: SigningKeyStore, clock: SystemClock) -> KeyRing:
+    """The keys as the settings rule them: rotated, published ahead, retired."""
     times = KeyTimes(
         rotate_every=timedelta(days=settings.signing_key_rotation_days),
         lead=timedelta(seconds=settings.signing_key_lead_seconds),
         token_lifetime=timedelta(minutes=settings.access_token_minutes),
         reload=timedelta(seconds=settings.signing_key_reload_seconds),
     )
-    store = SigningKeyStore(service.database.db, KeySealer(settings.key_encryption_key))
     return KeyRing(store, times, clock.now)
 
 

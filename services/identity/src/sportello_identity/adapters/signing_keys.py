@@ -11,7 +11,7 @@ import os
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -111,6 +111,14 @@ class SigningKeyStore:
         )
 
 
+class KeyStore(Protocol):
+    async def all(self) -> list[SigningKey]: ...
+
+    async def insert(self, key: SigningKey) -> bool: ...
+
+    async def delete(self, kids: list[str]) -> None: ...
+
+
 class KeyRing:
     """The keys as this replica knows them: read again every `times.reload`, and rotated then.
 
@@ -121,7 +129,7 @@ class KeyRing:
 
     def __init__(
         self,
-        store: SigningKeyStore,
+        store: KeyStore,
         times: KeyTimes,
         now: Callable[[], datetime],
         monotonic: Callable[[], float] = time.monotonic,

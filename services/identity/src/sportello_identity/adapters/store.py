@@ -207,6 +207,8 @@ class IdentityStore:
     async def insert_session(self, record: SessionRecord, session: Session = None) -> None:
         doc = asdict(record)
         doc["_id"] = doc.pop("key")
+        if doc["spent_at"] is None:
+            del doc["spent_at"]  # absent, not null: `$min` would keep a null (BSON orders it first)
         await self.sessions.insert_one(doc, session=session)
 
     async def spend_session(self, key: str, now: datetime) -> SessionRecord | None:

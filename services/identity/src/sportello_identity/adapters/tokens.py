@@ -3,16 +3,26 @@
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from sportello_contracts.identity import ACCESS_TOKEN_TYPE
-from sportello_identity.adapters.signing_keys import ALGORITHM, KeyRing, public_jwk
+from sportello_identity.adapters.signing_keys import ALGORITHM, public_jwk
+from sportello_identity.domain.signing_keys import SigningKey
+
+
+class Keys(Protocol):
+    """The key ring as the issuer uses it (`signing_keys.KeyRing`)."""
+
+    async def signing_key(self) -> SigningKey: ...
+
+    async def published(self) -> list[SigningKey]: ...
 
 
 class TokenIssuer:
-    def __init__(self, keys: KeyRing, issuer: str, audience: str, access_ttl: timedelta) -> None:
+    def __init__(self, keys: Keys, issuer: str, audience: str, access_ttl: timedelta) -> None:
         self.keys = keys
         self.issuer = issuer
         self.audience = audience

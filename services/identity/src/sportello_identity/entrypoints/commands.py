@@ -4,7 +4,7 @@ import asyncio
 import sys
 
 from sportello_identity.adapters.clock import SystemClock
-from sportello_identity.bootstrap import key_ring
+from sportello_identity.bootstrap import key_ring, signing_key_store
 from sportello_identity.settings import IdentitySettings
 from sportello_kit.service import Service
 
@@ -13,9 +13,10 @@ async def rotate_keys(settings: IdentitySettings | None = None) -> str:
     """Make the next signing key now; it signs once published for the lead time. Its id."""
     settings = settings or IdentitySettings()
     service = Service("identity", settings, database=settings.database)
-    ring = key_ring(settings, service, SystemClock())
+    store = signing_key_store(settings, service)
+    ring = key_ring(settings, store, SystemClock())
     try:
-        await ring.store.create_indexes()
+        await store.create_indexes()
         key = await ring.rotate()
     finally:
         await service.database.client.close()
