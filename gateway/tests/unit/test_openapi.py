@@ -18,7 +18,12 @@ WITH_BODY = {
     ("post", "/v1/auth/refresh"),
     ("post", "/v1/auth/logout"),
 }
-AUTHENTICATED = {("get", "/v1/me")}
+AUTHENTICATED = {
+    ("get", "/v1/me"),
+    ("get", "/v1/sessions"),
+    ("delete", "/v1/sessions"),
+    ("delete", "/v1/sessions/{session_id}"),
+}
 # Refresh tokens are 256 random bits: nothing to limit, so no 429 to promise.
 LIMITED = {("post", "/v1/auth/register"), ("post", "/v1/auth/login")}
 
@@ -43,6 +48,7 @@ def test_every_route_is_documented(document: dict[str, Any]) -> None:
     assert {(m, p) for m, p, _ in _operations(document)} == WITH_BODY | AUTHENTICATED | {
         ("get", "/health/ready"),
         ("get", "/health/live"),
+        ("get", "/.well-known/jwks.json"),
     }
     # Operators' health is not on the public port.
     assert "/health" not in document["paths"]

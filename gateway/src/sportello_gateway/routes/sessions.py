@@ -77,7 +77,7 @@ async def end_my_session(
 
 @router.delete(
     "",
-    responses=responses(SIGNED_IN, {409: ("idempotency_key_reused",)}),
+    responses=responses(SIGNED_IN, {409: ("idempotency_key_reused",), 422: ("invalid_request",)}),
     summary="Log out everywhere",
 )
 async def end_all_my_sessions(
