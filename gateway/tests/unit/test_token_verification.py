@@ -81,7 +81,7 @@ def _forged(signer: Any) -> dict[str, str]:
     }
     kid = {"kid": signer.kid}
     return {
-        "alg none": jwt.encode(claims, None, algorithm="none", headers=kid),
+        "alg none": jwt.encode(claims, "", algorithm="none", headers=kid),
         # Algorithm confusion: the public key's bytes used as an HMAC secret.
         "HS256 with the public key": jwt.encode(
             claims, signer.public.x, algorithm="HS256", headers=kid
