@@ -347,11 +347,13 @@ async def test_ending_an_accounts_lines_spares_the_one_kept_and_other_accounts(
 async def test_a_refresh_touches_its_line(store: IdentityStore) -> None:
     await store.insert_line(a_line("line-1"))
     later = MONDAY + timedelta(hours=2)
-    await store.touch_line("line-1", later, client_address="198.51.100.4", user_agent=None)
+    assert await store.touch_line("line-1", later, client_address="198.51.100.4", user_agent=None)
     line = await store.line("line-1")
     assert line is not None
     assert (line.last_used_at, line.client_address) == (later, "198.51.100.4")
     assert line.user_agent == a_line("line-1").user_agent  # not said again: kept
+    await store.end_lines("acc-1", later, later, only="line-1")
+    assert not await store.touch_line("line-1", later, client_address=None, user_agent=None)
 
 
 # Guesses

@@ -204,14 +204,17 @@ class FakeStore:
         client_address: str | None,
         user_agent: str | None,
         session: object = None,
-    ) -> None:
+    ) -> bool:
         line = self.lines[session_id]
+        if line.ended_at is not None:
+            return False
         self.lines[session_id] = replace(
             line,
             last_used_at=now,
             client_address=client_address or line.client_address,
             user_agent=user_agent or line.user_agent,
         )
+        return True
 
     async def lines_of(self, account_id: str, now: datetime) -> list[SessionLine]:
         mine = [x for x in self.lines.values() if x.account_id == account_id and x.live(now)]

@@ -250,16 +250,20 @@ class IdentityStore:
         client_address: str | None,
         user_agent: str | None,
         session: Session = None,
-    ) -> None:
-        """A refresh: the line's last use, from where and with what."""
+    ) -> bool:
+        """A refresh: the line's last use, from where and with what; False if it ended.
+
+        It writes the line's document, as ending it does: a refresh and an ending that overlap
+        conflict, and the one retried sees the other."""
         seen: dict[str, Any] = {"last_used_at": now}
         if client_address is not None:
             seen["client_address"] = client_address
         if user_agent is not None:
             seen["user_agent"] = user_agent
-        await self.session_lines.update_one(
+        touched = await self.session_lines.update_one(
             {"_id": session_id, "ended_at": None}, {"$set": seen}, session=session
         )
+        return touched.matched_count == 1
 
     async def lines_of(self, account_id: str, now: datetime) -> list[SessionLine]:
         """The account's live sessions, the most recently used first."""

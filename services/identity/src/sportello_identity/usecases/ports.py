@@ -102,7 +102,8 @@ class IdentityStore(Protocol):
         client_address: str | None,
         user_agent: str | None,
         session: DbSession = None,
-    ) -> None: ...
+    ) -> bool:
+        """A refresh of a live line: its last use, from where; False if it ended."""
 
     async def lines_of(self, account_id: str, now: datetime) -> list[SessionLine]:
         """The account's live sessions, the most recently used first."""

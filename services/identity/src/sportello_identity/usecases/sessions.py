@@ -114,13 +114,15 @@ async def refresh_session(deps: Dependencies, request: RefreshSessionRequest) ->
         raise SessionEnded()
 
     async def trade(tx: Transaction) -> SessionReply:
-        await deps.store.touch_line(
+        touched = await deps.store.touch_line(
             line.session_id,
             now,
             client_address=_address(request.client_address),
             user_agent=request.user_agent,
             session=tx.session,
         )
+        if not touched:  # ended meanwhile (revoked from another device): no new pair
+            raise SessionEnded()
         return await _issue(deps, account, line, db=tx.session)
 
     return await deps.transactions.transaction(trade)
