@@ -17,6 +17,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from e2e.flows import REFRESH_GRACE_SECONDS
 from sportello_deploy.processes import DEPLOYABLES, Deployable, stop_all
 from sportello_deploy.servers import (
     MailCatcher,
@@ -119,6 +120,10 @@ def system(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         # passwords lock each other out (`test_login_limits` runs an identity with its own).
         "IDENTITY_ADDRESS_FREE_FAILURES": "10000",
         "IDENTITY_ADDRESS_LOCK_FAILURES": "20000",
+        # A refresh token reused after this is a replay: short, so tests of replays stay quick.
+        "IDENTITY_REFRESH_GRACE_SECONDS": str(REFRESH_GRACE_SECONDS),
+        # Identity reads its signing keys again this often: a rotation shows within a second.
+        "IDENTITY_SIGNING_KEY_RELOAD_SECONDS": "1",
         "NOTIFICATIONS_SMTP_PORT": str(mail.port),
         **BUS_SETTINGS,
         "GRACEFUL_TIMEOUT": "5",

@@ -4,11 +4,13 @@
     python bench/bare_path.py handler    # a plain aio-pika consumer, PyMongo's async API
 
 Nothing of Sportello's is imported: this is what a hand-written service of the same shape does,
-and no more. Both routes verify the same access token (PyJWT, HS256, the same checks the
+and no more. Both routes verify the same access token (PyJWT, EdDSA with the key Sportello's
+gateway publishes at `/.well-known/jwks.json`, fetched once at start; the same checks the
 gateway makes). The read asks the handler for the account, which answers with one `find_one`
 in identity's own collection; the write asks it to store a note, which it does in one
 transaction with two inserts (the note and an outbox record). Settings come from the
-environment: RABBITMQ_URL, MONGO_URL, BARE_QUEUE_PREFIX, TOKEN_SECRET, TOKEN_ISSUER, BARE_PORT.
+environment: RABBITMQ_URL, MONGO_URL, BARE_QUEUE_PREFIX, BARE_JWKS_URL, TOKEN_ISSUER,
+TOKEN_AUDIENCE, BARE_PORT.
 """
 
 import asyncio
@@ -21,6 +23,7 @@ from typing import Any
 from uuid import uuid4
 
 import aio_pika
+import httpx
 import jwt
 import uvicorn
 import uvloop
@@ -74,24 +77,48 @@ class Client:
         return json.loads(await asyncio.wait_for(future, 5))
 
 
+async def fetch_keys(url: str, seconds: float = 60) -> dict[str, jwt.PyJWK]:
+    """The published keys by id, once the gateway publishing them answers."""
+    deadline = time.monotonic() + seconds
+    async with httpx.AsyncClient() as http:
+        while True:
+            try:
+                answer = await http.get(url)
+                if answer.status_code == 200:
+                    return {k["kid"]: jwt.PyJWK(k) for k in answer.json()["keys"]}
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"no keys at {url}")
+            await asyncio.sleep(0.2)
+
+
 def gateway() -> FastAPI:
     client = Client()
-    secret, issuer = os.environ["TOKEN_SECRET"], os.environ["TOKEN_ISSUER"]
-    app = FastAPI(on_startup=[client.connect])
+    issuer, audience = os.environ["TOKEN_ISSUER"], os.environ["TOKEN_AUDIENCE"]
+    keys: dict[str, jwt.PyJWK] = {}
+
+    async def start() -> None:
+        keys.update(await fetch_keys(os.environ["BARE_JWKS_URL"]))
+        await client.connect()
+
+    app = FastAPI(on_startup=[start])
 
     def account_of(authorization: str | None) -> str:
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer":
             raise HTTPException(401)
         try:
+            key = keys[jwt.get_unverified_header(token)["kid"]]
             claims = jwt.decode(
                 token,
-                secret,
-                algorithms=["HS256"],
+                key.key,
+                algorithms=["EdDSA"],
                 issuer=issuer,
-                options={"require": ["sub", "exp", "iat", "iss", "typ"]},
+                audience=audience,
+                options={"require": ["sub", "exp", "iat", "iss", "aud", "typ", "sid"]},
             )
-        except jwt.InvalidTokenError:
+        except (jwt.InvalidTokenError, KeyError):
             raise HTTPException(401) from None
         return str(claims["sub"])
 

@@ -16,6 +16,9 @@ from sportello_deploy.servers import free_port
 from sportello_deploy.testing import eventually, random_customer
 
 PASSWORD = "Girasole-di-Marzo-26"
+# Seconds within which the system's identity takes a refresh token presented again for a double
+# submit, not a replay (IDENTITY_REFRESH_GRACE_SECONDS): short, so tests of replays stay quick.
+REFRESH_GRACE_SECONDS = 1.0
 
 
 def registrable(*customer_codes: str) -> dict[str, Any]:
@@ -89,6 +92,11 @@ async def log_in(
 
 def bearer(session: dict[str, Any]) -> dict[str, str]:
     return {"Authorization": f"Bearer {session['access_token']}"}
+
+
+async def refused(gateway: httpx.AsyncClient, session: dict[str, Any]) -> bool:
+    """Whether the session's access token is refused now (for `eventually`)."""
+    return (await gateway.get("/v1/me", headers=bearer(session))).status_code == 401
 
 
 def assert_problem(answer: httpx.Response, status: int, code: str) -> dict[str, Any]:

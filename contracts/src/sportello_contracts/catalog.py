@@ -22,13 +22,17 @@ from sportello_contracts.identity import (
     BEGIN_PASSKEY_REGISTRATION,
     BEGIN_PASSKEY_SIGN_IN,
     DELETE_PASSKEY,
+    END_ALL_SESSIONS,
+    END_MY_SESSION,
     END_SESSION,
     FINISH_PASSKEY_REGISTRATION,
     FINISH_PASSKEY_SIGN_IN,
     GET_PROFILE,
+    GET_PUBLIC_KEYS,
     GET_SCOPE,
     IMPORT_LEGACY_ACCOUNT,
     LIST_PASSKEYS,
+    LIST_SESSIONS,
     LOG_IN,
     REFRESH_SESSION,
     REGISTER_ACCOUNT,
@@ -37,12 +41,15 @@ from sportello_contracts.identity import (
     BeginPasskeyRegistrationRequest,
     BeginPasskeySignInRequest,
     DeletePasskeyRequest,
+    EndAllSessionsRequest,
+    EndMySessionRequest,
     EndSessionRequest,
     FinishPasskeyRegistrationRequest,
     FinishPasskeySignInRequest,
     ImportLegacyAccountReply,
     ImportLegacyAccountRequest,
     ListPasskeysRequest,
+    ListSessionsRequest,
     LogInRequest,
     PasskeyDeletedReply,
     PasskeyOptionsReply,
@@ -50,6 +57,9 @@ from sportello_contracts.identity import (
     PasskeysReply,
     ProfileReply,
     ProfileRequest,
+    PublicKey,
+    PublicKeysReply,
+    PublicKeysRequest,
     RefreshSessionRequest,
     RegisterAccountReply,
     RegisterAccountRequest,
@@ -58,6 +68,10 @@ from sportello_contracts.identity import (
     ScopeRequest,
     SessionEndedReply,
     SessionReply,
+    SessionsEnded,
+    SessionsEndedReply,
+    SessionsReply,
+    SessionSummary,
 )
 from sportello_contracts.rpc import Caller, ErrorKind, Operation, Reply, ServiceError
 
@@ -103,6 +117,7 @@ EVENT_EXAMPLES: tuple[EventPayload, ...] = (
     ),
     BillingAccountDataErased(deletion_id="d41c9a", account_id="acc-7f3a", erased_at=_WHEN),
     NotificationsAccountDataErased(deletion_id="d41c9a", account_id="acc-7f3a", erased_at=_WHEN),
+    SessionsEnded(account_id="acc-7f3a", session_ids=("5f0c2a9e",)),
 )
 
 OPERATIONS: tuple[Operation, ...] = (  # type: ignore[type-arg]
@@ -121,6 +136,10 @@ OPERATIONS: tuple[Operation, ...] = (  # type: ignore[type-arg]
     FINISH_PASSKEY_SIGN_IN,
     REQUEST_ACCOUNT_DELETION,
     CONFIRM_ACCOUNT_DELETION,
+    GET_PUBLIC_KEYS,
+    LIST_SESSIONS,
+    END_MY_SESSION,
+    END_ALL_SESSIONS,
     *(health_operation(service) for service in SERVICES),
 )
 
@@ -189,6 +208,34 @@ RPC_EXAMPLES: tuple[Contract, ...] = (
     AccountDeletionRequestedReply(deletion_id="d41c9a", confirm_before=_WHEN),
     ConfirmAccountDeletionRequest(caller=_CALLER, deletion_id="d41c9a"),
     AccountDeletedReply(deletion_id="d41c9a", deleted_at=_WHEN),
+    PublicKeysRequest(),
+    PublicKeysReply(
+        keys=(
+            PublicKey(
+                kty="OKP",
+                crv="Ed25519",
+                x="11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+                kid="k2026-11-02-1",
+                alg="EdDSA",
+            ),
+        )
+    ),
+    ListSessionsRequest(caller=_CALLER),
+    SessionsReply(
+        sessions=(
+            SessionSummary(
+                session_id="5f0c2a9e",
+                device="Firefox su Windows",
+                client_address="203.0.113.7",
+                created_at=_WHEN,
+                last_used_at=_WHEN,
+                current=True,
+            ),
+        )
+    ),
+    EndMySessionRequest(caller=_CALLER, session_id="5f0c2a9e"),
+    EndAllSessionsRequest(caller=_CALLER, keep_current=True),
+    SessionsEndedReply(ended=2),
     HealthRequest(),
     HealthReply(
         service="identity", status="ok", database=True, consumers_attached=True, version="0.1.0"

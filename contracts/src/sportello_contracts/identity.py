@@ -84,9 +84,16 @@ class RegisterAccountReply(Contract):
     email: Email
 
 
+# The client's `User-Agent`, as the gateway passes it on (cut to this length): the device a
+# session is shown with in the list of sessions.
+UserAgent = Annotated[str, StringConstraints(max_length=512)]
+USER_AGENT_MAX_LENGTH = 512
+
+
 class LogInRequest(Request):
     username: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=80)]
     password: Password
+    user_agent: UserAgent | None = None
 
 
 # A refresh token as a client sends it back: never shown in a repr or a log line.
@@ -95,6 +102,7 @@ RefreshToken = Annotated[str, StringConstraints(max_length=200), Field(repr=Fals
 
 class RefreshSessionRequest(Request):
     refresh_token: RefreshToken
+    user_agent: UserAgent | None = None
 
 
 class EndSessionRequest(Request):
@@ -141,6 +149,9 @@ class ScopeReply(Contract):
     account_id: str
     role: Role
     customer_codes: tuple[CustomerCode, ...]
+    # The account's sessions ended within the last access-token lifetime: their access tokens
+    # (claim `sid`) are refused at once, before they expire.
+    ended_sessions: tuple[str, ...] = ()
 
 
 REGISTER_ACCOUNT = Operation(
@@ -282,4 +293,89 @@ BEGIN_PASSKEY_SIGN_IN = Operation(
 # Not replayed from a stored answer: it holds fresh tokens (as log-in).
 FINISH_PASSKEY_SIGN_IN = Operation(
     "identity.passkey.sign_in", FinishPasskeySignInRequest, SessionReply, needs_caller=False
+)
+
+
+# Signing keys and sessions (issue 16): identity alone signs; the gateway verifies with these.
+
+
+class SessionsEnded(EventPayload):
+    """Sessions of an account ended (log-out, revoked, log-out everywhere, a reused refresh).
+
+    Every gateway forgets the scope it cached for the account, so the sessions' access tokens
+    are refused from the next request on.
+    """
+
+    ROUTING_KEY = "identity.sessions.ended"
+    VERSION = 1
+
+    account_id: str
+    session_ids: tuple[str, ...]
+
+
+class PublicKey(Contract):
+    """One public key of identity's, as a JSON Web Key (RFC 7517; Ed25519 per RFC 8037)."""
+
+    kty: str
+    crv: str
+    x: str
+    kid: str
+    alg: str
+    use: str = "sig"
+
+
+class PublicKeysRequest(Request):
+    pass
+
+
+class PublicKeysReply(Contract):
+    """Identity's JWKS: every key whose tokens may still be alive, and the next one to sign."""
+
+    keys: tuple[PublicKey, ...]
+
+
+class SessionSummary(Contract):
+    """One of the caller's sessions, as the list of sessions shows it."""
+
+    session_id: str
+    device: str  # readable: "Firefox su Windows"
+    client_address: str | None
+    created_at: AwareDatetime
+    last_used_at: AwareDatetime
+    current: bool  # the session the caller's own access token belongs to
+
+
+class ListSessionsRequest(Request):
+    pass
+
+
+class SessionsReply(Contract):
+    sessions: tuple[SessionSummary, ...]
+
+
+class EndMySessionRequest(Request):
+    """End one of the caller's sessions (another account's session id is not found)."""
+
+    session_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class EndAllSessionsRequest(Request):
+    """Log out everywhere; `keep_current` spares the session the request is made in."""
+
+    keep_current: bool = False
+
+
+class SessionsEndedReply(Contract):
+    ended: int
+
+
+GET_PUBLIC_KEYS = Operation(
+    "identity.keys.get", PublicKeysRequest, PublicKeysReply, needs_caller=False
+)
+LIST_SESSIONS = Operation("identity.sessions.list", ListSessionsRequest, SessionsReply)
+END_MY_SESSION = Operation(
+    "identity.sessions.end", EndMySessionRequest, SessionsEndedReply, command=True
+)
+END_ALL_SESSIONS = Operation(
+    "identity.sessions.end_all", EndAllSessionsRequest, SessionsEndedReply, command=True
 )

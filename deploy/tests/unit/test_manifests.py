@@ -108,3 +108,21 @@ def test_compose_publishes_the_gateways_operators_port_on_loopback_only() -> Non
     assert gateway["environment"]["GATEWAY_INTERNAL_PORT"] == "8001"
     assert all(port.startswith("127.0.0.1:") for port in gateway["ports"])
     assert "http://127.0.0.1:8001/health" in " ".join(gateway["healthcheck"]["test"])
+
+
+def test_the_gateway_holds_no_signing_secret_and_identity_its_key_encryption_key() -> None:
+    gateway = _container("gateway")
+    secrets = {
+        e["valueFrom"]["secretKeyRef"]["key"]
+        for e in gateway.get("env", [])
+        if "secretKeyRef" in e.get("valueFrom", {})
+    }
+    assert secrets == {"RABBITMQ_URL"}
+    assert not any("TOKEN_SECRET" in name or "KEY" in name for name in _env(gateway))
+    compose_gateway = _compose()["gateway"]["environment"]
+    assert not any("SECRET" in name or "ENCRYPTION" in name for name in compose_gateway)
+
+    identity = _env(_container("identity"))
+    assert identity["IDENTITY_KEY_ENCRYPTION_KEY"] == "<secret>"
+    assert "TOKEN_SECRET" not in identity
+    assert "IDENTITY_KEY_ENCRYPTION_KEY" in _compose()["identity"]["environment"]

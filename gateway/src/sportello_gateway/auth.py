@@ -3,7 +3,7 @@
 import logging
 import time
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 import jwt
 from cachetools import LRUCache, TTLCache
@@ -18,10 +18,12 @@ from sportello_contracts.identity import (
     ScopeChanged,
     ScopeReply,
     ScopeRequest,
+    SessionsEnded,
 )
 from sportello_contracts.rpc import Caller
 from sportello_gateway.bus import BusClient
 from sportello_gateway.problems import Unauthenticated
+from sportello_gateway.public_keys import ALGORITHM, PublicKeys
 from sportello_gateway.settings import GatewaySettings
 from sportello_kit.logs import correlation_id
 
@@ -97,51 +99,98 @@ class ScopeCache:
             return
         self.forget(event.payload.account_id)
 
+    async def on_sessions_ended(self, body: bytes) -> None:
+        """Identity's `SessionsEnded`: the account's next request learns which ones ended."""
+        try:
+            event = Event[SessionsEnded].model_validate_json(body)
+        except ValidationError:
+            log.warning("ignored a malformed %s event", SessionsEnded.ROUTING_KEY)
+            return
+        self.forget(event.payload.account_id)
 
-def _verified_claims(token: str, settings: GatewaySettings) -> dict[str, Any]:
+
+# Headers that point at keys elsewhere, or carry one: identity never sets them, so a token with
+# one was made by someone else. Never fetched, never used: refused.
+_FOREIGN_KEY_HEADERS = frozenset({"jku", "x5u", "jwk", "x5c"})
+_INVALID = "Token di accesso non valido."
+
+
+@dataclass(frozen=True)
+class VerifiedToken:
+    """What the gateway keeps of an access token it checked."""
+
+    account_id: str
+    session_id: str
+    issued_at: float
+    expires_at: float
+
+
+async def verified_token(
+    token: str, settings: GatewaySettings, keys: PublicKeys, bus: BusClient
+) -> VerifiedToken:
+    """The token's claims once its signature (by a key identity publishes) and claims hold."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.InvalidTokenError:
+        raise Unauthenticated(_INVALID) from None
+    kid = header.get("kid")
+    if (
+        header.get("alg") != ALGORITHM
+        or not isinstance(kid, str)
+        or _FOREIGN_KEY_HEADERS & set(header)
+    ):
+        raise Unauthenticated(_INVALID)
+    key = await keys.key(bus, kid)
+    if key is None:
+        raise Unauthenticated(_INVALID)
     try:
         claims = jwt.decode(
             token,
-            settings.token_secret,
-            algorithms=["HS256"],
+            key.key,
+            algorithms=[ALGORITHM],
+            audience=settings.token_audience,
             issuer=settings.token_issuer,
-            options={"require": ["sub", "exp", "iat", "iss", "typ"]},
+            options={"require": ["sub", "exp", "iat", "iss", "aud", "typ", "sid"]},
         )
     except jwt.ExpiredSignatureError:
         raise Unauthenticated("La sessione è scaduta: accedi di nuovo.") from None
     except jwt.InvalidTokenError:
-        raise Unauthenticated("Token di accesso non valido.") from None
+        raise Unauthenticated(_INVALID) from None
     if claims.get("typ") != ACCESS_TOKEN_TYPE:
-        raise Unauthenticated("Token di accesso non valido.")
-    return claims
+        raise Unauthenticated(_INVALID)
+    return VerifiedToken(
+        account_id=str(claims["sub"]),
+        session_id=str(claims["sid"]),
+        issued_at=float(claims["iat"]),
+        expires_at=float(claims["exp"]),
+    )
 
 
 class VerifiedTokens:
-    """Access tokens whose signature and claims were checked already, with their account.
+    """Access tokens whose signature and claims were checked already.
 
     A client sends the same token on every request for its life (minutes): checking its
     signature again each time cost a twentieth of the gateway's CPU per request. A token is
-    kept only after a full check, and its expiry is checked on every use. Bounded: the least
-    recently used go first. (Tokens that must stop working before they expire will need
-    forgetting here as well as in the scope cache.)
+    kept only after a full check, and its expiry is checked on every use; whether its session
+    ended is checked on every use too, against the account's scope (`current_caller`).
+    Bounded: the least recently used go first.
     """
 
-    def __init__(self, settings: GatewaySettings, size: int) -> None:
+    def __init__(self, settings: GatewaySettings, keys: PublicKeys, size: int) -> None:
         self.settings = settings
-        self._verified: LRUCache[str, tuple[str, float]] = LRUCache(maxsize=size)
+        self.keys = keys
+        self._verified: LRUCache[str, VerifiedToken] = LRUCache(maxsize=size)
 
-    def account_of(self, token: str) -> str:
-        """The account id the token was issued to; `Unauthenticated` unless a live one."""
+    async def verify(self, token: str, bus: BusClient) -> VerifiedToken:
+        """The token's account and session; `Unauthenticated` unless a live one."""
         known = self._verified.get(token)
         if known is not None:
-            account_id, expires = known
-            if time.time() < expires:
-                return account_id
+            if time.time() < known.expires_at:
+                return known
             del self._verified[token]
-        claims = _verified_claims(token, self.settings)
-        account_id = str(claims["sub"])
-        self._verified[token] = (account_id, float(claims["exp"]))
-        return account_id
+        verified = await verified_token(token, self.settings, self.keys, bus)
+        self._verified[token] = verified
+        return verified
 
 
 async def current_caller(
@@ -151,9 +200,16 @@ async def current_caller(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated()
     state = request.app.state
-    account_id = state.tokens.account_of(credentials.credentials)
-    scope = await state.scopes.resolve(state.bus, account_id)
-    return Caller(user_id=account_id, role=scope.role, customer_codes=scope.customer_codes)
+    token = await state.tokens.verify(credentials.credentials, state.bus)
+    scope = await state.scopes.resolve(state.bus, token.account_id)
+    if token.session_id in scope.ended_sessions:
+        raise Unauthenticated("La sessione è terminata: accedi di nuovo.", code="session_ended")
+    return Caller(
+        user_id=token.account_id,
+        role=scope.role,
+        customer_codes=scope.customer_codes,
+        session_id=token.session_id,
+    )
 
 
 CurrentCaller = Annotated[Caller, Depends(current_caller)]

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from sportello_contracts.base import Contract
+from sportello_contracts.identity import USER_AGENT_MAX_LENGTH
 from sportello_contracts.rpc import Caller, Operation
 from sportello_contracts.rpc import Request as ContractRequest
 from sportello_gateway.bus import BusClient
@@ -25,7 +26,7 @@ Req = TypeVar("Req", bound=ContractRequest)
 Rep = TypeVar("Rep", bound=Contract)
 
 # What the gateway fills in itself: a client may never send them.
-GATEWAY_FIELDS = frozenset({"caller", "client_address"})
+GATEWAY_FIELDS = frozenset({"caller", "client_address", "user_agent"})
 
 
 def http_model(
@@ -85,7 +86,13 @@ class Forwarder:
         fields = body.model_dump() if body is not None else {}
         try:
             return operation.request.model_validate(
-                {**fields, "caller": caller, "client_address": self.client_address()}
+                {
+                    **fields,
+                    "caller": caller,
+                    "client_address": self.client_address(),
+                    # Ignored by the contracts without the field (they ignore unknown ones).
+                    "user_agent": self.user_agent(),
+                }
             )
         except ValidationError as error:
             # Said as FastAPI says a body's faults, so a client sees one shape of 422.
@@ -100,6 +107,12 @@ class Forwarder:
             peer, self.request.headers.getlist("x-forwarded-for"), settings.trusted_proxies
         )
         return str(address) if address is not None else None
+
+    def user_agent(self) -> str | None:
+        """The client's `User-Agent`, cut to what the contracts carry (a longer one is no
+        reason to refuse a log-in)."""
+        agent = self.request.headers.get("user-agent")
+        return agent[:USER_AGENT_MAX_LENGTH] if agent else None
 
 
 def _located(error: Any, body_fields: Collection[str]) -> dict[str, Any]:

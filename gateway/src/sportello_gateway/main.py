@@ -12,12 +12,13 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
-from sportello_contracts.identity import ScopeChanged
+from sportello_contracts.identity import ScopeChanged, SessionsEnded
 from sportello_gateway import problems, problems_doc
 from sportello_gateway.auth import ScopeCache, VerifiedTokens
 from sportello_gateway.body_limit import BodyLimitMiddleware
 from sportello_gateway.bus import BusClient, connection_name
 from sportello_gateway.operators import create_internal_app
+from sportello_gateway.public_keys import PublicKeys
 from sportello_gateway.request_id import RequestIdMiddleware
 from sportello_gateway.routes import ROUTERS
 from sportello_gateway.settings import GatewaySettings
@@ -45,6 +46,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         await bus.connect()
         bus.restored_callbacks.append(app.state.scopes.forget_all)
         await bus.follow([ScopeChanged.ROUTING_KEY], app.state.scopes.on_scope_changed)
+        await bus.follow([SessionsEnded.ROUTING_KEY], app.state.scopes.on_sessions_ended)
         app.state.bus = bus
         try:
             yield
@@ -64,7 +66,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.scopes = ScopeCache(settings.scope_ttl, settings.scope_cache_size)
-    app.state.tokens = VerifiedTokens(settings, settings.scope_cache_size)
+    app.state.public_keys = PublicKeys(settings.jwks_ttl, settings.jwks_refetch_seconds)
+    app.state.tokens = VerifiedTokens(settings, app.state.public_keys, settings.scope_cache_size)
     problems.install(app)
     problems_doc.install(app)
     for router in ROUTERS:

@@ -103,9 +103,12 @@ def invalid_request(request: Request, errors: Sequence[Mapping[str, str]]) -> JS
 
 
 class Unauthenticated(Exception):
-    def __init__(self, detail: str = "Autenticazione richiesta.") -> None:
+    def __init__(
+        self, detail: str = "Autenticazione richiesta.", code: str = "unauthenticated"
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.code = code
 
 
 def install(app: FastAPI) -> None:
@@ -123,7 +126,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Unauthenticated)
     async def unauthenticated(request: Request, error: Unauthenticated) -> JSONResponse:
-        return problem(request, 401, "unauthenticated", error.detail)
+        return problem(request, 401, error.code, error.detail)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:

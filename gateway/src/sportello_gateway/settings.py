@@ -26,6 +26,11 @@ class GatewaySettings(TokenSettings):
     # accounts' scopes are kept at most (the least recently used go first).
     scope_ttl: float = Field(30.0, ge=0, le=600)
     scope_cache_size: int = Field(10_000, ge=1, le=10_000_000)
+    # How long identity's public keys are kept before they are fetched again (identity
+    # publishes a key longer than this before it signs: IDENTITY_SIGNING_KEY_LEAD_SECONDS), and
+    # how often at most a token naming an unknown key makes the gateway fetch them early.
+    jwks_ttl: float = Field(300.0, gt=0, le=3600)
+    jwks_refetch_seconds: float = Field(10.0, gt=0, le=600)
     health_timeout: float = Field(1.0, gt=0, le=10)
     # The proxies (load balancers, ingress) whose `X-Forwarded-For` is believed, as addresses or
     # networks, comma-separated. None by default: anyone can write that header.

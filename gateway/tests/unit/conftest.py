@@ -2,12 +2,17 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from jwt.algorithms import OKPAlgorithm
 
+from sportello_contracts.identity import GET_PUBLIC_KEYS, PublicKey, PublicKeysReply
 from sportello_gateway.main import create_app
 from sportello_gateway.settings import GatewaySettings
 
@@ -47,7 +52,39 @@ class RecordingBus:
         return reply
 
 
-TOKEN_SECRET = "s" * 40
+SETTINGS = GatewaySettings()
+
+
+@dataclass
+class Signer:
+    """Signs access tokens as identity does, with a key of its own (`kid`)."""
+
+    kid: str = "k-test-1"
+    key: Ed25519PrivateKey = field(default_factory=Ed25519PrivateKey.generate)
+
+    @property
+    def public(self) -> PublicKey:
+        jwk = OKPAlgorithm.to_jwk(self.key.public_key(), as_dict=True)
+        return PublicKey(kty=jwk["kty"], crv=jwk["crv"], x=jwk["x"], kid=self.kid, alg="EdDSA")
+
+    def token(self, headers: dict[str, Any] | None = None, **claims: Any) -> str:
+        """A live access token of `acc-1`, session `line-1`; a claim given as None is left out."""
+        now = datetime.now(UTC)
+        base = {
+            "iss": SETTINGS.token_issuer,
+            "aud": SETTINGS.token_audience,
+            "sub": "acc-1",
+            "role": "customer",
+            "typ": "access",
+            "iat": now,
+            "exp": now + timedelta(minutes=5),
+            "jti": "0123456789abcdef",
+            "sid": "line-1",
+        }
+        merged = {k: v for k, v in {**base, **claims}.items() if v is not None}
+        return jwt.encode(
+            merged, self.key, algorithm="EdDSA", headers={"kid": self.kid, **(headers or {})}
+        )
 
 
 @pytest.fixture
@@ -55,12 +92,20 @@ def bus() -> RecordingBus:
     return RecordingBus()
 
 
+@pytest.fixture(autouse=True)
+def signer(bus: RecordingBus) -> Signer:
+    """Identity's key, published to the gateway's bus client."""
+    signer = Signer()
+    bus.replies[GET_PUBLIC_KEYS.name] = PublicKeysReply(keys=(signer.public,))
+    return signer
+
+
 @pytest.fixture
 def make_app(bus: RecordingBus) -> Callable[..., FastAPI]:
     """The gateway's app, without its lifespan (no broker): `bus` in its place."""
 
     def make(**settings: Any) -> FastAPI:
-        app = create_app(GatewaySettings.model_validate({"TOKEN_SECRET": TOKEN_SECRET, **settings}))
+        app = create_app(GatewaySettings.model_validate(settings))
         app.state.bus = bus
         return app
 

@@ -1,102 +1,19 @@
-"""Access-token verification and the mapping of failures to problem+json."""
+"""The mapping of failures to problem+json (access tokens: test_token_verification.py)."""
 
-import time
-from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 
-import jwt
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from sportello_contracts.rpc import RETRY_AFTER, ErrorKind, ServiceError
-from sportello_gateway import auth, problems
-from sportello_gateway.auth import VerifiedTokens
+from sportello_gateway import problems
 from sportello_gateway.bus import ServiceRefused, ServiceUnavailable
 from sportello_gateway.problems import (
     DEFAULT_RETRY_AFTER,
     STATUS_OF,
-    Unauthenticated,
     retry_after,
 )
-from sportello_gateway.settings import GatewaySettings
-
-SETTINGS = GatewaySettings.model_validate({"TOKEN_SECRET": "s" * 40})
-
-
-def _token(**claims: object) -> str:
-    now = datetime.now(UTC)
-    base = {
-        "sub": "acc-1",
-        "typ": "access",
-        "iss": SETTINGS.token_issuer,
-        "iat": now,
-        "exp": now + timedelta(minutes=5),
-    }
-    return jwt.encode({**base, **claims}, SETTINGS.token_secret, algorithm="HS256")
-
-
-def verify_access_token(token: str, settings: GatewaySettings) -> str:
-    return VerifiedTokens(settings, size=8).account_of(token)
-
-
-def test_a_live_access_token_gives_its_account() -> None:
-    assert verify_access_token(_token(), SETTINGS) == "acc-1"
-
-
-def test_a_token_checked_once_stops_working_when_it_expires() -> None:
-    tokens = VerifiedTokens(SETTINGS, size=8)
-    expires = int(time.time()) + 1
-    token = _token(exp=expires)
-    assert tokens.account_of(token) == "acc-1"
-    assert tokens.account_of(token) == "acc-1"  # from what was checked
-    time.sleep(max(0.0, expires - time.time()) + 0.05)
-    with pytest.raises(Unauthenticated):
-        tokens.account_of(token)
-
-
-def test_a_token_is_kept_only_after_its_full_check(monkeypatch: pytest.MonkeyPatch) -> None:
-    tokens = VerifiedTokens(SETTINGS, size=2)
-    forged = jwt.encode({"sub": "acc-1", "typ": "access"}, "x" * 40, algorithm="HS256")
-    for _ in range(2):
-        with pytest.raises(Unauthenticated):
-            tokens.account_of(forged)
-    checks = 0
-    verified = auth._verified_claims
-
-    def counted(token: str, settings: GatewaySettings) -> dict[str, object]:
-        nonlocal checks
-        checks += 1
-        return verified(token, settings)
-
-    monkeypatch.setattr(auth, "_verified_claims", counted)
-    first, second, third = (_token(sub=f"acc-{n}") for n in range(3))
-    for token in (first, first, second, third, first):
-        tokens.account_of(token)
-    # `first` was checked once, then again after `second` and `third` pushed it out.
-    assert checks == 4
-
-
-@pytest.mark.parametrize(
-    "token",
-    [
-        _token(exp=datetime.now(UTC) - timedelta(seconds=1)),
-        _token(typ="refresh"),
-        _token(iss="someone-else"),
-        jwt.encode({"sub": "acc-1"}, "s" * 40, algorithm="HS256"),
-        jwt.encode({"sub": "acc-1", "typ": "access"}, "x" * 40, algorithm="HS256"),
-        "garbage",
-    ],
-)
-def test_anything_else_is_unauthenticated(token: str) -> None:
-    with pytest.raises(Unauthenticated):
-        verify_access_token(token, SETTINGS)
-
-
-def test_the_none_algorithm_is_never_accepted() -> None:
-    unsigned = jwt.encode({"sub": "acc-1", "typ": "access"}, None, algorithm="none")
-    with pytest.raises(Unauthenticated):
-        verify_access_token(unsigned, SETTINGS)
 
 
 def test_every_error_kind_has_a_status() -> None:

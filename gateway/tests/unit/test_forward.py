@@ -13,6 +13,7 @@ from sportello_contracts.base import Contract
 from sportello_contracts.identity import (
     LOG_IN,
     REGISTER_ACCOUNT,
+    USER_AGENT_MAX_LENGTH,
     LogInRequest,
     RefreshSessionRequest,
     RegisterAccountReply,
@@ -20,7 +21,7 @@ from sportello_contracts.identity import (
     SessionReply,
 )
 from sportello_contracts.rpc import Operation, Request
-from sportello_gateway.forward import Forward, http_model
+from sportello_gateway.forward import GATEWAY_FIELDS, Forward, http_model
 from sportello_gateway.routes.auth import LoginCreate, RefreshCreate, RegistrationCreate
 
 SESSION = SessionReply(access_token="a", refresh_token="r", expires_in=900)
@@ -51,7 +52,7 @@ def _fields(model: type[Any], without: tuple[str, ...] = ()) -> dict[str, Any]:
     ],
 )
 def test_bodies_have_exactly_the_contracts_fields_and_limits(body: Any, contract: Any) -> None:
-    assert _fields(body) == _fields(contract, without=("caller", "client_address"))
+    assert _fields(body) == _fields(contract, without=tuple(GATEWAY_FIELDS))
     assert body.model_json_schema()["additionalProperties"] is False
 
 
@@ -104,7 +105,28 @@ def test_the_request_id_and_no_idempotency_key_go_with_a_query(
     (sent,) = bus.sent
     assert sent.correlation_id == "client-abc-12345"
     assert sent.idempotency_key is None  # log-in is not a command: it is never replayed
-    assert sent.request == LogInRequest(username="anna.b", password="x")
+    # The client's User-Agent goes with it: the device the session is listed with.
+    assert sent.request == LogInRequest(username="anna.b", password="x", user_agent="testclient")
+
+
+def test_a_long_user_agent_is_cut_not_refused(client: TestClient, bus: Any) -> None:
+    bus.replies = {LOG_IN.name: SESSION}
+    answer = client.post(
+        "/v1/auth/login",
+        json={"username": "anna.b", "password": "x"},
+        headers={"User-Agent": "Mozilla/5.0 " + "x" * 2000},
+    )
+    assert answer.status_code == 200
+    (sent,) = bus.sent
+    assert sent.request.user_agent == ("Mozilla/5.0 " + "x" * 2000)[:USER_AGENT_MAX_LENGTH]
+
+
+def test_a_client_cannot_send_its_own_user_agent_field(client: TestClient, bus: Any) -> None:
+    answer = client.post(
+        "/v1/auth/login", json={"username": "anna.b", "password": "x", "user_agent": "forged"}
+    )
+    assert answer.status_code == 422
+    assert bus.sent == []
 
 
 def test_a_command_carries_the_clients_key_else_the_request_id(

@@ -31,6 +31,9 @@ AUTHENTICATED = {
     ("delete", "/v1/me/passkeys/{passkey_id}"),
     ("post", "/v1/me/deletion"),
     ("post", "/v1/me/deletion/{deletion_id}/confirm"),
+    ("get", "/v1/sessions"),
+    ("delete", "/v1/sessions"),
+    ("delete", "/v1/sessions/{session_id}"),
 }
 # Refresh tokens are 256 random bits: nothing to limit, so no 429 to promise.
 LIMITED = {
@@ -62,6 +65,7 @@ def test_every_route_is_documented(document: dict[str, Any]) -> None:
         ("get", "/health/ready"),
         ("get", "/health/live"),
         ("post", "/v1/auth/passkey/options"),
+        ("get", "/.well-known/jwks.json"),
     }
     # Operators' health is not on the public port.
     assert "/health" not in document["paths"]

@@ -6,7 +6,8 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Defaults that make a local run work out of the box; production refuses to start with any of them.
-DEMO_TOKEN_SECRET = "demo-only-token-secret-change-me-in-production"  # noqa: S105
+# Identity's key-encryption key: its signing keys are kept encrypted with it.
+DEMO_KEY_ENCRYPTION_KEY = "demo-only-key-encryption-key-change-me-in-production"
 DEMO_BROKER_CREDENTIALS = "guest:guest@"
 
 
@@ -99,7 +100,7 @@ class ServiceSettings(BaseSettings):
             name
             for name, value in self
             if isinstance(value, str)
-            and (value == DEMO_TOKEN_SECRET or DEMO_BROKER_CREDENTIALS in value)
+            and (value == DEMO_KEY_ENCRYPTION_KEY or DEMO_BROKER_CREDENTIALS in value)
         ]
         if self.failpoints:
             offending.append("SPORTELLO_FAILPOINTS")
@@ -111,7 +112,12 @@ class ServiceSettings(BaseSettings):
 
 
 class TokenSettings(ServiceSettings):
-    """For the deployables that sign (identity) or verify (gateway) access tokens."""
+    """For the deployables that sign (identity) or verify (gateway) access tokens.
 
-    token_secret: str = Field(DEMO_TOKEN_SECRET, validation_alias="TOKEN_SECRET", min_length=32)
+    No secret here: identity signs with private keys of its own, and the gateway verifies
+    with the public ones identity publishes.
+    """
+
     token_issuer: str = Field("sportello-identity", validation_alias="TOKEN_ISSUER")
+    # Who the access tokens are for: the gateway refuses a token meant for anyone else.
+    token_audience: str = Field("sportello-gateway", validation_alias="TOKEN_AUDIENCE")

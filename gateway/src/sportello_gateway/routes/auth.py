@@ -126,7 +126,9 @@ async def login(body: LoginCreate, send: Forward, _: NoStore) -> SessionPublic:
     summary="Trade a refresh token",
 )
 async def refresh(body: RefreshCreate, send: Forward, _: NoStore) -> SessionPublic:
-    """Returns a new pair; the refresh token used is spent."""
+    """Returns a new pair; the refresh token used is spent. Presented again within seconds
+    (a lost answer retried) it still gets a pair; later, the whole session ends. No refresh
+    extends a session beyond its absolute lifetime from the log-in."""
     reply = await send(REFRESH_SESSION, body)
     return SessionPublic.model_validate(reply.model_dump())
 
@@ -140,6 +142,7 @@ async def refresh(body: RefreshCreate, send: Forward, _: NoStore) -> SessionPubl
 )
 async def logout(body: LogoutCreate, send: Forward) -> Response:
     """Ends the session the refresh token belongs to: it and every token traded from it stop
-    working. The same answer for any token, live or not. The access token expires on its own."""
+    working, and its access tokens from the next request on (within a moment on every
+    gateway). The same answer for any token, live or not."""
     await send(END_SESSION, body)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

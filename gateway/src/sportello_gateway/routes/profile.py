@@ -29,7 +29,10 @@ class ProfilePublic(BaseModel):
     responses=responses(
         # `account_not_found` as a 401: the token's account is gone (asked for its scope); as a
         # 404 if it goes between that and the profile.
-        {401: ("unauthenticated", "account_not_found"), 404: ("account_not_found",)}
+        {
+            401: ("unauthenticated", "session_ended", "account_not_found"),
+            404: ("account_not_found",),
+        }
     ),
     summary="My profile",
 )

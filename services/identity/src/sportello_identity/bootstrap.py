@@ -4,15 +4,22 @@ from dataclasses import replace
 from datetime import timedelta
 
 from sportello_contracts.account_deletion import AccountDeleted
-from sportello_contracts.identity import AccountActivity, AccountRegistered, ScopeChanged
+from sportello_contracts.identity import (
+    AccountActivity,
+    AccountRegistered,
+    ScopeChanged,
+    SessionsEnded,
+)
 from sportello_identity.adapters.clock import SystemClock
 from sportello_identity.adapters.deletion_store import MongoDeletionStore
 from sportello_identity.adapters.hashing import Argon2Hasher, Argon2Parameters, HashingPool
 from sportello_identity.adapters.passkey_store import MongoPasskeyStore
 from sportello_identity.adapters.relying_party import WebAuthnRelyingParty
+from sportello_identity.adapters.signing_keys import KeyRing, KeySealer, SigningKeyStore
 from sportello_identity.adapters.store import IdentityStore
 from sportello_identity.adapters.tokens import TokenIssuer
 from sportello_identity.domain.attempts import GuessLimit, GuessLimits
+from sportello_identity.domain.signing_keys import KeyTimes
 from sportello_identity.settings import IdentitySettings
 from sportello_identity.usecases.ports import (
     DeletionDependencies,
@@ -35,23 +42,48 @@ def bootstrap(
     service = Service("identity", settings, database=settings.database)
     store = IdentityStore(service.database.db)
     argon2 = hasher(settings)
+    clock = SystemClock()
+    keys_store = signing_key_store(settings, service)
+    keys = key_ring(settings, keys_store, clock)
     deps = Dependencies(
         store=store,
         hasher=argon2,
-        clock=SystemClock(),
+        clock=clock,
         tokens=TokenIssuer(
-            settings.token_secret,
+            keys,
             settings.token_issuer,
+            settings.token_audience,
             timedelta(minutes=settings.access_token_minutes),
         ),
         refresh_ttl=timedelta(days=settings.refresh_token_days),
         limits=guess_limits(settings),
         transactions=service,
+        session_lifetime=timedelta(days=settings.session_absolute_days),
+        refresh_grace=timedelta(seconds=settings.refresh_grace_seconds),
     )
     events = replace(deps, hasher=argon2.waiting(settings.hashing_event_wait_seconds))
     service.emits(AccountRegistered, ScopeChanged, AccountActivity)
+    service.emits(SessionsEnded)
     service.on_startup(store.create_indexes)
+    service.on_startup(keys_store.create_indexes)
+    service.on_startup(keys.ready)
     return service, deps, events
+
+
+def signing_key_store(settings: IdentitySettings, service: Service) -> SigningKeyStore:
+    """The signing keys, in identity's database, sealed with the key-encryption key."""
+    return SigningKeyStore(service.database.db, KeySealer(settings.key_encryption_key))
+
+
+def key_ring(settings: IdentitySettings, store: SigningKeyStore, clock: SystemClock) -> KeyRing:
+    """The keys as the settings rule them: rotated, published ahead, retired."""
+    times = KeyTimes(
+        rotate_every=timedelta(days=settings.signing_key_rotation_days),
+        lead=timedelta(seconds=settings.signing_key_lead_seconds),
+        token_lifetime=timedelta(minutes=settings.access_token_minutes),
+        reload=timedelta(seconds=settings.signing_key_reload_seconds),
+    )
+    return KeyRing(store, times, clock.now)
 
 
 def hasher(settings: IdentitySettings) -> Argon2Hasher:

@@ -1,7 +1,11 @@
-"""The identity service: `sportello-identity` (or `faststream run sportello_identity.main:app`)."""
+"""The identity service: `sportello-identity` (or `faststream run sportello_identity.main:app`);
+`sportello-identity rotate-keys` makes the next signing key at once."""
+
+import sys
 
 from sportello_identity.bootstrap import bootstrap, deletion_dependencies, passkey_dependencies
 from sportello_identity.entrypoints.account_deletion import register_deletion_operations
+from sportello_identity.entrypoints.commands import run_command
 from sportello_identity.entrypoints.events import subscribe
 from sportello_identity.entrypoints.passkeys import register_passkey_operations
 from sportello_identity.entrypoints.rpc import register_operations
@@ -16,4 +20,5 @@ app = service.app
 
 
 def run() -> None:
-    service.run()
+    if not run_command(sys.argv[1:]):
+        service.run()

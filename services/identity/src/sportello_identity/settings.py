@@ -5,7 +5,7 @@ from typing import Self
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from sportello_kit.settings import TokenSettings
+from sportello_kit.settings import DEMO_KEY_ENCRYPTION_KEY, TokenSettings
 
 
 class IdentitySettings(TokenSettings):
@@ -14,6 +14,24 @@ class IdentitySettings(TokenSettings):
     database: str = "sportello_identity"
     access_token_minutes: int = Field(15, ge=1, le=120)
     refresh_token_days: int = Field(30, ge=1, le=365)
+    # A session (a line of refresh tokens) ends this long after its log-in, however often it
+    # is refreshed: each refresh token expires at the sooner of its own lifetime and this.
+    session_absolute_days: int = Field(30, ge=1, le=365)
+    # A refresh token presented again this soon after it was traded (a double submit over a
+    # flaky mobile network) gets a fresh pair; later, a reuse ends the whole session.
+    refresh_grace_seconds: float = Field(10.0, ge=0, le=60)
+
+    # Signing keys (Ed25519), kept in identity's database, the private halves encrypted with
+    # this key-encryption key (AES-256-GCM under a key derived from it). 32+ characters.
+    key_encryption_key: str = Field(DEMO_KEY_ENCRYPTION_KEY, min_length=32, repr=False)
+    # A new signing key every so many days (a command rotates at once: `sportello-identity
+    # rotate-keys`).
+    signing_key_rotation_days: float = Field(30.0, gt=0, le=365)
+    # A new key is published this long before it signs: longer than the gateways keep the
+    # keys they fetched (GATEWAY_JWKS_TTL, 300 s), so none meets a token of a key it lacks.
+    signing_key_lead_seconds: float = Field(900.0, ge=0, le=86_400)
+    # How long a replica trusts the keys it read from the database before reading them again.
+    signing_key_reload_seconds: float = Field(30.0, gt=0, le=600)
 
     # Password and PIN hashing: argon2id. The defaults are RFC 9106's low-memory profile
     # (argon2-cffi's own): 3 passes over 64 MiB in 4 lanes. Changing them rehashes each

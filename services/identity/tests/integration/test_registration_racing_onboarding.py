@@ -23,9 +23,10 @@ from sportello_deploy.backoffice import NewCustomer
 from sportello_deploy.testing import random_customer
 from sportello_identity.adapters.clock import SystemClock
 from sportello_identity.adapters.hashing import Argon2Hasher, Argon2Parameters, HashingPool
+from sportello_identity.adapters.signing_keys import KeySealer, SigningKeyStore
 from sportello_identity.adapters.store import IdentityStore
 from sportello_identity.adapters.tokens import TokenIssuer
-from sportello_identity.bootstrap import guess_limits
+from sportello_identity.bootstrap import guess_limits, key_ring
 from sportello_identity.settings import IdentitySettings
 from sportello_identity.usecases import onboarding, registration
 from sportello_identity.usecases.ports import Dependencies
@@ -78,7 +79,16 @@ async def world(servers: Any) -> AsyncIterator[tuple[Database, Dependencies]]:
         store=store,
         hasher=hasher,
         clock=SystemClock(),
-        tokens=TokenIssuer("a-test-secret-that-is-long-enough-for-hs256", "t", timedelta(1)),
+        tokens=TokenIssuer(
+            key_ring(
+                IdentitySettings(),
+                SigningKeyStore(database.db, KeySealer("k" * 32)),
+                SystemClock(),
+            ),
+            "t",
+            "a",
+            timedelta(1),
+        ),
         refresh_ttl=timedelta(days=1),
         limits=guess_limits(IdentitySettings()),
         transactions=NoTransactions(),

@@ -16,7 +16,7 @@ from sportello_identity.adapters.store import IdentityStore
 from sportello_identity.domain.accounts import Account, Customer, CustomerDetails
 from sportello_identity.domain.attempts import Attempts
 from sportello_identity.domain.errors import AlreadyRegistered, EmailTaken, UsernameTaken
-from sportello_identity.domain.sessions import SessionRecord
+from sportello_identity.domain.sessions import SessionLine, SessionRecord
 from sportello_kit.mongo import Database, connect
 
 # To the millisecond: the database keeps no finer time, so what is read back equals it.
@@ -260,40 +260,100 @@ async def test_spending_a_session_returns_it_as_it_was_and_marks_it_spent(
     record = a_session(family="family-1")
     await store.insert_session(record)
 
-    assert await store.spend_session(record.key) == record
-    assert await store.spend_session(record.key) == replace(record, spent=True)
+    assert await store.spend_session(record.key, MONDAY) == record
+    again = await store.spend_session(record.key, MONDAY + timedelta(seconds=5))
+    # The first spending is kept: a double submit is judged from it.
+    assert again == replace(record, spent=True, spent_at=MONDAY)
 
 
 async def test_spending_an_unknown_session_finds_nothing(store: IdentityStore) -> None:
-    assert await store.spend_session("no-such-key") is None
+    assert await store.spend_session("no-such-key", MONDAY) is None
 
 
-async def test_revoking_a_family_removes_only_its_sessions(store: IdentityStore) -> None:
-    first, second = a_session("stolen-line"), a_session("stolen-line")
-    other = a_session("another-line")
-    for record in (first, second, other):
-        await store.insert_session(record)
-
-    await store.revoke_family("stolen-line")
-
-    assert await store.spend_session(first.key) is None
-    assert await store.spend_session(second.key) is None
-    assert await store.spend_session(other.key) == other
-
-
-async def test_revoking_an_accounts_sessions_spares_the_one_kept_and_other_accounts(
+async def test_of_racing_spends_of_one_refresh_token_exactly_one_finds_it_unspent(
     store: IdentityStore,
 ) -> None:
-    first, kept = a_session("line-1"), a_session("line-2")
-    elsewhere = replace(a_session("line-3"), account_id="acc-2")
-    for record in (first, kept, elsewhere):
+    record = a_session(family="family-1")
+    await store.insert_session(record)
+
+    seen = await asyncio.gather(*(store.spend_session(record.key, MONDAY) for _ in range(8)))
+
+    assert sorted(r.spent for r in seen if r is not None) == [False] + [True] * 7
+
+
+def a_line(session_id: str, account_id: str = "acc-1") -> SessionLine:
+    return SessionLine(
+        session_id=session_id,
+        account_id=account_id,
+        created_at=MONDAY,
+        expires_at=from_now(timedelta(days=30)),
+        last_used_at=MONDAY,
+        client_address="203.0.113.7",
+        user_agent="Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0",
+    )
+
+
+async def test_ending_a_line_removes_its_refresh_tokens_and_lists_it_as_ended(
+    store: IdentityStore,
+) -> None:
+    stolen, other = a_line("stolen-line"), a_line("another-line")
+    first, second, third = (
+        a_session("stolen-line"),
+        a_session("stolen-line"),
+        a_session(other.session_id),
+    )
+    for line in (stolen, other):
+        await store.insert_line(line)
+    for record in (first, second, third):
         await store.insert_session(record)
 
-    await store.revoke_sessions_of("acc-1", keep="line-2", session=None)
+    ended = await store.end_lines(
+        "acc-1", MONDAY, from_now(timedelta(minutes=16)), only="stolen-line"
+    )
 
-    assert await store.spend_session(first.key) is None
-    assert await store.spend_session(kept.key) == kept
-    assert await store.spend_session(elsewhere.key) == elsewhere
+    assert ended == ["stolen-line"]
+    assert await store.spend_session(first.key, MONDAY) is None
+    assert await store.spend_session(second.key, MONDAY) is None
+    assert await store.spend_session(third.key, MONDAY) == third
+    assert [x.session_id for x in await store.lines_of("acc-1", MONDAY)] == ["another-line"]
+    assert await store.ended_lines_of("acc-1", since=MONDAY - timedelta(minutes=1)) == [
+        "stolen-line"
+    ]
+    # Ending it again ends nothing.
+    assert await store.end_lines("acc-1", MONDAY, MONDAY, only="stolen-line") == []
+
+
+async def test_ending_an_accounts_lines_spares_the_one_kept_and_other_accounts(
+    store: IdentityStore,
+) -> None:
+    lines = [a_line("line-1"), a_line("line-2"), a_line("line-3", account_id="acc-2")]
+    for line in lines:
+        await store.insert_line(line)
+    records = [a_session(line.session_id) for line in lines]
+    for record in records:
+        await store.insert_session(record)
+
+    ended = await store.end_lines("acc-1", MONDAY, from_now(timedelta(minutes=16)), keep="line-2")
+    # Another account's session, named: not found.
+    assert await store.end_lines("acc-1", MONDAY, MONDAY, only="line-3") == []
+
+    assert ended == ["line-1"]
+    assert await store.spend_session(records[0].key, MONDAY) is None
+    assert await store.spend_session(records[1].key, MONDAY) == records[1]
+    assert await store.spend_session(records[2].key, MONDAY) == records[2]
+    assert [x.session_id for x in await store.lines_of("acc-2", MONDAY)] == ["line-3"]
+
+
+async def test_a_refresh_touches_its_line(store: IdentityStore) -> None:
+    await store.insert_line(a_line("line-1"))
+    later = MONDAY + timedelta(hours=2)
+    assert await store.touch_line("line-1", later, client_address="198.51.100.4", user_agent=None)
+    line = await store.line("line-1")
+    assert line is not None
+    assert (line.last_used_at, line.client_address) == (later, "198.51.100.4")
+    assert line.user_agent == a_line("line-1").user_agent  # not said again: kept
+    await store.end_lines("acc-1", later, later, only="line-1")
+    assert not await store.touch_line("line-1", later, client_address=None, user_agent=None)
 
 
 # Guesses

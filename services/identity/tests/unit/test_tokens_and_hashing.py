@@ -9,22 +9,56 @@ import jwt
 import pytest
 
 from sportello_identity.adapters.hashing import Argon2Hasher, Argon2Parameters, HashingPool
+from sportello_identity.adapters.signing_keys import new_key
 from sportello_identity.adapters.tokens import TokenIssuer, new_refresh_token, refresh_token_key
 from sportello_identity.domain.errors import HashingBusy
+from sportello_identity.domain.signing_keys import SigningKey
 
-SECRET = "a-test-secret-that-is-long-enough-for-hs256"
 # Cheap parameters: the tests check behaviour, not cost.
 CHEAP = Argon2Parameters(time_cost=1, memory_kib=1024, parallelism=1)
 
 
-def test_access_tokens_carry_subject_role_type_and_a_short_life() -> None:
-    now = datetime.now(UTC).replace(microsecond=0)
-    token = TokenIssuer(SECRET, "sportello-identity", timedelta(minutes=15)).access_token(
-        "acc-1", "customer", now
+class OneKey:
+    """A key ring of one key, made now."""
+
+    def __init__(self) -> None:
+        now = datetime.now(UTC)
+        self.key = new_key(1, now, now)
+
+    async def signing_key(self) -> SigningKey:
+        return self.key
+
+    async def published(self) -> list[SigningKey]:
+        return [self.key]
+
+
+async def test_access_tokens_are_signed_with_identitys_key_and_say_who_when_and_which_session() -> (
+    None
+):
+    ring = OneKey()
+    issuer = TokenIssuer(ring, "sportello-identity", "sportello-gateway", timedelta(minutes=15))
+    token = await issuer.access_token("acc-1", "customer", "line-1")
+
+    header = jwt.get_unverified_header(token)
+    assert (header["alg"], header["kid"]) == ("EdDSA", ring.key.kid)
+    (published,) = await issuer.public_keys()
+    claims = jwt.decode(
+        token,
+        jwt.PyJWK(published).key,
+        algorithms=["EdDSA"],
+        issuer="sportello-identity",
+        audience="sportello-gateway",
     )
-    claims = jwt.decode(token, SECRET, algorithms=["HS256"], issuer="sportello-identity")
-    assert (claims["sub"], claims["role"], claims["typ"]) == ("acc-1", "customer", "access")
+    assert (claims["sub"], claims["role"], claims["typ"], claims["sid"]) == (
+        "acc-1",
+        "customer",
+        "access",
+        "line-1",
+    )
     assert claims["exp"] - claims["iat"] == 15 * 60
+    assert len(claims["jti"]) == 16
+    # The public key only: no private member of an OKP key (`d`) is ever published.
+    assert set(published) == {"kty", "crv", "x", "kid", "alg", "use"}
 
 
 def test_refresh_tokens_are_random_and_stored_only_as_a_digest() -> None:

@@ -23,6 +23,8 @@ from sportello_contracts.account_deletion import (
 from sportello_contracts.envelope import EventPayload
 from sportello_contracts.identity import (
     AccountRegistered,
+    EndAllSessionsRequest,
+    EndMySessionRequest,
     EndSessionRequest,
     FinishPasskeyRegistrationRequest,
     FinishPasskeySignInRequest,
@@ -31,6 +33,7 @@ from sportello_contracts.identity import (
     RefreshSessionRequest,
     RegisterAccountRequest,
     ScopeChanged,
+    SessionsEnded,
 )
 from sportello_contracts.rpc import Caller
 from sportello_deploy.backoffice import NewCustomer
@@ -43,11 +46,12 @@ from sportello_identity.domain.activity import Activity
 from sportello_identity.domain.attempts import Attempts, GuessLimit, GuessLimits
 from sportello_identity.domain.deletion import Deletion
 from sportello_identity.domain.passkeys import Challenge, Passkey
-from sportello_identity.domain.sessions import SessionRecord
+from sportello_identity.domain.sessions import SessionLine, SessionRecord
 from sportello_identity.usecases import (
     account_deletion,
     guesses,
     legacy_accounts,
+    my_sessions,
     onboarding,
     passkeys,
     profile,
@@ -111,6 +115,7 @@ class FakeStore:
         self.identity_versions: dict[str, int] = {}
         self.attempts: dict[str, StoredAttempts] = {}
         self.activity: list[Activity] = []
+        self.lines: dict[str, SessionLine] = {}
 
     async def touch_identity(self, fiscal_code: str, session: Any) -> None:
         self.identity_versions[fiscal_code] = self.identity_versions.get(fiscal_code, 0) + 1
@@ -201,24 +206,74 @@ class FakeStore:
     async def insert_session(self, record: SessionRecord, session: object = None) -> None:
         self.sessions[record.key] = record
 
-    async def spend_session(self, key: str) -> SessionRecord | None:
+    async def spend_session(self, key: str, now: datetime) -> SessionRecord | None:
         record = self.sessions.get(key)
         if record is not None:
-            self.sessions[key] = replace(record, spent=True)
+            self.sessions[key] = replace(record, spent=True, spent_at=record.spent_at or now)
         return record
-
-    async def revoke_family(self, family: str) -> None:
-        self.sessions = {k: s for k, s in self.sessions.items() if s.family != family}
-
-    async def revoke_sessions_of(
-        self, account_id: str, *, keep: str | None, session: object
-    ) -> None:
-        self.sessions = {
-            k: s for k, s in self.sessions.items() if s.account_id != account_id or s.family == keep
-        }
 
     async def insert_activity(self, entry: Activity, session: object) -> None:
         self.activity.append(entry)
+
+    async def insert_line(self, line: SessionLine, session: object = None) -> None:
+        self.lines[line.session_id] = line
+
+    async def line(self, session_id: str, session: object = None) -> SessionLine | None:
+        return self.lines.get(session_id)
+
+    async def touch_line(
+        self,
+        session_id: str,
+        now: datetime,
+        *,
+        client_address: str | None,
+        user_agent: str | None,
+        session: object = None,
+    ) -> bool:
+        line = self.lines[session_id]
+        if line.ended_at is not None:
+            return False
+        self.lines[session_id] = replace(
+            line,
+            last_used_at=now,
+            client_address=client_address or line.client_address,
+            user_agent=user_agent or line.user_agent,
+        )
+        return True
+
+    async def lines_of(self, account_id: str, now: datetime) -> list[SessionLine]:
+        mine = [x for x in self.lines.values() if x.account_id == account_id and x.live(now)]
+        return sorted(mine, key=lambda x: x.last_used_at, reverse=True)
+
+    async def end_lines(
+        self,
+        account_id: str,
+        now: datetime,
+        forget_at: datetime,
+        *,
+        only: str | None = None,
+        keep: str | None = None,
+        session: object = None,
+    ) -> list[str]:
+        ended = [
+            x.session_id
+            for x in self.lines.values()
+            if x.account_id == account_id
+            and x.ended_at is None
+            and (only is None or x.session_id == only)
+            and x.session_id != keep
+        ]
+        for session_id in ended:
+            self.lines[session_id] = replace(self.lines[session_id], ended_at=now)
+        self.sessions = {k: s for k, s in self.sessions.items() if s.family not in ended}
+        return ended
+
+    async def ended_lines_of(self, account_id: str, since: datetime) -> list[str]:
+        return [
+            x.session_id
+            for x in self.lines.values()
+            if x.account_id == account_id and x.ended_at is not None and x.ended_at > since
+        ]
 
 
 class FakeHasher:
@@ -264,9 +319,14 @@ class FakeTokens:
 
     def __init__(self) -> None:
         self.issued = 0
+        self.sessions_signed: list[str] = []  # the `sid` of every access token
 
-    def access_token(self, account_id: str, role: str) -> str:
+    async def access_token(self, account_id: str, role: str, session_id: str) -> str:
+        self.sessions_signed.append(session_id)
         return f"access:{account_id}:{role}"
+
+    async def public_keys(self) -> list[dict[str, str]]:
+        return []
 
     def new_refresh_token(self) -> str:
         self.issued += 1
@@ -903,6 +963,7 @@ async def test_a_replayed_refresh_token_ends_every_session_of_its_line(world: Wo
     _, first = await _session(world)
     second = await sessions.refresh_session(world.deps, RefreshSessionRequest(refresh_token=first))
 
+    world.clock.advance(world.deps.refresh_grace + SECOND)
     with pytest.raises(errors.SessionEnded):
         await sessions.refresh_session(world.deps, RefreshSessionRequest(refresh_token=first))
     with pytest.raises(errors.SessionEnded):
@@ -1569,3 +1630,225 @@ async def test_one_address_begins_only_so_many_passkey_sign_ins_a_minute(
     await passkeys.begin_sign_in(world.deps, limited, there)
     world.clock.advance(timedelta(minutes=1))
     await passkeys.begin_sign_in(world.deps, limited, here)
+
+
+# Sessions: absolute lifetime, double submits, the list, ending them (issue 16)
+
+FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
+
+
+def refresh(token: str, user_agent: str | None = None) -> RefreshSessionRequest:
+    return RefreshSessionRequest(refresh_token=token, user_agent=user_agent)
+
+
+def as_caller(world: World, account: Account, session_id: str | None) -> Caller:
+    return Caller(user_id=account.account_id, role="customer", session_id=session_id)
+
+
+def line_of(world: World, refresh_token: str) -> str:
+    return world.store.sessions[f"digest:{refresh_token}"].family
+
+
+def kinds(world: World) -> list[str]:
+    return [entry.kind for entry in world.store.activity]
+
+
+async def test_no_refresh_extends_a_session_beyond_its_absolute_lifetime(world: World) -> None:
+    _, token = await _session(world)
+    log_in_at = world.clock.now()
+    world.clock.advance(timedelta(days=29))
+    later = await sessions.refresh_session(world.deps, refresh(token))
+    renewed = world.store.sessions[f"digest:{later.refresh_token}"]
+    assert renewed.expires_at == log_in_at + world.deps.session_lifetime  # not day 29 + 30
+
+    world.clock.advance(timedelta(days=1))
+    with pytest.raises(errors.SessionEnded):
+        await sessions.refresh_session(world.deps, refresh(later.refresh_token))
+
+
+async def test_a_refresh_token_presented_again_within_the_grace_window_gets_a_pair(
+    world: World,
+) -> None:
+    _, token = await _session(world)
+    first = await sessions.refresh_session(world.deps, refresh(token))
+    world.clock.advance(world.deps.refresh_grace)
+    again = await sessions.refresh_session(world.deps, refresh(token))
+
+    assert again.refresh_token != first.refresh_token
+    # Nothing ended: both answers continue the line, whichever one the client kept.
+    for kept in (first.refresh_token, again.refresh_token):
+        await sessions.refresh_session(world.deps, refresh(kept))
+    assert "session.refresh_reused" not in kinds(world)
+
+
+async def test_a_reuse_after_the_grace_window_ends_the_line_and_lands_in_the_trail(
+    world: World,
+) -> None:
+    account, token = await _session(world)
+    line = line_of(world, token)
+    fresh = await sessions.refresh_session(world.deps, refresh(token))
+    world.clock.advance(world.deps.refresh_grace + SECOND)
+
+    with pytest.raises(errors.SessionEnded):
+        await sessions.refresh_session(world.deps, refresh(token))
+
+    with pytest.raises(errors.SessionEnded):
+        await sessions.refresh_session(world.deps, refresh(fresh.refresh_token))
+    assert kinds(world)[-1] == "session.refresh_reused"
+    assert SessionsEnded(account_id=account.account_id, session_ids=(line,)) in (
+        world.transactions.emitted
+    )
+    scope = await profile.scope_of(world.deps, account.account_id)
+    assert scope.ended_sessions == (line,)
+
+
+async def test_logging_out_ends_the_access_tokens_of_the_session_too(world: World) -> None:
+    account, token = await _session(world)
+    line = line_of(world, token)
+    await sessions.end_session(world.deps, EndSessionRequest(refresh_token=token))
+
+    scope = await profile.scope_of(world.deps, account.account_id)
+    assert scope.ended_sessions == (line,)
+    assert world.store.activity[-1].kind == "session.ended"
+    assert world.store.activity[-1].details == {"how": "logout", "sessions": "1"}
+    assert world.transactions.emitted[-1] == SessionsEnded(
+        account_id=account.account_id, session_ids=(line,)
+    )
+
+
+async def test_an_ended_session_leaves_the_scope_once_its_access_tokens_expired(
+    world: World,
+) -> None:
+    account, token = await _session(world)
+    await sessions.end_session(world.deps, EndSessionRequest(refresh_token=token))
+    world.clock.advance(sessions.ended_sessions_kept(world.deps) + SECOND)
+    assert (await profile.scope_of(world.deps, account.account_id)).ended_sessions == ()
+
+
+async def test_every_access_token_names_its_session(world: World) -> None:
+    _, token = await _session(world)
+    await sessions.refresh_session(world.deps, refresh(token))
+    signed = world.deps.tokens.sessions_signed  # type: ignore[attr-defined]
+    assert signed == [line_of(world, token)] * 2
+
+
+async def test_the_list_of_sessions_says_device_address_times_and_which_is_mine(
+    world: World,
+) -> None:
+    account = await registered(world, await onboarded(world))
+    phone = await sessions.log_in(
+        world.deps,
+        LogInRequest(
+            username=account.username,
+            password=PASSWORD,
+            client_address=ip_address("198.51.100.20"),
+            user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) "
+            "AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+        ),
+    )
+    world.clock.advance(timedelta(hours=1))
+    desk = await sessions.log_in(
+        world.deps,
+        LogInRequest(username=account.username, password=PASSWORD, user_agent=FIREFOX),
+    )
+    world.clock.advance(timedelta(hours=1))
+    await sessions.refresh_session(
+        world.deps,
+        RefreshSessionRequest(
+            refresh_token=phone.refresh_token, client_address=ip_address("198.51.100.21")
+        ),
+    )
+    mine = line_of(world, desk.refresh_token)
+
+    listed = await my_sessions.list_sessions(world.deps, as_caller(world, account, mine))
+
+    assert [(s.device, s.client_address, s.current) for s in listed.sessions] == [
+        ("Safari su iPhone", "198.51.100.21", False),  # the last used first
+        ("Firefox su Windows", None, True),
+    ]
+    assert listed.sessions[0].created_at == NOW
+    assert listed.sessions[0].last_used_at == NOW + timedelta(hours=2)
+
+
+async def test_ending_one_of_my_sessions_ends_it_and_only_it(world: World) -> None:
+    account = await registered(world, await onboarded(world))
+    here, there = [await sessions.log_in(world.deps, log_in_as(account.username)) for _ in "ab"]
+    caller = as_caller(world, account, line_of(world, here.refresh_token))
+    other = line_of(world, there.refresh_token)
+
+    tx = FakeTransaction()
+    reply = await my_sessions.end_my_session(
+        world.deps, tx, EndMySessionRequest(caller=caller, session_id=other)
+    )
+
+    assert reply.ended == 1
+    assert tx.emitted[-1] == SessionsEnded(account_id=account.account_id, session_ids=(other,))
+    with pytest.raises(errors.SessionEnded):
+        await sessions.refresh_session(world.deps, refresh(there.refresh_token))
+    await sessions.refresh_session(world.deps, refresh(here.refresh_token))
+    assert world.store.activity[-1].details["how"] == "revoked"
+
+
+async def test_a_session_of_another_account_is_not_found_and_goes_on(world: World) -> None:
+    mine = await registered(world, await onboarded(world))
+    theirs = await registered(world, await onboarded(world), username="qualcun.altro")
+    their_session = await sessions.log_in(world.deps, log_in_as(theirs.username))
+    tx = FakeTransaction()
+    with pytest.raises(errors.SessionNotFound):
+        await my_sessions.end_my_session(
+            world.deps,
+            tx,
+            EndMySessionRequest(
+                caller=as_caller(world, mine, None),
+                session_id=line_of(world, their_session.refresh_token),
+            ),
+        )
+    assert tx.emitted == []
+    await sessions.refresh_session(world.deps, refresh(their_session.refresh_token))
+
+
+@pytest.mark.parametrize("keep_current", [True, False])
+async def test_logging_out_everywhere_ends_all_my_sessions_or_all_but_this_one(
+    world: World, keep_current: bool
+) -> None:
+    account = await registered(world, await onboarded(world))
+    logins = [await sessions.log_in(world.deps, log_in_as(account.username)) for _ in "abc"]
+    here = line_of(world, logins[0].refresh_token)
+    tx = FakeTransaction()
+
+    reply = await my_sessions.end_all_my_sessions(
+        world.deps,
+        tx,
+        EndAllSessionsRequest(caller=as_caller(world, account, here), keep_current=keep_current),
+    )
+
+    assert reply.ended == (2 if keep_current else 3)
+    live = [s.session_id for s in await world.store.lines_of(account.account_id, NOW)]
+    assert live == ([here] if keep_current else [])
+    assert world.store.activity[-1].kind == "session.ended_all"
+    (ended,) = tx.emitted[-1:]
+    assert isinstance(ended, SessionsEnded)
+    assert (here in ended.session_ids) is not keep_current
+
+
+async def test_ending_all_sessions_after_a_password_change_announces_it(world: World) -> None:
+    account = await registered(world, await onboarded(world))
+    kept, _ = [await sessions.log_in(world.deps, log_in_as(account.username)) for _ in "ab"]
+    tx = FakeTransaction()
+    ended = await sessions.end_all_sessions(
+        world.deps, tx, account.account_id, keep=line_of(world, kept.refresh_token)
+    )
+    assert ended == 1
+    assert tx.emitted[-1] == SessionsEnded(
+        account_id=account.account_id, session_ids=(line_of_ended(world, account),)
+    )
+    assert world.store.activity[-1].details == {"kept_current": "yes", "sessions": "1"}
+
+
+def line_of_ended(world: World, account: Account) -> str:
+    (ended,) = [
+        x.session_id
+        for x in world.store.lines.values()
+        if x.account_id == account.account_id and x.ended_at is not None
+    ]
+    return ended

@@ -19,7 +19,7 @@ from sportello_identity.domain.errors import (
     IdentityError,
     UsernameTaken,
 )
-from sportello_identity.domain.sessions import SessionRecord
+from sportello_identity.domain.sessions import SessionLine, SessionRecord
 
 Session = AsyncClientSession | None
 
@@ -32,6 +32,7 @@ class IdentityStore:
         self.identities = db.identities
         self.attempts = db.attempts
         self.activity = db.activity
+        self.session_lines = db.session_lines
 
     async def create_indexes(self) -> None:
         await self.customers.create_index("fiscal_code")
@@ -43,6 +44,8 @@ class IdentityStore:
         await self.sessions.create_index("account_id")
         await self.attempts.create_index("expires_at", expireAfterSeconds=0)
         await self.activity.create_index([("account_id", 1), ("at", -1)])
+        await self.session_lines.create_index("forget_at", expireAfterSeconds=0)
+        await self.session_lines.create_index("account_id")
 
     # Fiscal identities
 
@@ -204,11 +207,18 @@ class IdentityStore:
     async def insert_session(self, record: SessionRecord, session: Session = None) -> None:
         doc = asdict(record)
         doc["_id"] = doc.pop("key")
+        if doc["spent_at"] is None:
+            del doc["spent_at"]  # absent, not null: `$min` would keep a null (BSON orders it first)
         await self.sessions.insert_one(doc, session=session)
 
-    async def spend_session(self, key: str) -> SessionRecord | None:
-        """Mark a refresh token spent; returns it as it was before, or None if unknown."""
-        doc = await self.sessions.find_one_and_update({"_id": key}, {"$set": {"spent": True}})
+    async def spend_session(self, key: str, now: datetime) -> SessionRecord | None:
+        """Mark a refresh token spent, atomically; returns it as it was before, or None.
+
+        `spent_at` keeps the first spending: a double submit is judged from it.
+        """
+        doc = await self.sessions.find_one_and_update(
+            {"_id": key}, {"$set": {"spent": True}, "$min": {"spent_at": now}}
+        )
         if doc is None:
             return None
         return SessionRecord(
@@ -217,16 +227,89 @@ class IdentityStore:
             family=doc["family"],
             expires_at=doc["expires_at"],
             spent=doc["spent"],
+            spent_at=doc.get("spent_at"),
         )
 
-    async def revoke_family(self, family: str) -> None:
-        await self.sessions.delete_many({"family": family})
+    # Sessions as their users see them (lines of refresh tokens)
 
-    async def revoke_sessions_of(
-        self, account_id: str, *, keep: str | None, session: Session
-    ) -> None:
-        spare = {"family": {"$ne": keep}} if keep is not None else {}
-        await self.sessions.delete_many({"account_id": account_id, **spare}, session=session)
+    async def insert_line(self, line: SessionLine, session: Session = None) -> None:
+        doc = asdict(line)
+        doc["_id"] = doc.pop("session_id")
+        doc["forget_at"] = line.expires_at
+        await self.session_lines.insert_one(doc, session=session)
+
+    async def line(self, session_id: str, session: Session = None) -> SessionLine | None:
+        doc = await self.session_lines.find_one({"_id": session_id}, session=session)
+        return _line(doc) if doc is not None else None
+
+    async def touch_line(
+        self,
+        session_id: str,
+        now: datetime,
+        *,
+        client_address: str | None,
+        user_agent: str | None,
+        session: Session = None,
+    ) -> bool:
+        """A refresh: the line's last use, from where and with what; False if it ended.
+
+        It writes the line's document, as ending it does: a refresh and an ending that overlap
+        conflict, and the one retried sees the other."""
+        seen: dict[str, Any] = {"last_used_at": now}
+        if client_address is not None:
+            seen["client_address"] = client_address
+        if user_agent is not None:
+            seen["user_agent"] = user_agent
+        touched = await self.session_lines.update_one(
+            {"_id": session_id, "ended_at": None}, {"$set": seen}, session=session
+        )
+        return touched.matched_count == 1
+
+    async def lines_of(self, account_id: str, now: datetime) -> list[SessionLine]:
+        """The account's live sessions, the most recently used first."""
+        docs = self.session_lines.find(
+            {"account_id": account_id, "ended_at": None, "expires_at": {"$gt": now}}
+        ).sort("last_used_at", -1)
+        return [_line(doc) async for doc in docs]
+
+    async def end_lines(
+        self,
+        account_id: str,
+        now: datetime,
+        forget_at: datetime,
+        *,
+        only: str | None = None,
+        keep: str | None = None,
+        session: Session = None,
+    ) -> list[str]:
+        """End the account's live sessions (`only` that one; all but `keep`); their ids.
+
+        Their refresh tokens go; the lines stay, ended, until `forget_at`: until then the
+        scope lists them, so their access tokens are refused before they expire.
+        """
+        which: dict[str, Any] = {"account_id": account_id, "ended_at": None}
+        if only is not None:
+            which["_id"] = only
+        elif keep is not None:
+            which["_id"] = {"$ne": keep}
+        found = self.session_lines.find(which, {"_id": 1}, session=session)
+        ids = [doc["_id"] async for doc in found]
+        if not ids:
+            return []
+        await self.session_lines.update_many(
+            {"_id": {"$in": ids}, "ended_at": None},
+            {"$set": {"ended_at": now, "forget_at": forget_at}},
+            session=session,
+        )
+        await self.sessions.delete_many({"family": {"$in": ids}}, session=session)
+        return ids
+
+    async def ended_lines_of(self, account_id: str, since: datetime) -> list[str]:
+        """The account's sessions ended after `since`."""
+        docs = self.session_lines.find(
+            {"account_id": account_id, "ended_at": {"$gt": since}}, {"_id": 1}
+        )
+        return [doc["_id"] async for doc in docs]
 
     # The accounts' trail
 
@@ -277,4 +360,17 @@ def _account(doc: dict[str, Any] | None) -> Account | None:
         registered_at=doc["registered_at"],
         role=doc.get("role", "customer"),
         customer_codes=tuple(doc.get("customer_codes", ())),
+    )
+
+
+def _line(doc: dict[str, Any]) -> SessionLine:
+    return SessionLine(
+        session_id=doc["_id"],
+        account_id=doc["account_id"],
+        created_at=doc["created_at"],
+        expires_at=doc["expires_at"],
+        last_used_at=doc["last_used_at"],
+        client_address=doc.get("client_address"),
+        user_agent=doc.get("user_agent"),
+        ended_at=doc.get("ended_at"),
     )

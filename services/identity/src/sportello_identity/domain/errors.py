@@ -124,3 +124,7 @@ class ReauthenticationFailed(IdentityError):
 
 class TooManyPasskeySignIns(MustWait):
     """Too many passkey sign-ins begun from the client's address this minute."""
+
+
+class SessionNotFound(IdentityError):
+    """No live session of the caller's has that id (another account's is not found either)."""

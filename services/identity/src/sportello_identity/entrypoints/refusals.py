@@ -26,6 +26,7 @@ from sportello_identity.domain.errors import (
     PinAlreadyUsed,
     ReauthenticationFailed,
     SessionEnded,
+    SessionNotFound,
     TooManyLogInAttempts,
     TooManyPasskeySignIns,
     TooManyPinAttempts,
@@ -160,6 +161,7 @@ REFUSALS: dict[type[IdentityError], tuple[ErrorKind, str, str]] = {
         "reauthentication_failed",
         "La password o la passkey non corrispondono a questo account.",
     ),
+    SessionNotFound: (ErrorKind.NOT_FOUND, "session_not_found", "Sessione non trovata."),
 }
 
 

@@ -18,7 +18,7 @@ from sportello_identity.domain.passkeys import (
     Options,
     Passkey,
 )
-from sportello_identity.domain.sessions import SessionRecord
+from sportello_identity.domain.sessions import SessionLine, SessionRecord
 
 # The database session writes join: opaque to the use cases, they only pass it on to the store.
 DbSession = Any
@@ -93,17 +93,44 @@ class IdentityStore(Protocol):
 
     async def insert_session(self, record: SessionRecord, session: DbSession = None) -> None: ...
 
-    async def spend_session(self, key: str) -> SessionRecord | None:
-        """Mark a refresh token spent; returns it as it was before, or None if unknown."""
-
-    async def revoke_family(self, family: str) -> None: ...
-
-    async def revoke_sessions_of(
-        self, account_id: str, *, keep: str | None, session: DbSession
-    ) -> None:
-        """End every session (family) of the account except `keep`."""
+    async def spend_session(self, key: str, now: datetime) -> SessionRecord | None:
+        """Mark a refresh token spent (atomically, keeping when it first was); returns it as
+        it was before, or None if unknown."""
 
     async def insert_activity(self, entry: Activity, session: DbSession) -> None: ...
+
+    async def insert_line(self, line: SessionLine, session: DbSession = None) -> None: ...
+
+    async def line(self, session_id: str, session: DbSession = None) -> SessionLine | None: ...
+
+    async def touch_line(
+        self,
+        session_id: str,
+        now: datetime,
+        *,
+        client_address: str | None,
+        user_agent: str | None,
+        session: DbSession = None,
+    ) -> bool:
+        """A refresh of a live line: its last use, from where; False if it ended."""
+
+    async def lines_of(self, account_id: str, now: datetime) -> list[SessionLine]:
+        """The account's live sessions, the most recently used first."""
+
+    async def end_lines(
+        self,
+        account_id: str,
+        now: datetime,
+        forget_at: datetime,
+        *,
+        only: str | None = None,
+        keep: str | None = None,
+        session: DbSession = None,
+    ) -> list[str]:
+        """End the account's live sessions (`only` that one, or all but `keep`); their ids."""
+
+    async def ended_lines_of(self, account_id: str, since: datetime) -> list[str]:
+        """The account's sessions ended after `since`."""
 
 
 class SecretHasher(Protocol):
@@ -125,7 +152,10 @@ class TokenIssuer(Protocol):
     @property
     def access_ttl(self) -> timedelta: ...
 
-    def access_token(self, account_id: str, role: str) -> str: ...
+    async def access_token(self, account_id: str, role: str, session_id: str) -> str: ...
+
+    async def public_keys(self) -> list[dict[str, str]]:
+        """The public keys (JWKs) whose tokens may be alive, and the next one to sign."""
 
     def new_refresh_token(self) -> str: ...
 
@@ -142,6 +172,10 @@ class Dependencies:
     refresh_ttl: timedelta
     limits: GuessLimits
     transactions: Transactions
+    # No refresh extends a session beyond this from its log-in.
+    session_lifetime: timedelta = timedelta(days=30)
+    # A refresh token presented again this soon after it was traded still gets a pair.
+    refresh_grace: timedelta = timedelta(seconds=10)
 
 
 # Passkeys (issue 16, item 10)

@@ -4,6 +4,7 @@ from sportello_contracts.identity import ProfileReply, ScopeReply
 from sportello_identity.domain.accounts import Account
 from sportello_identity.domain.errors import AccountNotFound
 from sportello_identity.usecases.ports import Dependencies
+from sportello_identity.usecases.sessions import ended_sessions_kept
 
 
 async def profile_of(deps: Dependencies, account_id: str) -> ProfileReply:
@@ -26,6 +27,11 @@ async def scope_of(deps: Dependencies, account_id: str) -> ScopeReply:
         account_id=account.account_id,
         role=account.role,
         customer_codes=account.customer_codes,
+        ended_sessions=tuple(
+            await deps.store.ended_lines_of(
+                account_id, since=deps.clock.now() - ended_sessions_kept(deps)
+            )
+        ),
     )
 
 
