@@ -207,8 +207,6 @@ class IdentityStore:
     async def insert_session(self, record: SessionRecord, session: Session = None) -> None:
         doc = asdict(record)
         doc["_id"] = doc.pop("key")
-        if doc["spent_at"] is None:
-            del doc["spent_at"]  # absent, not null: `$min` would keep a null (BSON orders it first)
         await self.sessions.insert_one(doc, session=session)
 
     async def spend_session(self, key: str, now: datetime) -> SessionRecord | None:
@@ -216,11 +214,15 @@ class IdentityStore:
 
         `spent_at` keeps the first spending: a double submit is judged from it.
         """
+        # Guarded by `spent: False`: of racing spends one matches. (An unguarded update would
+        # do on MongoDB, but SecantusDB 0.7 then hands several racers the unspent pre-image.)
         doc = await self.sessions.find_one_and_update(
-            {"_id": key}, {"$set": {"spent": True}, "$min": {"spent_at": now}}
+            {"_id": key, "spent": False}, {"$set": {"spent": True, "spent_at": now}}
         )
         if doc is None:
-            return None
+            doc = await self.sessions.find_one({"_id": key})
+            if doc is None:
+                return None
         return SessionRecord(
             key=doc["_id"],
             account_id=doc["account_id"],
