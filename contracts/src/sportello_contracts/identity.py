@@ -125,7 +125,8 @@ class ProfileReply(Contract):
     username: str
     email: Email
     full_name: str
-    fiscal_code: FiscalCode
+    # None for staff: operators and administrators have no fiscal identity of their own.
+    fiscal_code: FiscalCode | None
     role: Role
     customer_codes: tuple[CustomerCode, ...]
     registered_at: datetime
@@ -141,6 +142,8 @@ class ScopeReply(Contract):
     account_id: str
     role: Role
     customer_codes: tuple[CustomerCode, ...]
+    # An operator's permissions in force (none until its second factor is enrolled).
+    permissions: tuple[str, ...] = ()
 
 
 REGISTER_ACCOUNT = Operation(

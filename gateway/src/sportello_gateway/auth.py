@@ -153,7 +153,12 @@ async def current_caller(
     state = request.app.state
     account_id = state.tokens.account_of(credentials.credentials)
     scope = await state.scopes.resolve(state.bus, account_id)
-    return Caller(user_id=account_id, role=scope.role, customer_codes=scope.customer_codes)
+    return Caller(
+        user_id=account_id,
+        role=scope.role,
+        customer_codes=scope.customer_codes,
+        permissions=scope.permissions,
+    )
 
 
 CurrentCaller = Annotated[Caller, Depends(current_caller)]

@@ -18,7 +18,7 @@ class ProfilePublic(BaseModel):
     username: str
     email: str
     full_name: str
-    fiscal_code: str
+    fiscal_code: str | None  # None for operators and administrators
     role: str
     customer_codes: list[str]
     registered_at: datetime

@@ -19,6 +19,7 @@ from sportello_identity.domain.errors import (
     IdentityError,
     UsernameTaken,
 )
+from sportello_identity.domain.second_factor import LoginChallenge, TotpState
 from sportello_identity.domain.sessions import SessionRecord
 
 Session = AsyncClientSession | None
@@ -32,6 +33,8 @@ class IdentityStore:
         self.identities = db.identities
         self.attempts = db.attempts
         self.activity = db.activity
+        self.totp = db.totp
+        self.challenges = db.login_challenges
 
     async def create_indexes(self) -> None:
         await self.customers.create_index("fiscal_code")
@@ -43,6 +46,7 @@ class IdentityStore:
         await self.sessions.create_index("account_id")
         await self.attempts.create_index("expires_at", expireAfterSeconds=0)
         await self.activity.create_index([("account_id", 1), ("at", -1)])
+        await self.challenges.create_index("expires_at", expireAfterSeconds=0)
 
     # Fiscal identities
 
@@ -118,6 +122,11 @@ class IdentityStore:
         doc = asdict(account)
         doc["_id"] = doc.pop("account_id")
         doc["customer_codes"] = list(account.customer_codes)
+        doc["permissions"] = list(account.permissions)
+        if not account.fiscal_code:
+            # Staff have no fiscal identity, and the fiscal code's index is unique: a value of
+            # their own that no fiscal code can be (read back as "").
+            doc["fiscal_code"] = _STAFF_FISCAL_CODE + account.account_id
         try:
             await self.accounts.insert_one(doc, session=session)
         except DuplicateKeyError as clash:
@@ -235,6 +244,105 @@ class IdentityStore:
         doc["_id"] = doc.pop("activity_id")
         await self.activity.insert_one(doc, session=session)
 
+    # Second factors: TOTP secrets (pending, then confirmed), spent steps, recovery codes
+
+    async def totp_of(self, account_id: str, session: Session = None) -> TotpState | None:
+        doc = await self.totp.find_one({"_id": account_id}, session=session)
+        if doc is None:
+            return None
+        return TotpState(
+            account_id=doc["_id"],
+            secret=doc.get("secret"),
+            pending_secret=doc.get("pending_secret"),
+            last_step=int(doc.get("last_step", -1)),
+            recovery_digests=tuple(doc.get("recovery_digests", ())),
+        )
+
+    async def set_pending_totp(self, account_id: str, secret: str, session: Session) -> None:
+        """Start (or start again) an enrolment: the secret waits for its first code."""
+        await self.totp.update_one(
+            {"_id": account_id}, {"$set": {"pending_secret": secret}}, upsert=True, session=session
+        )
+
+    async def enable_totp(
+        self, account_id: str, step: int, recovery_digests: list[str], session: Session
+    ) -> None:
+        """The pending secret becomes the account's, with its first step spent."""
+        doc = await self.totp.find_one({"_id": account_id}, session=session)
+        assert doc is not None
+        assert doc.get("pending_secret")
+        await self.totp.update_one(
+            {"_id": account_id},
+            {
+                "$set": {
+                    "secret": doc["pending_secret"],
+                    "last_step": step,
+                    "recovery_digests": recovery_digests,
+                },
+                "$unset": {"pending_secret": ""},
+            },
+            session=session,
+        )
+        await self.accounts.update_one(
+            {"_id": account_id}, {"$set": {"totp_enabled": True}}, session=session
+        )
+
+    async def spend_totp_step(self, account_id: str, step: int, session: Session = None) -> bool:
+        """Mark `step` used, atomically: False if it (or a later one) was used already."""
+        spent = await self.totp.update_one(
+            {"_id": account_id, "secret": {"$exists": True}, "last_step": {"$lt": step}},
+            {"$set": {"last_step": step}},
+            session=session,
+        )
+        return spent.modified_count == 1
+
+    async def spend_recovery_code(
+        self, account_id: str, digest: str, session: Session = None
+    ) -> bool:
+        """Take the recovery code out, atomically: False if unknown or spent already."""
+        spent = await self.totp.update_one(
+            {"_id": account_id, "recovery_digests": digest},
+            {"$pull": {"recovery_digests": digest}},
+            session=session,
+        )
+        return spent.modified_count == 1
+
+    async def replace_recovery_codes(
+        self, account_id: str, recovery_digests: list[str], session: Session
+    ) -> None:
+        await self.totp.update_one(
+            {"_id": account_id},
+            {"$set": {"recovery_digests": recovery_digests}},
+            session=session,
+        )
+
+    async def disable_totp(self, account_id: str, session: Session) -> None:
+        await self.totp.delete_one({"_id": account_id}, session=session)
+        await self.accounts.update_one(
+            {"_id": account_id}, {"$set": {"totp_enabled": False}}, session=session
+        )
+
+    # Log-in challenges: the password step's proof, waiting for the second factor
+
+    async def insert_challenge(self, challenge: LoginChallenge) -> None:
+        doc = asdict(challenge)
+        doc["_id"] = doc.pop("key")
+        await self.challenges.insert_one(doc)
+
+    async def challenge(self, key: str, now: datetime) -> LoginChallenge | None:
+        """The challenge if it is live (the TTL index removes expired ones within a minute)."""
+        doc = await self.challenges.find_one({"_id": key, "expires_at": {"$gt": now}})
+        if doc is None:
+            return None
+        return LoginChallenge(
+            key=doc["_id"], account_id=doc["account_id"], expires_at=doc["expires_at"]
+        )
+
+    async def spend_challenge(self, key: str) -> bool:
+        """Single use: True for the one caller that takes it."""
+        taken = await self.challenges.delete_one({"_id": key})
+        return taken.deleted_count == 1
+
 
 def _clash(clash: DuplicateKeyError) -> IdentityError:
     field = next(iter((clash.details or {}).get("keyPattern", {})), "")
@@ -272,9 +380,15 @@ def _account(doc: dict[str, Any] | None) -> Account | None:
         username=doc["username"],
         email=doc["email"],
         full_name=doc["full_name"],
-        fiscal_code=doc["fiscal_code"],
+        fiscal_code="" if doc["fiscal_code"].startswith(_STAFF_FISCAL_CODE) else doc["fiscal_code"],
         password_hash=doc["password_hash"],
         registered_at=doc["registered_at"],
         role=doc.get("role", "customer"),
         customer_codes=tuple(doc.get("customer_codes", ())),
+        permissions=tuple(doc.get("permissions", ())),
+        totp_enabled=bool(doc.get("totp_enabled", False)),
     )
+
+
+# What stands for the fiscal code of a staff account in the database (see `insert_account`).
+_STAFF_FISCAL_CODE = "staff:"

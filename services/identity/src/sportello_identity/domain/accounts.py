@@ -39,11 +39,14 @@ class Account:
     username: str
     email: str
     full_name: str
-    fiscal_code: str
+    fiscal_code: str  # "" for staff (operators, administrators): no fiscal identity of their own
     password_hash: str
     registered_at: datetime
     role: Role = "customer"
     customer_codes: tuple[str, ...] = field(default=())
+    # An operator's permissions (`accounts.read`...), in force only with TOTP on.
+    permissions: tuple[str, ...] = field(default=())
+    totp_enabled: bool = False
 
 
 def joins_account(customer: Customer, account: Account) -> bool:

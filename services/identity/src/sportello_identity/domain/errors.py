@@ -72,3 +72,59 @@ class AccountNotFound(IdentityError):
 
 class HashingBusy(MustWait):
     """Every password-hashing slot stayed taken for longer than a request may wait."""
+
+
+class NotPermitted(IdentityError):
+    """An operators' action asked by someone who may not do it (subclasses say why)."""
+
+    reason = "not_permitted"
+
+
+class OperatorsOnly(NotPermitted):
+    reason = "operators_only"
+
+
+class SecondFactorEnrolmentRequired(NotPermitted):
+    """An operator without TOTP may only enrol it: nothing else works until then."""
+
+    reason = "second_factor_enrolment_required"
+
+
+class PermissionMissing(NotPermitted):
+    reason = "permission_missing"
+
+
+class SecondFactorRequired(IdentityError):
+    """The password was right; the log-in goes on with the challenge and a second factor."""
+
+    def __init__(self, challenge: str, expires_in: int) -> None:
+        super().__init__("second factor required")
+        self.challenge = challenge
+        self.expires_in = expires_in
+
+    def __repr__(self) -> str:  # the challenge is a secret for its minutes
+        return "SecondFactorRequired()"
+
+
+class WrongSecondFactor(IdentityError):
+    """A TOTP code that is wrong, used already, or a recovery code unknown or spent."""
+
+
+class TooManySecondFactorAttempts(MustWait):
+    pass
+
+
+class ChallengeEnded(IdentityError):
+    """The log-in's challenge is unknown, expired or used: start from the password again."""
+
+
+class TotpAlreadyOn(IdentityError):
+    pass
+
+
+class TotpNotOn(IdentityError):
+    """No TOTP to confirm, disable or regenerate codes for (or no enrolment started)."""
+
+
+class TotpRequired(IdentityError):
+    """Operators keep their TOTP: it is what their permissions stand on."""

@@ -4,23 +4,35 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sportello_contracts.rpc import RETRY_AFTER, ErrorKind, Refused
+from sportello_contracts.second_factor import SECOND_FACTOR_REQUIRED
 from sportello_identity.domain.errors import (
     AccountLocked,
     AccountNotFound,
     AlreadyRegistered,
+    ChallengeEnded,
     EmailTaken,
     HashingBusy,
     IdentityError,
     InvalidFiscalCode,
     MustWait,
+    NotPermitted,
+    OperatorsOnly,
+    PermissionMissing,
     PinAlreadyUsed,
+    SecondFactorEnrolmentRequired,
+    SecondFactorRequired,
     SessionEnded,
     TooManyLogInAttempts,
     TooManyPinAttempts,
+    TooManySecondFactorAttempts,
+    TotpAlreadyOn,
+    TotpNotOn,
+    TotpRequired,
     UsernameTaken,
     WeakPassword,
     WrongCredentials,
     WrongPin,
+    WrongSecondFactor,
 )
 
 REFUSALS: dict[type[IdentityError], tuple[ErrorKind, str, str]] = {
@@ -84,7 +96,61 @@ REFUSALS: dict[type[IdentityError], tuple[ErrorKind, str, str]] = {
         "busy",
         "Il servizio è molto richiesto in questo momento. Riprova tra qualche secondo.",
     ),
+    # Operators and second factors
+    OperatorsOnly: (
+        ErrorKind.FORBIDDEN,
+        OperatorsOnly.reason,
+        "Questa operazione è riservata agli operatori.",
+    ),
+    SecondFactorEnrolmentRequired: (
+        ErrorKind.FORBIDDEN,
+        SecondFactorEnrolmentRequired.reason,
+        "Prima di operare attiva la verifica in due passaggi (TOTP) dal tuo profilo.",
+    ),
+    PermissionMissing: (
+        ErrorKind.FORBIDDEN,
+        PermissionMissing.reason,
+        "Non hai il permesso per questa operazione.",
+    ),
+    SecondFactorRequired: (
+        ErrorKind.UNAUTHENTICATED,
+        SECOND_FACTOR_REQUIRED,
+        "Password corretta: inserisci il codice dell'app di autenticazione o un codice di "
+        "recupero.",
+    ),
+    WrongSecondFactor: (
+        ErrorKind.INVALID,
+        "wrong_second_factor",
+        "Il codice non è corretto, è scaduto o è già stato usato.",
+    ),
+    TooManySecondFactorAttempts: (
+        ErrorKind.TOO_MANY,
+        "too_many_attempts",
+        "Troppi codici errati. Attendi prima di riprovare.",
+    ),
+    ChallengeEnded: (
+        ErrorKind.UNAUTHENTICATED,
+        "challenge_ended",
+        "L'accesso è scaduto o è già stato completato: inserisci di nuovo nome utente e password.",
+    ),
+    TotpAlreadyOn: (
+        ErrorKind.CONFLICT,
+        "totp_already_enabled",
+        "La verifica in due passaggi è già attiva.",
+    ),
+    TotpNotOn: (
+        ErrorKind.CONFLICT,
+        "totp_not_enabled",
+        "La verifica in due passaggi non è attiva (o l'attivazione non è stata avviata).",
+    ),
+    TotpRequired: (
+        ErrorKind.CONFLICT,
+        "totp_required",
+        "Per gli operatori la verifica in due passaggi è obbligatoria e non si può disattivare.",
+    ),
 }
+# Every reason an operators' action is refused has its refusal above.
+assert all(t in REFUSALS for t in NotPermitted.__subclasses__())
 
 
 def refusal_for(error: IdentityError) -> Refused:
@@ -96,6 +162,11 @@ def refusal_for(error: IdentityError) -> Refused:
             {"problems": list(error.problems)},
         )
     kind, code, message = REFUSALS[type(error)]
+    if isinstance(error, SecondFactorRequired):
+        # The client sends the challenge back with its code (`identity.session.complete`).
+        return Refused(
+            kind, code, message, {"challenge": error.challenge, "expires_in": error.expires_in}
+        )
     if isinstance(error, MustWait):
         # Every 429 and 503 says when to try again (the gateway's `Retry-After`).
         return Refused(kind, code, message, {RETRY_AFTER: error.retry_after})

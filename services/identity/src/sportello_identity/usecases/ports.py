@@ -9,6 +9,7 @@ from sportello_contracts.envelope import EventPayload
 from sportello_identity.domain.accounts import Account, Customer, CustomerDetails
 from sportello_identity.domain.activity import Activity
 from sportello_identity.domain.attempts import Attempts, GuessLimits
+from sportello_identity.domain.second_factor import LoginChallenge, TotpState
 from sportello_identity.domain.sessions import SessionRecord
 
 # The database session writes join: opaque to the use cases, they only pass it on to the store.
@@ -96,6 +97,37 @@ class IdentityStore(Protocol):
 
     async def insert_activity(self, entry: Activity, session: DbSession) -> None: ...
 
+    async def totp_of(self, account_id: str, session: DbSession = None) -> TotpState | None: ...
+
+    async def set_pending_totp(self, account_id: str, secret: str, session: DbSession) -> None: ...
+
+    async def enable_totp(
+        self, account_id: str, step: int, recovery_digests: list[str], session: DbSession
+    ) -> None:
+        """The pending secret becomes the account's (`totp_enabled`), its first step spent."""
+
+    async def spend_totp_step(self, account_id: str, step: int, session: DbSession = None) -> bool:
+        """Atomically: False if `step` or a later one was accepted already (a replay)."""
+
+    async def spend_recovery_code(
+        self, account_id: str, digest: str, session: DbSession = None
+    ) -> bool:
+        """Atomically: False if the code is unknown or spent."""
+
+    async def replace_recovery_codes(
+        self, account_id: str, recovery_digests: list[str], session: DbSession
+    ) -> None: ...
+
+    async def disable_totp(self, account_id: str, session: DbSession) -> None: ...
+
+    async def insert_challenge(self, challenge: LoginChallenge) -> None: ...
+
+    async def challenge(self, key: str, now: datetime) -> LoginChallenge | None:
+        """The challenge while it is live, else None."""
+
+    async def spend_challenge(self, key: str) -> bool:
+        """True for the one caller that takes it."""
+
 
 class SecretHasher(Protocol):
     """Slow hashes of passwords and PINs; each call may raise `HashingBusy`."""
@@ -133,3 +165,7 @@ class Dependencies:
     refresh_ttl: timedelta
     limits: GuessLimits
     transactions: Transactions
+    # Second factors: how long the password step's challenge waits for a code, and the name
+    # authenticator apps show beside the account.
+    challenge_ttl: timedelta = timedelta(minutes=5)
+    totp_issuer: str = "Sportello"

@@ -15,7 +15,7 @@ from sportello_identity.domain.accounts import Account
 from sportello_identity.domain.attempts import log_in_refusal, username_subject
 from sportello_identity.domain.errors import HashingBusy, SessionEnded, WrongCredentials
 from sportello_identity.domain.sessions import SessionRecord
-from sportello_identity.usecases import activity
+from sportello_identity.usecases import activity, second_factor
 from sportello_identity.usecases.guesses import Guess, address_limited
 from sportello_identity.usecases.ports import DbSession, Dependencies, Transaction
 
@@ -56,6 +56,9 @@ async def log_in(deps: Dependencies, request: LogInRequest) -> SessionReply:
             await deps.store.set_password_hash(
                 account.account_id, await deps.hasher.hash(request.password)
             )
+    # Second factor (usecases/second_factor.py): with TOTP on, the right password earns only a
+    # challenge (`SecondFactorRequired`); the session opens at the second step.
+    await second_factor.challenge_if_enabled(deps, account)
     return await deps.transactions.transaction(
         lambda tx: open_session(deps, tx, account, client_address=request.client_address)
     )

@@ -1,0 +1,89 @@
+"""Identity's operations for operators and second factors (beside `rpc.py`'s)."""
+
+from sportello_contracts.identity import SessionReply
+from sportello_contracts.operators import (
+    CREATE_OPERATOR,
+    RECORD_REFUSED_ACCESS,
+    CreateOperatorRequest,
+    OperatorReply,
+    RecordRefusedAccessRequest,
+    RefusedAccessRecorded,
+)
+from sportello_contracts.rpc import Caller, Request
+from sportello_contracts.second_factor import (
+    COMPLETE_LOG_IN,
+    CONFIRM_TOTP,
+    DISABLE_TOTP,
+    REGENERATE_RECOVERY_CODES,
+    START_TOTP_ENROLMENT,
+    CompleteLogInRequest,
+    ConfirmTotpRequest,
+    DisableTotpRequest,
+    RecoveryCodesReply,
+    RegenerateRecoveryCodesRequest,
+    StartTotpEnrolmentRequest,
+    TotpDisabledReply,
+    TotpEnrolmentReply,
+)
+from sportello_identity.entrypoints.refusals import refusing
+from sportello_identity.usecases import operators, second_factor
+from sportello_identity.usecases.ports import Dependencies
+from sportello_kit.service import Service
+from sportello_kit.transaction import Transaction
+
+
+def caller_of(request: Request) -> Caller:
+    assert request.caller is not None  # the kit refuses a request without one
+    return request.caller
+
+
+def register_staff_operations(service: Service, deps: Dependencies) -> None:
+    @service.rpc(CREATE_OPERATOR)
+    async def create_operator(request: CreateOperatorRequest, tx: Transaction) -> OperatorReply:
+        """An operator with `operators.manage` creates another operator."""
+        with refusing():
+            return await operators.create_operator(deps, request, tx)
+
+    @service.rpc(RECORD_REFUSED_ACCESS)
+    async def record_refused_access(
+        request: RecordRefusedAccessRequest, tx: Transaction
+    ) -> RefusedAccessRecorded:
+        """Keep, in the caller's trail, an operators' route the gateway refused them."""
+        with refusing():
+            return await operators.record_refused_access(deps, request, tx)
+
+    @service.rpc(START_TOTP_ENROLMENT)
+    async def start_totp(request: StartTotpEnrolmentRequest) -> TotpEnrolmentReply:
+        """A new TOTP secret for the caller, pending until its first code."""
+        with refusing():
+            return await second_factor.start_enrolment(deps, caller_of(request).user_id)
+
+    @service.rpc(CONFIRM_TOTP)
+    async def confirm_totp(request: ConfirmTotpRequest) -> RecoveryCodesReply:
+        """The first code turns TOTP on; the recovery codes come back this once."""
+        with refusing():
+            return await second_factor.confirm_enrolment(
+                deps, caller_of(request).user_id, request.code, request.client_address
+            )
+
+    @service.rpc(DISABLE_TOTP)
+    async def disable_totp(request: DisableTotpRequest, tx: Transaction) -> TotpDisabledReply:
+        """TOTP off, with a current code."""
+        with refusing():
+            return await second_factor.disable(
+                deps, caller_of(request).user_id, request.code, request.client_address, tx
+            )
+
+    @service.rpc(REGENERATE_RECOVERY_CODES)
+    async def regenerate(request: RegenerateRecoveryCodesRequest) -> RecoveryCodesReply:
+        """New recovery codes, with a current code; the old ones stop working."""
+        with refusing():
+            return await second_factor.regenerate_recovery_codes(
+                deps, caller_of(request).user_id, request.code, request.client_address
+            )
+
+    @service.rpc(COMPLETE_LOG_IN)
+    async def complete_log_in(request: CompleteLogInRequest) -> SessionReply:
+        """A log-in's second step: the password step's challenge and a code."""
+        with refusing():
+            return await second_factor.complete_log_in(deps, request)
