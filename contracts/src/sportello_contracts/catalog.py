@@ -29,10 +29,36 @@ from sportello_contracts.identity import (
     SessionEndedReply,
     SessionReply,
 )
+from sportello_contracts.operators import (
+    CREATE_OPERATOR,
+    RECORD_REFUSED_ACCESS,
+    CreateOperatorRequest,
+    OperatorReply,
+    RecordRefusedAccessRequest,
+    RefusedAccessRecorded,
+)
 from sportello_contracts.rpc import Caller, ErrorKind, Operation, Reply, ServiceError
+from sportello_contracts.second_factor import (
+    COMPLETE_LOG_IN,
+    CONFIRM_TOTP,
+    DISABLE_TOTP,
+    REGENERATE_RECOVERY_CODES,
+    START_TOTP_ENROLMENT,
+    CompleteLogInRequest,
+    ConfirmTotpRequest,
+    DisableTotpRequest,
+    RecoveryCodesReply,
+    RegenerateRecoveryCodesRequest,
+    StartTotpEnrolmentRequest,
+    TotpDisabledReply,
+    TotpEnrolmentReply,
+)
 
 _CALLER = Caller(user_id="acc-7f3a", role="customer", customer_codes=("C00012345",))
 _WHEN = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+_OPERATOR = Caller(
+    user_id="op-41c2", role="operator", permissions=("operators.manage", "accounts.read")
+)
 
 EVENT_EXAMPLES: tuple[EventPayload, ...] = (
     CustomerOnboarded(
@@ -71,6 +97,13 @@ OPERATIONS: tuple[Operation, ...] = (  # type: ignore[type-arg]
     GET_PROFILE,
     GET_SCOPE,
     *(health_operation(service) for service in SERVICES),
+    CREATE_OPERATOR,
+    RECORD_REFUSED_ACCESS,
+    START_TOTP_ENROLMENT,
+    CONFIRM_TOTP,
+    DISABLE_TOTP,
+    REGENERATE_RECOVERY_CODES,
+    COMPLETE_LOG_IN,
 )
 
 RPC_EXAMPLES: tuple[Contract, ...] = (
@@ -111,6 +144,36 @@ RPC_EXAMPLES: tuple[Contract, ...] = (
             details={"username": "mario.rossi"},
         )
     ),
+    CreateOperatorRequest(
+        caller=_OPERATOR,
+        username="op.rossi",
+        email="paolo.rossi@fornitore.example.it",
+        full_name="Paolo Rossi",
+        password="Sportello-Turno-2026",
+        permissions=("accounts.read",),
+    ),
+    OperatorReply(
+        account_id="op-9d1e",
+        username="op.rossi",
+        email="paolo.rossi@fornitore.example.it",
+        full_name="Paolo Rossi",
+        permissions=("accounts.read",),
+    ),
+    RecordRefusedAccessRequest(
+        caller=_CALLER, action="POST /v1/operators", reason="operators_only"
+    ),
+    RefusedAccessRecorded(activity_id="5e1a7c"),
+    StartTotpEnrolmentRequest(caller=_CALLER),
+    TotpEnrolmentReply(
+        otpauth_uri="otpauth://totp/Sportello:mario.rossi?secret=JBSWY3DPEHPK3PXP&issuer=Sportello",
+        secret="JBSWY3DPEHPK3PXP",
+    ),
+    ConfirmTotpRequest(caller=_CALLER, code="492039"),
+    RecoveryCodesReply(recovery_codes=("k7mq-2xbt-9hzc", "p4wd-8naf-3rjy")),
+    DisableTotpRequest(caller=_CALLER, code="492039"),
+    TotpDisabledReply(),
+    RegenerateRecoveryCodesRequest(caller=_CALLER, code="k7mq-2xbt-9hzc"),
+    CompleteLogInRequest(challenge="ch_Qm9uZ2lvcm5v", code="492039"),
 )
 
 EXAMPLE_EVENT_ID = UUID("00000000-0000-4000-8000-000000000001")

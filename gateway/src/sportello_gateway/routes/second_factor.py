@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel
 
 from sportello_contracts.second_factor import (
@@ -82,11 +82,15 @@ async def start_totp(caller: CurrentCaller, send: Forward, _: NoStore) -> TotpEn
     summary="Confirm TOTP with a first code",
 )
 async def confirm_totp(
-    body: TotpConfirm, caller: CurrentCaller, send: Forward, _: NoStore
+    body: TotpConfirm, caller: CurrentCaller, send: Forward, _: NoStore, request: Request
 ) -> RecoveryCodesPublic:
     """Turns TOTP on; the recovery codes (each works once, instead of a code) are shown this
-    once. From now on a log-in asks for a code after the password."""
+    once. From now on a log-in asks for a code after the password. An operator's permissions
+    are in force from the next request."""
     reply = await send(CONFIRM_TOTP, body, caller=caller)
+    # This gateway's next request of the caller must not wait for identity's ScopeChanged (the
+    # other gateways forget the scope on it).
+    request.app.state.scopes.forget(caller.user_id)
     return RecoveryCodesPublic.model_validate(reply.model_dump())
 
 
