@@ -44,7 +44,7 @@ from sportello_identity.domain.second_factor import (
 )
 from sportello_identity.usecases import activity, sessions
 from sportello_identity.usecases.guesses import Guess, address_limited
-from sportello_identity.usecases.ports import Dependencies, Transaction
+from sportello_identity.usecases.ports import DbSession, Dependencies, Transaction
 
 Address = IPv4Address | IPv6Address | None
 T = TypeVar("T")
@@ -107,7 +107,9 @@ async def disable(
     account = await _account(deps, account_id)
     if account.role == "operator":
         raise TotpRequired()
-    method = await verify_code(deps, account, code, client_address)
+    # The code is spent in the command's transaction: spent apart, it would conflict with the
+    # removal, and the retried transaction would find it spent.
+    method = await verify_code(deps, account, code, client_address, db=tx.session)
     await deps.store.disable_totp(account.account_id, tx.session)
     await activity.record(
         deps,
@@ -177,11 +179,15 @@ async def complete_log_in(deps: Dependencies, request: CompleteLogInRequest) -> 
 
 
 async def verify_code(
-    deps: Dependencies, account: Account, code: str, client_address: Address
+    deps: Dependencies,
+    account: Account,
+    code: str,
+    client_address: Address,
+    db: DbSession = None,
 ) -> str:
-    """Spend a right TOTP code (`"totp"`) or recovery code (`"recovery_code"`) of the account;
-    anything else is a counted wrong guess. TOTP must be on."""
-    state = await deps.store.totp_of(account.account_id)
+    """Spend a right TOTP code (`"totp"`) or recovery code (`"recovery_code"`) of the account
+    (in the transaction `db`, if any); anything else is a counted wrong guess. TOTP must be on."""
+    state = await deps.store.totp_of(account.account_id, db)
     if not account.totp_enabled or state is None or state.secret is None:
         raise TotpNotOn()
     secret = state.secret
@@ -190,10 +196,10 @@ async def verify_code(
         if looks_like_totp(code):
             step = matching_step(secret, code, deps.clock.now(), after_step=state.last_step)
             # Spent atomically: of two requests with one code, only one gets in.
-            if step is not None and await deps.store.spend_totp_step(account.account_id, step):
+            if step is not None and await deps.store.spend_totp_step(account.account_id, step, db):
                 return "totp"
             return None
-        if await deps.store.spend_recovery_code(account.account_id, recovery_digest(code)):
+        if await deps.store.spend_recovery_code(account.account_id, recovery_digest(code), db):
             return "recovery_code"
         return None
 
