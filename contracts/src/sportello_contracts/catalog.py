@@ -165,8 +165,8 @@ RPC_EXAMPLES: tuple[Contract, ...] = (
     RefusedAccessRecorded(activity_id="5e1a7c"),
     StartTotpEnrolmentRequest(caller=_CALLER),
     TotpEnrolmentReply(
-        otpauth_uri="otpauth://totp/Sportello:mario.rossi?secret=JBSWY3DPEHPK3PXP&issuer=Sportello",
-        secret="JBSWY3DPEHPK3PXP",
+        otpauth_uri="otpauth://totp/Sportello:mario.rossi?secret=F2MA6ZP6TJFES5ZVZ55546HHWDNIRBZM&issuer=Sportello",
+        secret="F2MA6ZP6TJFES5ZVZ55546HHWDNIRBZM",
     ),
     ConfirmTotpRequest(caller=_CALLER, code="492039"),
     RecoveryCodesReply(recovery_codes=("k7mq-2xbt-9hzc", "p4wd-8naf-3rjy")),

@@ -17,10 +17,29 @@ WITH_BODY = {
     ("post", "/v1/auth/login"),
     ("post", "/v1/auth/refresh"),
     ("post", "/v1/auth/logout"),
+    ("post", "/v1/auth/login/second-factor"),
+    ("post", "/v1/me/totp/confirm"),
+    ("post", "/v1/me/totp/disable"),
+    ("post", "/v1/me/totp/recovery-codes"),
+    ("post", "/v1/operators"),
 }
-AUTHENTICATED = {("get", "/v1/me")}
+AUTHENTICATED = {
+    ("get", "/v1/me"),
+    ("post", "/v1/me/totp"),
+    ("post", "/v1/me/totp/confirm"),
+    ("post", "/v1/me/totp/disable"),
+    ("post", "/v1/me/totp/recovery-codes"),
+    ("post", "/v1/operators"),
+}
+# Second-factor codes are guessed like passwords.
+CODES_CHECKED = {
+    ("post", "/v1/auth/login/second-factor"),
+    ("post", "/v1/me/totp/confirm"),
+    ("post", "/v1/me/totp/disable"),
+    ("post", "/v1/me/totp/recovery-codes"),
+}
 # Refresh tokens are 256 random bits: nothing to limit, so no 429 to promise.
-LIMITED = {("post", "/v1/auth/register"), ("post", "/v1/auth/login")}
+LIMITED = {("post", "/v1/auth/register"), ("post", "/v1/auth/login"), *CODES_CHECKED}
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from ipaddress import ip_address
 from typing import Any, TypeVar
 
+import pyotp
 import pytest
 
 from sportello_contracts.envelope import EventPayload
@@ -18,14 +19,26 @@ from sportello_contracts.identity import (
     RegisterAccountRequest,
     ScopeChanged,
 )
+from sportello_contracts.operators import CreateOperatorRequest
+from sportello_contracts.rpc import Caller
+from sportello_contracts.second_factor import CompleteLogInRequest
 from sportello_deploy.backoffice import NewCustomer
 from sportello_deploy.testing import random_customer, random_fiscal_code
 from sportello_identity.domain import errors
 from sportello_identity.domain.accounts import Account, Customer, CustomerDetails
 from sportello_identity.domain.activity import Activity
 from sportello_identity.domain.attempts import Attempts, GuessLimit, GuessLimits
+from sportello_identity.domain.second_factor import LoginChallenge, TotpState
 from sportello_identity.domain.sessions import SessionRecord
-from sportello_identity.usecases import guesses, onboarding, profile, registration, sessions
+from sportello_identity.usecases import (
+    guesses,
+    onboarding,
+    operators,
+    profile,
+    registration,
+    second_factor,
+    sessions,
+)
 from sportello_identity.usecases.ports import Dependencies
 
 T = TypeVar("T")
@@ -79,6 +92,8 @@ class FakeStore:
         self.identity_versions: dict[str, int] = {}
         self.attempts: dict[str, StoredAttempts] = {}
         self.activity: list[Activity] = []
+        self.totp: dict[str, TotpState] = {}
+        self.challenges: dict[str, LoginChallenge] = {}
 
     async def touch_identity(self, fiscal_code: str, session: Any) -> None:
         self.identity_versions[fiscal_code] = self.identity_versions.get(fiscal_code, 0) + 1
@@ -115,7 +130,7 @@ class FakeStore:
                 raise errors.UsernameTaken()
             if other.email == account.email:
                 raise errors.EmailTaken()
-            if other.fiscal_code == account.fiscal_code:
+            if account.fiscal_code and other.fiscal_code == account.fiscal_code:
                 raise errors.AlreadyRegistered()
         self.accounts[account.account_id] = account
 
@@ -187,6 +202,60 @@ class FakeStore:
 
     async def insert_activity(self, entry: Activity, session: object) -> None:
         self.activity.append(entry)
+
+    async def totp_of(self, account_id: str, session: object = None) -> TotpState | None:
+        return self.totp.get(account_id)
+
+    async def set_pending_totp(self, account_id: str, secret: str, session: object) -> None:
+        known = self.totp.get(account_id, TotpState(account_id))
+        self.totp[account_id] = replace(known, pending_secret=secret)
+
+    async def enable_totp(
+        self, account_id: str, step: int, recovery_digests: list[str], session: object
+    ) -> None:
+        known = self.totp[account_id]
+        self.totp[account_id] = TotpState(
+            account_id, known.pending_secret, None, step, tuple(recovery_digests)
+        )
+        self.accounts[account_id] = replace(self.accounts[account_id], totp_enabled=True)
+
+    async def spend_totp_step(self, account_id: str, step: int, session: object = None) -> bool:
+        known = self.totp.get(account_id)
+        if known is None or known.secret is None or known.last_step >= step:
+            return False
+        self.totp[account_id] = replace(known, last_step=step)
+        return True
+
+    async def spend_recovery_code(
+        self, account_id: str, digest: str, session: object = None
+    ) -> bool:
+        known = self.totp.get(account_id)
+        if known is None or digest not in known.recovery_digests:
+            return False
+        left = tuple(d for d in known.recovery_digests if d != digest)
+        self.totp[account_id] = replace(known, recovery_digests=left)
+        return True
+
+    async def replace_recovery_codes(
+        self, account_id: str, recovery_digests: list[str], session: object
+    ) -> None:
+        self.totp[account_id] = replace(
+            self.totp[account_id], recovery_digests=tuple(recovery_digests)
+        )
+
+    async def disable_totp(self, account_id: str, session: object) -> None:
+        self.totp.pop(account_id, None)
+        self.accounts[account_id] = replace(self.accounts[account_id], totp_enabled=False)
+
+    async def insert_challenge(self, challenge: LoginChallenge) -> None:
+        self.challenges[challenge.key] = challenge
+
+    async def challenge(self, key: str, now: datetime) -> LoginChallenge | None:
+        found = self.challenges.get(key)
+        return found if found is not None and found.expires_at > now else None
+
+    async def spend_challenge(self, key: str) -> bool:
+        return self.challenges.pop(key, None) is not None
 
 
 class FakeHasher:
@@ -960,3 +1029,146 @@ async def test_ending_all_sessions_spares_only_the_one_kept(world: World) -> Non
             await sessions.refresh_session(
                 world.deps, RefreshSessionRequest(refresh_token=ended.refresh_token)
             )
+
+
+# Operators and second factors
+
+
+async def operator_in(
+    world: World, permissions: tuple[str, ...] = ("operators.manage",)
+) -> Account:
+    operator = await operators.new_operator(
+        world.deps,
+        FakeTransaction(),
+        username=f"op.{len(world.store.accounts)}",
+        email=f"op{len(world.store.accounts)}@example.it",
+        full_name="Operatore",
+        password=PASSWORD,
+        permissions=permissions,
+        actor_id="bootstrap",
+    )
+    return operator
+
+
+async def with_totp(world: World, account: Account) -> tuple[str, tuple[str, ...]]:
+    enrolment = await second_factor.start_enrolment(world.deps, account.account_id)
+    code = pyotp.TOTP(enrolment.secret).at(world.clock.now())
+    confirmed = await second_factor.confirm_enrolment(world.deps, account.account_id, code, None)
+    return enrolment.secret, confirmed.recovery_codes
+
+
+def caller_for(account: Account) -> Caller:
+    return Caller(user_id=account.account_id, role=account.role)
+
+
+async def test_with_totp_on_the_password_earns_a_challenge_and_the_code_a_session(
+    world: World,
+) -> None:
+    account = await registered(world, await onboarded(world))
+    secret, _ = await with_totp(world, account)
+    login = LogInRequest(username=account.username, password=PASSWORD)
+    with pytest.raises(errors.SecondFactorRequired) as required:
+        await sessions.log_in(world.deps, login)
+    assert not world.store.sessions  # no session before the second step
+    assert required.value.challenge not in repr(required.value)
+
+    world.clock.advance(timedelta(seconds=30))
+    code = pyotp.TOTP(secret).at(world.clock.now())
+    second = CompleteLogInRequest(challenge=required.value.challenge, code=code)
+    reply = await second_factor.complete_log_in(world.deps, second)
+    assert reply.access_token == f"access:{account.account_id}:customer"
+    assert world.store.activity[-1].details == {"method": "totp"}
+
+    with pytest.raises(errors.ChallengeEnded):  # the challenge is spent
+        await second_factor.complete_log_in(world.deps, second)
+    with pytest.raises(errors.SecondFactorRequired) as again:
+        await sessions.log_in(world.deps, login)
+    replayed = CompleteLogInRequest(challenge=again.value.challenge, code=code)
+    with pytest.raises(errors.WrongSecondFactor):  # the code is spent
+        await second_factor.complete_log_in(world.deps, replayed)
+
+
+async def test_a_challenge_expires(world: World) -> None:
+    account = await registered(world, await onboarded(world))
+    _, recovery = await with_totp(world, account)
+    with pytest.raises(errors.SecondFactorRequired) as required:
+        await sessions.log_in(
+            world.deps, LogInRequest(username=account.username, password=PASSWORD)
+        )
+    world.clock.advance(world.deps.challenge_ttl)
+    late = CompleteLogInRequest(challenge=required.value.challenge, code=recovery[0])
+    with pytest.raises(errors.ChallengeEnded):
+        await second_factor.complete_log_in(world.deps, late)
+    assert len(world.store.totp[account.account_id].recovery_digests) == 10  # nothing spent
+
+
+async def test_wrong_codes_are_counted_until_the_account_must_wait(world: World) -> None:
+    account = await registered(world, await onboarded(world))
+    await with_totp(world, account)
+    account = world.store.accounts[account.account_id]
+    for _ in range(LIMITS.per_username.free_failures):
+        with pytest.raises(errors.WrongSecondFactor):
+            await second_factor.verify_code(world.deps, account, "000000", None)
+    with pytest.raises(errors.TooManySecondFactorAttempts):
+        await second_factor.verify_code(world.deps, account, "000000", None)
+    failed = [e for e in world.store.activity if e.kind == "second_factor.failed"]
+    assert len(failed) == LIMITS.per_username.free_failures
+
+
+async def test_a_recovery_code_works_once(world: World) -> None:
+    account = await registered(world, await onboarded(world))
+    _, recovery = await with_totp(world, account)
+    account = world.store.accounts[account.account_id]
+    method = await second_factor.verify_code(world.deps, account, recovery[3], None)
+    assert method == "recovery_code"
+    with pytest.raises(errors.WrongSecondFactor):
+        await second_factor.verify_code(world.deps, account, recovery[3], None)
+
+
+async def test_an_operator_enrolling_totp_gets_its_permissions_announced(world: World) -> None:
+    operator = await operator_in(world)
+    scope = await profile.scope_of(world.deps, operator.account_id)
+    assert scope.permissions == ()  # nothing until TOTP
+    await with_totp(world, operator)
+    assert any(isinstance(e, ScopeChanged) for e in world.transactions.emitted)
+    scope = await profile.scope_of(world.deps, operator.account_id)
+    assert scope.permissions == ("operators.manage",)
+    with pytest.raises(errors.TotpRequired):
+        await second_factor.disable(
+            world.deps, operator.account_id, "000000", None, FakeTransaction()
+        )
+
+
+async def test_only_an_operator_who_may_creates_operators_and_every_refusal_is_kept(
+    world: World,
+) -> None:
+    customer = await registered(world, await onboarded(world))
+    request = CreateOperatorRequest(
+        caller=caller_for(customer),
+        username="op.nuovo",
+        email="op.nuovo@example.it",
+        full_name="Nuovo",
+        password=PASSWORD,
+        permissions=("accounts.read",),
+    )
+    with pytest.raises(errors.OperatorsOnly):
+        await operators.create_operator(world.deps, request, FakeTransaction())
+    assert await world.store.account_by_username("op.nuovo") is None
+    refused = world.store.activity[-1]
+    assert (refused.account_id, refused.kind) == (customer.account_id, "access.refused")
+    assert refused.details == {"action": "operator.create", "reason": "operators_only"}
+
+    reader = await operator_in(world, ("accounts.read",))
+    await with_totp(world, reader)
+    as_reader = request.model_copy(update={"caller": caller_for(reader)})
+    with pytest.raises(errors.PermissionMissing):
+        await operators.create_operator(world.deps, as_reader, FakeTransaction())
+
+    manager = await operator_in(world)
+    await with_totp(world, manager)
+    as_manager = request.model_copy(update={"caller": caller_for(manager)})
+    created = await operators.create_operator(world.deps, as_manager, FakeTransaction())
+    assert created.permissions == ("accounts.read",)
+    new = world.store.accounts[created.account_id]
+    assert (new.role, new.totp_enabled, new.fiscal_code) == ("operator", False, "")
+    assert [e.actor_id for e in world.store.activity[-2:]] == [manager.account_id] * 2

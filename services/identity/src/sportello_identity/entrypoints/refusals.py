@@ -97,6 +97,11 @@ REFUSALS: dict[type[IdentityError], tuple[ErrorKind, str, str]] = {
         "Il servizio è molto richiesto in questo momento. Riprova tra qualche secondo.",
     ),
     # Operators and second factors
+    NotPermitted: (
+        ErrorKind.FORBIDDEN,
+        NotPermitted.reason,
+        "Non puoi eseguire questa operazione.",
+    ),
     OperatorsOnly: (
         ErrorKind.FORBIDDEN,
         OperatorsOnly.reason,
