@@ -3,6 +3,19 @@
 from datetime import UTC, datetime
 from uuid import UUID
 
+from sportello_contracts.administrators import (
+    ADD_CONDOMINIUM,
+    ISSUE_ADMINISTRATOR_CODE,
+    REGISTER_ADMINISTRATOR,
+    REMOVE_CONDOMINIUM,
+    AddCondominiumRequest,
+    AdministratorCodeIssued,
+    AdministratorCodeReply,
+    CondominiumsReply,
+    IssueAdministratorCodeRequest,
+    RegisterAdministratorRequest,
+    RemoveCondominiumRequest,
+)
 from sportello_contracts.backoffice import CustomerOnboarded, RegistrationPinIssued
 from sportello_contracts.base import Contract
 from sportello_contracts.envelope import EventPayload
@@ -87,6 +100,13 @@ EVENT_EXAMPLES: tuple[EventPayload, ...] = (
         at=_WHEN,
         client_address="203.0.113.7",
     ),
+    AdministratorCodeIssued(
+        firm_name="Studio Amministrazioni Bianchi",
+        vat_number="01114601006",
+        email="studio@amministrazionibianchi.example.it",
+        code="AMM-K7MQ-2XBT-9HZC",
+        expires_at=_WHEN,
+    ),
 )
 
 OPERATIONS: tuple[Operation, ...] = (  # type: ignore[type-arg]
@@ -104,6 +124,10 @@ OPERATIONS: tuple[Operation, ...] = (  # type: ignore[type-arg]
     DISABLE_TOTP,
     REGENERATE_RECOVERY_CODES,
     COMPLETE_LOG_IN,
+    ISSUE_ADMINISTRATOR_CODE,
+    REGISTER_ADMINISTRATOR,
+    ADD_CONDOMINIUM,
+    REMOVE_CONDOMINIUM,
 )
 
 RPC_EXAMPLES: tuple[Contract, ...] = (
@@ -174,6 +198,26 @@ RPC_EXAMPLES: tuple[Contract, ...] = (
     TotpDisabledReply(),
     RegenerateRecoveryCodesRequest(caller=_CALLER, code="k7mq-2xbt-9hzc"),
     CompleteLogInRequest(challenge="ch_Qm9uZ2lvcm5v", code="492039"),
+    IssueAdministratorCodeRequest(
+        caller=_OPERATOR,
+        firm_name="Studio Amministrazioni Bianchi",
+        vat_number="01114601006",
+        email="studio@amministrazionibianchi.example.it",
+    ),
+    AdministratorCodeReply(
+        code="AMM-K7MQ-2XBT-9HZC",
+        firm_name="Studio Amministrazioni Bianchi",
+        email="studio@amministrazionibianchi.example.it",
+        expires_at=_WHEN,
+    ),
+    RegisterAdministratorRequest(
+        administrator_code="AMM-K7MQ-2XBT-9HZC",
+        username="studio.bianchi",
+        password="Condomini-in-Ordine-26",
+    ),
+    AddCondominiumRequest(caller=_CALLER, customer_code="C00010005", registration_pin="26485910"),
+    RemoveCondominiumRequest(caller=_CALLER, customer_code="C00010005"),
+    CondominiumsReply(customer_codes=("C00010005", "C00010006")),
 )
 
 EXAMPLE_EVENT_ID = UUID("00000000-0000-4000-8000-000000000001")

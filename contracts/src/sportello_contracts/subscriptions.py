@@ -4,14 +4,16 @@ The topology step declares every queue listed here before any producer runs, so 
 published before its consumer first starts waits in its queue instead of being lost.
 """
 
+from sportello_contracts.administrators import AdministratorCodeIssued
 from sportello_contracts.backoffice import CustomerOnboarded, RegistrationPinIssued
 from sportello_contracts.envelope import EventPayload
 from sportello_contracts.identity import AccountRegistered
 
 SUBSCRIPTIONS: dict[str, tuple[type[EventPayload], ...]] = {
-    # Only identity hears of registration PINs: `test_subscriptions` keeps it so.
+    # Only identity hears of registration PINs: `test_subscriptions` keeps it so. Administrator
+    # codes (secret too) reach notifications alone, which e-mails them.
     "identity": (CustomerOnboarded, RegistrationPinIssued),
     # Billing keeps who owns supplies and profiles.
     "billing": (CustomerOnboarded,),
-    "notifications": (AccountRegistered,),
+    "notifications": (AccountRegistered, AdministratorCodeIssued),
 }

@@ -1,5 +1,19 @@
 """HTTP routes, one module per resource."""
 
-from sportello_gateway.routes import auth, health, operators, profile, second_factor
+from sportello_gateway.routes import (
+    administrators,
+    auth,
+    health,
+    operators,
+    profile,
+    second_factor,
+)
 
-ROUTERS = (auth.router, profile.router, health.router, second_factor.router, operators.router)
+ROUTERS = (
+    auth.router,
+    profile.router,
+    health.router,
+    second_factor.router,
+    operators.router,
+    administrators.router,
+)

@@ -16,7 +16,7 @@ from sportello_contracts.second_factor import (
     DisableTotpRequest,
     RegenerateRecoveryCodesRequest,
 )
-from sportello_gateway.auth import CurrentCaller
+from sportello_gateway.auth import CurrentCaller, forget_scope
 from sportello_gateway.dependencies import IdempotencyKey, NoStore
 from sportello_gateway.forward import Forward, http_model
 from sportello_gateway.problems_doc import WITH_BODY, responses
@@ -88,9 +88,7 @@ async def confirm_totp(
     once. From now on a log-in asks for a code after the password. An operator's permissions
     are in force from the next request."""
     reply = await send(CONFIRM_TOTP, body, caller=caller)
-    # This gateway's next request of the caller must not wait for identity's ScopeChanged (the
-    # other gateways forget the scope on it).
-    request.app.state.scopes.forget(caller.user_id)
+    forget_scope(request, caller)
     return RecoveryCodesPublic.model_validate(reply.model_dump())
 
 

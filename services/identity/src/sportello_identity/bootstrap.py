@@ -3,6 +3,7 @@
 from dataclasses import replace
 from datetime import timedelta
 
+from sportello_contracts.administrators import AdministratorCodeIssued
 from sportello_contracts.identity import AccountActivity, AccountRegistered, ScopeChanged
 from sportello_identity.adapters.clock import SystemClock
 from sportello_identity.adapters.hashing import Argon2Hasher, Argon2Parameters, HashingPool
@@ -39,9 +40,13 @@ def bootstrap(
         refresh_ttl=timedelta(days=settings.refresh_token_days),
         limits=guess_limits(settings),
         transactions=service,
+        challenge_ttl=timedelta(seconds=settings.login_challenge_seconds),
+        totp_issuer=settings.totp_issuer,
+        administrator_code_ttl=timedelta(days=settings.administrator_code_days),
     )
     events = replace(deps, hasher=argon2.waiting(settings.hashing_event_wait_seconds))
     service.emits(AccountRegistered, ScopeChanged, AccountActivity)
+    service.emits(AdministratorCodeIssued)
     service.on_startup(store.create_indexes)
     return service, deps, events
 

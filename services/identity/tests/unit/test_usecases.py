@@ -27,6 +27,7 @@ from sportello_deploy.testing import random_customer, random_fiscal_code
 from sportello_identity.domain import errors
 from sportello_identity.domain.accounts import Account, Customer, CustomerDetails
 from sportello_identity.domain.activity import Activity
+from sportello_identity.domain.administrators import AdministratorCode
 from sportello_identity.domain.attempts import Attempts, GuessLimit, GuessLimits
 from sportello_identity.domain.second_factor import LoginChallenge, TotpState
 from sportello_identity.domain.sessions import SessionRecord
@@ -67,13 +68,20 @@ class StoredCustomer:
     details: CustomerDetails | None = None
     pin_hash: str | None = None
     account_id: str | None = None
+    administrator_id: str | None = None
 
     def registrable(self) -> Customer | None:
         if self.details is None or self.pin_hash is None:
             return None
         d = self.details
         return Customer(
-            d.customer_code, self.fiscal_code, d.full_name, d.email, self.pin_hash, self.account_id
+            d.customer_code,
+            self.fiscal_code,
+            d.full_name,
+            d.email,
+            self.pin_hash,
+            self.account_id,
+            self.administrator_id,
         )
 
 
@@ -94,6 +102,7 @@ class FakeStore:
         self.activity: list[Activity] = []
         self.totp: dict[str, TotpState] = {}
         self.challenges: dict[str, LoginChallenge] = {}
+        self.administrator_codes: dict[str, AdministratorCode] = {}
 
     async def touch_identity(self, fiscal_code: str, session: Any) -> None:
         self.identity_versions[fiscal_code] = self.identity_versions.get(fiscal_code, 0) + 1
@@ -256,6 +265,42 @@ class FakeStore:
 
     async def spend_challenge(self, key: str) -> bool:
         return self.challenges.pop(key, None) is not None
+
+    async def insert_administrator_code(self, code: AdministratorCode, session: object) -> None:
+        self.administrator_codes[code.key] = code
+
+    async def administrator_code(self, key: str, session: object) -> AdministratorCode | None:
+        return self.administrator_codes.get(key)
+
+    async def use_administrator_code(self, key: str, account_id: str, session: object) -> bool:
+        code = self.administrator_codes.get(key)
+        if code is None or code.used_by is not None:
+            return False
+        self.administrator_codes[key] = replace(code, used_by=account_id)
+        return True
+
+    async def hold_condominium(
+        self, customer_code: str, administrator_id: str, session: object
+    ) -> bool:
+        stored = self.customers[customer_code]
+        if stored.account_id is not None or stored.administrator_id is not None:
+            return False
+        stored.administrator_id = administrator_id
+        return True
+
+    async def release_condominium(
+        self, customer_code: str, administrator_id: str, session: object
+    ) -> None:
+        stored = self.customers[customer_code]
+        if stored.administrator_id == administrator_id:
+            stored.administrator_id = None
+
+    async def remove_customer_code(
+        self, account_id: str, customer_code: str, session: object
+    ) -> None:
+        account = self.accounts[account_id]
+        codes = tuple(c for c in account.customer_codes if c != customer_code)
+        self.accounts[account_id] = replace(account, customer_codes=codes)
 
 
 class FakeHasher:

@@ -12,6 +12,7 @@ from pymongo.errors import DuplicateKeyError
 
 from sportello_identity.domain.accounts import Account, Customer, CustomerDetails
 from sportello_identity.domain.activity import Activity
+from sportello_identity.domain.administrators import AdministratorCode
 from sportello_identity.domain.attempts import Attempts
 from sportello_identity.domain.errors import (
     AlreadyRegistered,
@@ -35,6 +36,7 @@ class IdentityStore:
         self.activity = db.activity
         self.totp = db.totp
         self.challenges = db.login_challenges
+        self.administrator_codes = db.administrator_codes
 
     async def create_indexes(self) -> None:
         await self.customers.create_index("fiscal_code")
@@ -343,6 +345,54 @@ class IdentityStore:
         taken = await self.challenges.delete_one({"_id": key})
         return taken.deleted_count == 1
 
+    # Administrator codes, and which administrator holds which condominium (customer code)
+
+    async def insert_administrator_code(self, code: AdministratorCode, session: Session) -> None:
+        doc = asdict(code)
+        doc["_id"] = doc.pop("key")
+        await self.administrator_codes.insert_one(doc, session=session)
+
+    async def administrator_code(self, key: str, session: Session) -> AdministratorCode | None:
+        doc = await self.administrator_codes.find_one({"_id": key}, session=session)
+        if doc is None:
+            return None
+        doc["key"] = doc.pop("_id")
+        return AdministratorCode(**doc)
+
+    async def use_administrator_code(self, key: str, account_id: str, session: Session) -> bool:
+        """Single use: True for the one registration that takes it."""
+        used = await self.administrator_codes.update_one(
+            {"_id": key, "used_by": None}, {"$set": {"used_by": account_id}}, session=session
+        )
+        return used.modified_count == 1
+
+    async def hold_condominium(
+        self, customer_code: str, administrator_id: str, session: Session
+    ) -> bool:
+        """The administrator takes the condominium, unless someone has it: True if taken."""
+        taken = await self.customers.update_one(
+            {"_id": customer_code, "account_id": None, "administrator_id": None},
+            {"$set": {"administrator_id": administrator_id}},
+            session=session,
+        )
+        return taken.modified_count == 1
+
+    async def release_condominium(
+        self, customer_code: str, administrator_id: str, session: Session
+    ) -> None:
+        await self.customers.update_one(
+            {"_id": customer_code, "administrator_id": administrator_id},
+            {"$set": {"administrator_id": None}},
+            session=session,
+        )
+
+    async def remove_customer_code(
+        self, account_id: str, customer_code: str, session: Session
+    ) -> None:
+        await self.accounts.update_one(
+            {"_id": account_id}, {"$pull": {"customer_codes": customer_code}}, session=session
+        )
+
 
 def _clash(clash: DuplicateKeyError) -> IdentityError:
     field = next(iter((clash.details or {}).get("keyPattern", {})), "")
@@ -369,6 +419,7 @@ def _customer(doc: dict[str, Any]) -> Customer:
         email=doc["email"],
         pin_hash=doc["pin_hash"],
         account_id=doc.get("account_id"),
+        administrator_id=doc.get("administrator_id"),
     )
 
 

@@ -31,6 +31,7 @@ class Customer:
     email: str
     pin_hash: str
     account_id: str | None = None  # set once the PIN was used to register
+    administrator_id: str | None = None  # the condominium administrator who holds it
 
 
 @dataclass(frozen=True)

@@ -128,3 +128,35 @@ class TotpNotOn(IdentityError):
 
 class TotpRequired(IdentityError):
     """Operators keep their TOTP: it is what their permissions stand on."""
+
+
+class InvalidVatNumber(IdentityError):
+    """Not a partita IVA with a right check digit."""
+
+
+class AdministratorCodeInvalid(IdentityError):
+    """No administrator code is this one (mistyped, or made up)."""
+
+
+class AdministratorCodeUsed(IdentityError):
+    pass
+
+
+class AdministratorCodeExpired(IdentityError):
+    pass
+
+
+class AdministratorsOnly(NotPermitted):
+    reason = "administrators_only"
+
+
+class CondominiumHeld(IdentityError):
+    """Another administrator holds the condominium."""
+
+
+class CondominiumRegistered(IdentityError):
+    """The condominium is a customer's account of its own."""
+
+
+class CondominiumNotHeld(IdentityError):
+    """The administrator holds no such condominium."""

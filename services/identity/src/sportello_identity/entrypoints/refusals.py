@@ -8,12 +8,20 @@ from sportello_contracts.second_factor import SECOND_FACTOR_REQUIRED
 from sportello_identity.domain.errors import (
     AccountLocked,
     AccountNotFound,
+    AdministratorCodeExpired,
+    AdministratorCodeInvalid,
+    AdministratorCodeUsed,
+    AdministratorsOnly,
     AlreadyRegistered,
     ChallengeEnded,
+    CondominiumHeld,
+    CondominiumNotHeld,
+    CondominiumRegistered,
     EmailTaken,
     HashingBusy,
     IdentityError,
     InvalidFiscalCode,
+    InvalidVatNumber,
     MustWait,
     NotPermitted,
     OperatorsOnly,
@@ -152,6 +160,48 @@ REFUSALS: dict[type[IdentityError], tuple[ErrorKind, str, str]] = {
         ErrorKind.CONFLICT,
         "totp_required",
         "Per gli operatori la verifica in due passaggi è obbligatoria e non si può disattivare.",
+    ),
+    # Condominium administrators
+    InvalidVatNumber: (
+        ErrorKind.INVALID,
+        "invalid_vat_number",
+        "La partita IVA non è valida.",
+    ),
+    AdministratorCodeInvalid: (
+        ErrorKind.INVALID,
+        "administrator_code_invalid",
+        "Il codice amministratore non è valido: controlla di averlo copiato per intero.",
+    ),
+    AdministratorCodeUsed: (
+        ErrorKind.CONFLICT,
+        "administrator_code_used",
+        "Questo codice amministratore è già stato usato. Per un nuovo codice contatta il "
+        "Servizio Clienti.",
+    ),
+    AdministratorCodeExpired: (
+        ErrorKind.INVALID,
+        "administrator_code_expired",
+        "Questo codice amministratore è scaduto. Per un nuovo codice contatta il Servizio Clienti.",
+    ),
+    AdministratorsOnly: (
+        ErrorKind.FORBIDDEN,
+        AdministratorsOnly.reason,
+        "Questa operazione è riservata agli amministratori di condominio.",
+    ),
+    CondominiumHeld: (
+        ErrorKind.CONFLICT,
+        "condominium_held",
+        "Questo condominio è già gestito da un altro amministratore.",
+    ),
+    CondominiumRegistered: (
+        ErrorKind.CONFLICT,
+        "condominium_registered",
+        "Questo condominio ha già un proprio account registrato.",
+    ),
+    CondominiumNotHeld: (
+        ErrorKind.NOT_FOUND,
+        "condominium_not_held",
+        "Non gestisci un condominio con questo codice cliente.",
     ),
 }
 # Every reason an operators' action is refused has its refusal above.

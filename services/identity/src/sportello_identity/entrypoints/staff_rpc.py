@@ -1,6 +1,18 @@
 """Identity's operations for operators and second factors (beside `rpc.py`'s)."""
 
-from sportello_contracts.identity import SessionReply
+from sportello_contracts.administrators import (
+    ADD_CONDOMINIUM,
+    ISSUE_ADMINISTRATOR_CODE,
+    REGISTER_ADMINISTRATOR,
+    REMOVE_CONDOMINIUM,
+    AddCondominiumRequest,
+    AdministratorCodeReply,
+    CondominiumsReply,
+    IssueAdministratorCodeRequest,
+    RegisterAdministratorRequest,
+    RemoveCondominiumRequest,
+)
+from sportello_contracts.identity import RegisterAccountReply, SessionReply
 from sportello_contracts.operators import (
     CREATE_OPERATOR,
     RECORD_REFUSED_ACCESS,
@@ -26,7 +38,7 @@ from sportello_contracts.second_factor import (
     TotpEnrolmentReply,
 )
 from sportello_identity.entrypoints.refusals import refusing
-from sportello_identity.usecases import operators, second_factor
+from sportello_identity.usecases import administrators, operators, second_factor
 from sportello_identity.usecases.ports import Dependencies
 from sportello_kit.service import Service
 from sportello_kit.transaction import Transaction
@@ -87,3 +99,33 @@ def register_staff_operations(service: Service, deps: Dependencies) -> None:
         """A log-in's second step: the password step's challenge and a code."""
         with refusing():
             return await second_factor.complete_log_in(deps, request)
+
+    @service.rpc(ISSUE_ADMINISTRATOR_CODE)
+    async def issue_administrator_code(
+        request: IssueAdministratorCodeRequest,
+    ) -> AdministratorCodeReply:
+        """An operator issues a firm's administrator code (e-mailed to it, shown once)."""
+        with refusing():
+            return await administrators.issue_code(deps, request)
+
+    @service.rpc(REGISTER_ADMINISTRATOR)
+    async def register_administrator(
+        request: RegisterAdministratorRequest, tx: Transaction
+    ) -> RegisterAccountReply:
+        """A condominium administrator registers with the code the firm received."""
+        with refusing():
+            return await administrators.register_administrator(deps, request, tx)
+
+    @service.rpc(ADD_CONDOMINIUM)
+    async def add_condominium(request: AddCondominiumRequest, tx: Transaction) -> CondominiumsReply:
+        """An administrator adds a condominium with its customer code and registration PIN."""
+        with refusing():
+            return await administrators.add_condominium(deps, request, tx)
+
+    @service.rpc(REMOVE_CONDOMINIUM)
+    async def remove_condominium(
+        request: RemoveCondominiumRequest, tx: Transaction
+    ) -> CondominiumsReply:
+        """An administrator stops administering a condominium."""
+        with refusing():
+            return await administrators.remove_condominium(deps, request, tx)

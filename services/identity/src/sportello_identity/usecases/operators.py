@@ -33,7 +33,7 @@ async def require(
         check_permitted(account, permission)
     except NotPermitted as refused:
         if account is not None:
-            await _record_refusal_apart(deps, account.account_id, action, refused, client_address)
+            await record_refusal_apart(deps, account.account_id, action, refused, client_address)
         raise
     assert account is not None
     return account
@@ -130,15 +130,19 @@ def reply_of(operator: Account) -> OperatorReply:
     )
 
 
-async def _record_refusal_apart(
+async def record_refusal_apart(
     deps: Dependencies,
     account_id: str,
     action: str,
-    refused: NotPermitted,
+    refused: NotPermitted | str,
     client_address: Address,
 ) -> None:
+    """Keep a refused attempt in the account's trail, in a transaction of its own (the
+    attempt's own is rolled back with the refusal)."""
+    reason = refused if isinstance(refused, str) else refused.reason
+
     async def record(tx: Transaction) -> None:
-        await _record_refusal(deps, tx, account_id, action, refused.reason, client_address)
+        await _record_refusal(deps, tx, account_id, action, reason, client_address)
 
     await deps.transactions.transaction(record)
 

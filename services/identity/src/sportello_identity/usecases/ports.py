@@ -8,6 +8,7 @@ from typing import Any, Protocol, TypeVar
 from sportello_contracts.envelope import EventPayload
 from sportello_identity.domain.accounts import Account, Customer, CustomerDetails
 from sportello_identity.domain.activity import Activity
+from sportello_identity.domain.administrators import AdministratorCode
 from sportello_identity.domain.attempts import Attempts, GuessLimits
 from sportello_identity.domain.second_factor import LoginChallenge, TotpState
 from sportello_identity.domain.sessions import SessionRecord
@@ -128,6 +129,30 @@ class IdentityStore(Protocol):
     async def spend_challenge(self, key: str) -> bool:
         """True for the one caller that takes it."""
 
+    async def insert_administrator_code(
+        self, code: AdministratorCode, session: DbSession
+    ) -> None: ...
+
+    async def administrator_code(
+        self, key: str, session: DbSession
+    ) -> AdministratorCode | None: ...
+
+    async def use_administrator_code(self, key: str, account_id: str, session: DbSession) -> bool:
+        """Single use: True for the one registration that takes it."""
+
+    async def hold_condominium(
+        self, customer_code: str, administrator_id: str, session: DbSession
+    ) -> bool:
+        """True if the administrator took it (no account and no administrator had it)."""
+
+    async def release_condominium(
+        self, customer_code: str, administrator_id: str, session: DbSession
+    ) -> None: ...
+
+    async def remove_customer_code(
+        self, account_id: str, customer_code: str, session: DbSession
+    ) -> None: ...
+
 
 class SecretHasher(Protocol):
     """Slow hashes of passwords and PINs; each call may raise `HashingBusy`."""
@@ -169,3 +194,5 @@ class Dependencies:
     # authenticator apps show beside the account.
     challenge_ttl: timedelta = timedelta(minutes=5)
     totp_issuer: str = "Sportello"
+    # How long an administrator code may be used after it was issued.
+    administrator_code_ttl: timedelta = timedelta(days=14)

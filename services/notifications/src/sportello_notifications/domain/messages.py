@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from sportello_contracts.administrators import AdministratorCodeIssued
 from sportello_contracts.identity import AccountRegistered
 
 
@@ -62,3 +63,20 @@ def registration_summary(event_id: str, registered: AccountRegistered, portal_ur
 def _partly_hidden(fiscal_code: str) -> str:
     # Mail travels in clear and lingers in inboxes: enough for the user to recognise it.
     return fiscal_code[:3] + "*" * (len(fiscal_code) - 6) + fiscal_code[-3:]
+
+
+def administrator_code(event_id: str, issued: AdministratorCodeIssued, portal_url: str) -> Mail:
+    """The administrator code, to the firm it was issued for."""
+    return Mail(
+        key=f"{event_id}:administrator-code",
+        to=issued.email,
+        subject="Area Clienti: il vostro codice amministratore di condominio",
+        template="administrator_code",
+        context={
+            "firm_name": issued.firm_name,
+            "vat_number": issued.vat_number,
+            "code": issued.code,
+            "expires_at": issued.expires_at.strftime("%d/%m/%Y %H:%M"),
+            "portal_url": portal_url,
+        },
+    )

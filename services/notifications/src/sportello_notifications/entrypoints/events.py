@@ -1,10 +1,11 @@
 """The events that make notifications write to users."""
 
+from sportello_contracts.administrators import AdministratorCodeIssued
 from sportello_contracts.envelope import Event
 from sportello_contracts.identity import AccountRegistered
 from sportello_kit.service import Service
 from sportello_notifications.bootstrap import Dependencies
-from sportello_notifications.domain.messages import registration_summary
+from sportello_notifications.domain.messages import administrator_code, registration_summary
 from sportello_notifications.usecases.delivery import deliver
 
 
@@ -15,6 +16,18 @@ def subscribe(service: Service, deps: Dependencies) -> None:
         mail = registration_summary(str(event.event_id), event.payload, deps.settings.portal_url)
         # A claim held by another delivery fails with `ClaimHeld`: the kit looks again after
         # the claim's lease, so a mail whose sender died is taken over, never dropped.
+        await deliver(
+            mail,
+            claims=deps.claims,
+            mailer=deps.mailer,
+            templates=deps.templates,
+            messages=deps.messages,
+        )
+
+    @service.on(AdministratorCodeIssued, transactional=False)
+    async def administrator_code_issued(event: Event[AdministratorCodeIssued]) -> None:
+        """Send the firm its administrator code."""
+        mail = administrator_code(str(event.event_id), event.payload, deps.settings.portal_url)
         await deliver(
             mail,
             claims=deps.claims,
