@@ -10,6 +10,13 @@ from typing import Any, TypeVar
 import pyotp
 import pytest
 
+from sportello_contracts.administrators import (
+    AddCondominiumRequest,
+    AdministratorCodeIssued,
+    IssueAdministratorCodeRequest,
+    RegisterAdministratorRequest,
+    RemoveCondominiumRequest,
+)
 from sportello_contracts.envelope import EventPayload
 from sportello_contracts.identity import (
     AccountRegistered,
@@ -23,15 +30,21 @@ from sportello_contracts.operators import CreateOperatorRequest
 from sportello_contracts.rpc import Caller
 from sportello_contracts.second_factor import CompleteLogInRequest
 from sportello_deploy.backoffice import NewCustomer
-from sportello_deploy.testing import random_customer, random_fiscal_code
+from sportello_deploy.testing import random_customer, random_fiscal_code, random_vat_number
 from sportello_identity.domain import errors
 from sportello_identity.domain.accounts import Account, Customer, CustomerDetails
 from sportello_identity.domain.activity import Activity
 from sportello_identity.domain.administrators import AdministratorCode
-from sportello_identity.domain.attempts import Attempts, GuessLimit, GuessLimits
+from sportello_identity.domain.attempts import (
+    Attempts,
+    GuessLimit,
+    GuessLimits,
+    fiscal_code_subject,
+)
 from sportello_identity.domain.second_factor import LoginChallenge, TotpState
 from sportello_identity.domain.sessions import SessionRecord
 from sportello_identity.usecases import (
+    administrators,
     guesses,
     onboarding,
     operators,
@@ -1217,3 +1230,78 @@ async def test_only_an_operator_who_may_creates_operators_and_every_refusal_is_k
     new = world.store.accounts[created.account_id]
     assert (new.role, new.totp_enabled, new.fiscal_code) == ("operator", False, "")
     assert [e.actor_id for e in world.store.activity[-2:]] == [manager.account_id] * 2
+
+
+# Condominium administrators
+
+
+async def administrator_in(world: World) -> Account:
+    manager = await operator_in(world, ("administrator_codes.issue",))
+    await with_totp(world, manager)
+    issued = await administrators.issue_code(
+        world.deps,
+        IssueAdministratorCodeRequest(
+            caller=caller_for(manager),
+            firm_name="Studio",
+            vat_number=random_vat_number(),
+            email=f"studio{len(world.store.accounts)}@example.it",
+        ),
+    )
+    reply = await administrators.register_administrator(
+        world.deps,
+        RegisterAdministratorRequest(
+            administrator_code=issued.code,
+            username=f"studio.{len(world.store.accounts)}",
+            password=PASSWORD,
+        ),
+        FakeTransaction(),
+    )
+    return world.store.accounts[reply.account_id]
+
+
+async def test_the_code_is_announced_with_the_firm_and_kept_only_as_a_digest(world: World) -> None:
+    administrator = await administrator_in(world)
+    issued = next(e for e in world.transactions.emitted if isinstance(e, AdministratorCodeIssued))
+    assert issued.code not in repr(issued)
+    (kept,) = world.store.administrator_codes.values()
+    assert kept.used_by == administrator.account_id
+    assert issued.code not in repr(kept)
+    assert (administrator.role, administrator.fiscal_code) == ("administrator", "")
+
+
+async def test_adding_a_condominium_needs_its_pin_and_announces_the_new_scope(
+    world: World,
+) -> None:
+    administrator = await administrator_in(world)
+    customer = await onboarded(world, fiscal_code=random_vat_number())
+    wrong = AddCondominiumRequest(
+        caller=caller_for(administrator),
+        customer_code=customer.customer_code,
+        registration_pin="00000000",
+    )
+    tx = FakeTransaction()
+    with pytest.raises(errors.WrongPin):
+        await administrators.add_condominium(world.deps, wrong, tx)
+    assert not tx.emitted
+    assert world.store.accounts[administrator.account_id].customer_codes == ()
+    assert world.store.activity[-1].details["reason"] == "wrong_pin"
+    assert world.store.failures_of(fiscal_code_subject(customer.fiscal_code)) == 1
+
+    right = wrong.model_copy(update={"registration_pin": customer.registration_pin})
+    reply = await administrators.add_condominium(world.deps, right, tx)
+    assert reply.customer_codes == (customer.customer_code,)
+    assert [e for e in tx.emitted if isinstance(e, ScopeChanged)] == [
+        ScopeChanged(account_id=administrator.account_id, customer_codes=(customer.customer_code,))
+    ]
+
+    removal = RemoveCondominiumRequest(
+        caller=caller_for(administrator), customer_code=customer.customer_code
+    )
+    removed = FakeTransaction()
+    assert (
+        await administrators.remove_condominium(world.deps, removal, removed)
+    ).customer_codes == ()
+    assert [e for e in removed.emitted if isinstance(e, ScopeChanged)] == [
+        ScopeChanged(account_id=administrator.account_id, customer_codes=())
+    ]
+    assert world.store.customers[customer.customer_code].administrator_id is None

@@ -159,7 +159,7 @@ async def add_condominium(
             deps,
             administrator.account_id,
             f"condominium.add {code}",
-            type(refused).__name__,
+            _REASONS[type(refused)],
             request.client_address,
         )
         raise
