@@ -66,6 +66,14 @@ from sportello_contracts.second_factor import (
     TotpDisabledReply,
     TotpEnrolmentReply,
 )
+from sportello_contracts.trail import (
+    GET_CUSTOMER_ACTIVITY,
+    GET_MY_ACTIVITY,
+    ActivityEntry,
+    ActivityPage,
+    CustomerActivityRequest,
+    MyActivityRequest,
+)
 
 _CALLER = Caller(user_id="acc-7f3a", role="customer", customer_codes=("C00012345",))
 _WHEN = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
@@ -128,6 +136,8 @@ OPERATIONS: tuple[Operation, ...] = (  # type: ignore[type-arg]
     REGISTER_ADMINISTRATOR,
     ADD_CONDOMINIUM,
     REMOVE_CONDOMINIUM,
+    GET_MY_ACTIVITY,
+    GET_CUSTOMER_ACTIVITY,
 )
 
 RPC_EXAMPLES: tuple[Contract, ...] = (
@@ -218,6 +228,20 @@ RPC_EXAMPLES: tuple[Contract, ...] = (
     AddCondominiumRequest(caller=_CALLER, customer_code="C00010005", registration_pin="26485910"),
     RemoveCondominiumRequest(caller=_CALLER, customer_code="C00010005"),
     CondominiumsReply(customer_codes=("C00010005", "C00010006")),
+    MyActivityRequest(caller=_CALLER, limit=20),
+    CustomerActivityRequest(caller=_OPERATOR, account_id="acc-7f3a", before="MjAyNi0xMS0wMl8"),
+    ActivityPage(
+        entries=(
+            ActivityEntry(
+                activity_id="0b6f2c",
+                kind="session.opened",
+                at=_WHEN,
+                client_address="203.0.113.7",
+                details={"method": "totp"},
+            ),
+        ),
+        next_cursor="MjAyNi0xMS0wMl8",
+    ),
 )
 
 EXAMPLE_EVENT_ID = UUID("00000000-0000-4000-8000-000000000001")

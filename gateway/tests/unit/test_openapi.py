@@ -22,6 +22,9 @@ WITH_BODY = {
     ("post", "/v1/me/totp/disable"),
     ("post", "/v1/me/totp/recovery-codes"),
     ("post", "/v1/operators"),
+    ("post", "/v1/operators/administrator-codes"),
+    ("post", "/v1/auth/register/administrator"),
+    ("post", "/v1/me/condominiums"),
 }
 AUTHENTICATED = {
     ("get", "/v1/me"),
@@ -30,6 +33,11 @@ AUTHENTICATED = {
     ("post", "/v1/me/totp/disable"),
     ("post", "/v1/me/totp/recovery-codes"),
     ("post", "/v1/operators"),
+    ("post", "/v1/operators/administrator-codes"),
+    ("post", "/v1/me/condominiums"),
+    ("delete", "/v1/me/condominiums/{customer_code}"),
+    ("get", "/v1/me/activity"),
+    ("get", "/v1/operators/accounts/{account_id}/activity"),
 }
 # Second-factor codes are guessed like passwords.
 CODES_CHECKED = {
@@ -39,7 +47,12 @@ CODES_CHECKED = {
     ("post", "/v1/me/totp/recovery-codes"),
 }
 # Refresh tokens are 256 random bits: nothing to limit, so no 429 to promise.
-LIMITED = {("post", "/v1/auth/register"), ("post", "/v1/auth/login"), *CODES_CHECKED}
+LIMITED = {
+    ("post", "/v1/auth/register"),
+    ("post", "/v1/auth/login"),
+    ("post", "/v1/me/condominiums"),  # registration PINs
+    *CODES_CHECKED,
+}
 
 
 @pytest.fixture

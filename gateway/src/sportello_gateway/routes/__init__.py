@@ -7,6 +7,7 @@ from sportello_gateway.routes import (
     operators,
     profile,
     second_factor,
+    trail,
 )
 
 ROUTERS = (
@@ -16,4 +17,5 @@ ROUTERS = (
     second_factor.router,
     operators.router,
     administrators.router,
+    trail.router,
 )

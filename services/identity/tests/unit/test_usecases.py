@@ -29,6 +29,7 @@ from sportello_contracts.identity import (
 from sportello_contracts.operators import CreateOperatorRequest
 from sportello_contracts.rpc import Caller
 from sportello_contracts.second_factor import CompleteLogInRequest
+from sportello_contracts.trail import CustomerActivityRequest, MyActivityRequest
 from sportello_deploy.backoffice import NewCustomer
 from sportello_deploy.testing import random_customer, random_fiscal_code, random_vat_number
 from sportello_identity.domain import errors
@@ -44,6 +45,7 @@ from sportello_identity.domain.attempts import (
 from sportello_identity.domain.second_factor import LoginChallenge, TotpState
 from sportello_identity.domain.sessions import SessionRecord
 from sportello_identity.usecases import (
+    activity,
     administrators,
     guesses,
     onboarding,
@@ -52,6 +54,7 @@ from sportello_identity.usecases import (
     registration,
     second_factor,
     sessions,
+    trail,
 )
 from sportello_identity.usecases.ports import Dependencies
 
@@ -224,6 +227,17 @@ class FakeStore:
 
     async def insert_activity(self, entry: Activity, session: object) -> None:
         self.activity.append(entry)
+
+    async def activity_of(
+        self, account_id: str, before: tuple[datetime, str] | None, limit: int
+    ) -> list[Activity]:
+        mine = sorted(
+            (e for e in self.activity if e.account_id == account_id),
+            key=lambda e: (e.at, e.activity_id),
+            reverse=True,
+        )
+        older = [e for e in mine if before is None or (e.at, e.activity_id) < before]
+        return older[:limit]
 
     async def totp_of(self, account_id: str, session: object = None) -> TotpState | None:
         return self.totp.get(account_id)
@@ -1305,3 +1319,44 @@ async def test_adding_a_condominium_needs_its_pin_and_announces_the_new_scope(
         ScopeChanged(account_id=administrator.account_id, customer_codes=())
     ]
     assert world.store.customers[customer.customer_code].administrator_id is None
+
+
+# The trail, read
+
+
+async def test_the_trail_reads_newest_first_in_pages_that_join_up(world: World) -> None:
+    account = await registered(world, await onboarded(world))
+    for _ in range(5):
+        world.clock.advance(SECOND)
+        await world.deps.transactions.transaction(
+            lambda tx: activity.record(world.deps, tx, account.account_id, "password.changed")
+        )
+    mine = [e.activity_id for e in world.store.activity if e.account_id == account.account_id]
+    caller = caller_for(account)
+    first = await trail.my_activity(world.deps, MyActivityRequest(caller=caller, limit=3))
+    assert first.next_cursor is not None
+    rest = await trail.my_activity(
+        world.deps, MyActivityRequest(caller=caller, limit=3, before=first.next_cursor)
+    )
+    assert rest.next_cursor is None
+    read = [e.activity_id for e in (*first.entries, *rest.entries)]
+    assert read == list(reversed(mine))
+    with pytest.raises(errors.InvalidCursor):
+        await trail.my_activity(world.deps, MyActivityRequest(caller=caller, before="bm9wZQ"))
+
+
+async def test_an_operator_reading_a_trail_is_in_it(world: World) -> None:
+    customer = await registered(world, await onboarded(world))
+    reader = await operator_in(world, ("accounts.read",))
+    await with_totp(world, reader)
+    request = CustomerActivityRequest(caller=caller_for(reader), account_id=customer.account_id)
+    page = await trail.customer_activity(world.deps, request)
+    assert page.entries[0].kind == "trail.read_by_operator"
+    assert page.entries[0].actor_id == reader.account_id
+    with pytest.raises(errors.OperatorsOnly):
+        await trail.customer_activity(
+            world.deps, request.model_copy(update={"caller": caller_for(customer)})
+        )
+    missing = request.model_copy(update={"account_id": "nobody"})
+    with pytest.raises(errors.AccountNotFound):
+        await trail.customer_activity(world.deps, missing)

@@ -246,6 +246,17 @@ class IdentityStore:
         doc["_id"] = doc.pop("activity_id")
         await self.activity.insert_one(doc, session=session)
 
+    async def activity_of(
+        self, account_id: str, before: tuple[datetime, str] | None, limit: int
+    ) -> list[Activity]:
+        """The account's entries newest first, older than `before` (a time and an id)."""
+        query: dict[str, Any] = {"account_id": account_id}
+        if before is not None:
+            at, activity_id = before
+            query["$or"] = [{"at": {"$lt": at}}, {"at": at, "_id": {"$lt": activity_id}}]
+        found = self.activity.find(query).sort([("at", -1), ("_id", -1)]).limit(limit)
+        return [_activity(doc) async for doc in found]
+
     # Second factors: TOTP secrets (pending, then confirmed), spent steps, recovery codes
 
     async def totp_of(self, account_id: str, session: Session = None) -> TotpState | None:
@@ -438,6 +449,18 @@ def _account(doc: dict[str, Any] | None) -> Account | None:
         customer_codes=tuple(doc.get("customer_codes", ())),
         permissions=tuple(doc.get("permissions", ())),
         totp_enabled=bool(doc.get("totp_enabled", False)),
+    )
+
+
+def _activity(doc: dict[str, Any]) -> Activity:
+    return Activity(
+        activity_id=doc["_id"],
+        account_id=doc["account_id"],
+        kind=doc["kind"],
+        at=doc["at"],
+        actor_id=doc.get("actor_id"),
+        client_address=doc.get("client_address"),
+        details=dict(doc.get("details", {})),
     )
 
 

@@ -160,3 +160,7 @@ class CondominiumRegistered(IdentityError):
 
 class CondominiumNotHeld(IdentityError):
     """The administrator holds no such condominium."""
+
+
+class InvalidCursor(IdentityError):
+    """A page cursor this service never gave (tampered with, or mistyped)."""

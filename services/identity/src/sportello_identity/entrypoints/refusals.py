@@ -20,6 +20,7 @@ from sportello_identity.domain.errors import (
     EmailTaken,
     HashingBusy,
     IdentityError,
+    InvalidCursor,
     InvalidFiscalCode,
     InvalidVatNumber,
     MustWait,
@@ -202,6 +203,11 @@ REFUSALS: dict[type[IdentityError], tuple[ErrorKind, str, str]] = {
         ErrorKind.NOT_FOUND,
         "condominium_not_held",
         "Non gestisci un condominio con questo codice cliente.",
+    ),
+    InvalidCursor: (
+        ErrorKind.INVALID,
+        "invalid_cursor",
+        "Il riferimento alla pagina non è valido: ricomincia dalla prima pagina.",
     ),
 }
 # Every reason an operators' action is refused has its refusal above.

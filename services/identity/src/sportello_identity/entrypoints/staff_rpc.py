@@ -37,8 +37,15 @@ from sportello_contracts.second_factor import (
     TotpDisabledReply,
     TotpEnrolmentReply,
 )
+from sportello_contracts.trail import (
+    GET_CUSTOMER_ACTIVITY,
+    GET_MY_ACTIVITY,
+    ActivityPage,
+    CustomerActivityRequest,
+    MyActivityRequest,
+)
 from sportello_identity.entrypoints.refusals import refusing
-from sportello_identity.usecases import administrators, operators, second_factor
+from sportello_identity.usecases import administrators, operators, second_factor, trail
 from sportello_identity.usecases.ports import Dependencies
 from sportello_kit.service import Service
 from sportello_kit.transaction import Transaction
@@ -129,3 +136,15 @@ def register_staff_operations(service: Service, deps: Dependencies) -> None:
         """An administrator stops administering a condominium."""
         with refusing():
             return await administrators.remove_condominium(deps, request, tx)
+
+    @service.rpc(GET_MY_ACTIVITY)
+    async def my_activity(request: MyActivityRequest) -> ActivityPage:
+        """The caller's own trail, newest first."""
+        with refusing():
+            return await trail.my_activity(deps, request)
+
+    @service.rpc(GET_CUSTOMER_ACTIVITY)
+    async def customer_activity(request: CustomerActivityRequest) -> ActivityPage:
+        """An account's trail for an operator with `accounts.read` (the access is recorded)."""
+        with refusing():
+            return await trail.customer_activity(deps, request)

@@ -98,6 +98,11 @@ class IdentityStore(Protocol):
 
     async def insert_activity(self, entry: Activity, session: DbSession) -> None: ...
 
+    async def activity_of(
+        self, account_id: str, before: tuple[datetime, str] | None, limit: int
+    ) -> list[Activity]:
+        """The account's entries newest first, older than `before` (a time and an id)."""
+
     async def totp_of(self, account_id: str, session: DbSession = None) -> TotpState | None: ...
 
     async def set_pending_totp(self, account_id: str, secret: str, session: DbSession) -> None: ...
