@@ -40,7 +40,8 @@ class OperatorReply(Contract):
 
 
 # What a refused caller tried: `POST /v1/operators`... (no body, no secret).
-Action = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+ACTION_MAX_LENGTH = 200
+Action = Annotated[str, StringConstraints(min_length=1, max_length=ACTION_MAX_LENGTH)]
 
 
 class RecordRefusedAccessRequest(Request):

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import Request
 
 from sportello_contracts.operators import (
+    ACTION_MAX_LENGTH,
     RECORD_REFUSED_ACCESS,
     Permission,
     RecordRefusedAccessRequest,
@@ -51,7 +52,9 @@ def operator_with(permission: Permission) -> Callable[..., Awaitable[Caller]]:
         reason = refusal_reason(caller, permission)
         if reason is None:
             return caller
-        refused = RefusedAccess(action=f"{request.method} {request.url.path}", reason=reason)
+        # As much of the path as the trail keeps (a made-up one can be any length).
+        action = f"{request.method} {request.url.path}"[:ACTION_MAX_LENGTH]
+        refused = RefusedAccess(action=action, reason=reason)
         await Forwarder(request)(RECORD_REFUSED_ACCESS, refused, caller=caller)
         raise ServiceRefused(
             ServiceError(kind=ErrorKind.FORBIDDEN, code=reason, message=REFUSALS[reason])
