@@ -209,6 +209,16 @@ async def test_a_condominium_held_or_registered_is_refused_and_others_cannot_act
     assert_problem(removal, 404, "condominium_not_held")
     assert await scope_of(gateway, first) == [held.customer_code]
 
+    # An administrator is no operator: refused, and recorded.
+    answer = await gateway.post(
+        "/v1/operators/administrator-codes",
+        json={"firm_name": "Studio", "vat_number": random_vat_number(), "email": "x@s.example.it"},
+        headers=bearer(other),
+    )
+    assert_problem(answer, 403, "operators_only")
+    other_id = (await gateway.get("/v1/me", headers=bearer(other))).json()["account_id"]
+    assert (await trail(system, other_id))[-1]["details"]["reason"] == "operators_only"
+
     own = await condominium(system)
     assert (await register(gateway, own)).status_code == 201
     assert_problem(await add(gateway, other, own), 409, "condominium_registered")
