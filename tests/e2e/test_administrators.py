@@ -179,6 +179,14 @@ async def test_a_code_works_once_until_it_expires_and_a_made_up_one_not_at_all(
         "/v1/auth/register/administrator", json=registration(late["code"], f"{name}.late")
     )
     assert_problem(answer, 422, "administrator_code_expired")
+    # The operator who issued them sees both attempts in their trail.
+    operator_id = (await gateway.get("/v1/me", headers=bearer(operator))).json()["account_id"]
+    reasons = [
+        e["details"]["reason"]
+        for e in await trail(system, operator_id)
+        if e["kind"] == "access.refused"
+    ]
+    assert reasons == ["administrator_code_used", "administrator_code_expired"]
     # Nothing was created by any of them.
     for username in (f"{name}.bis", f"{name}.ter", f"{name}.late"):
         login = {"username": username, "password": ADMIN_PASSWORD}

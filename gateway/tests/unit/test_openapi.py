@@ -51,6 +51,7 @@ LIMITED = {
     ("post", "/v1/auth/register"),
     ("post", "/v1/auth/login"),
     ("post", "/v1/me/condominiums"),  # registration PINs
+    ("post", "/v1/auth/register/administrator"),  # administrator codes
     *CODES_CHECKED,
 }
 

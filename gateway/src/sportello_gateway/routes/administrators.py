@@ -109,6 +109,7 @@ async def issue_administrator_code(
                 "idempotency_key_reused",
             ),
             422: ("administrator_code_invalid", "administrator_code_expired", "weak_password"),
+            429: ("too_many_attempts",),
         },
     ),
     summary="Register as a condominium administrator with the firm's code",

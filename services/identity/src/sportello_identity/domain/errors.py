@@ -164,3 +164,7 @@ class CondominiumNotHeld(IdentityError):
 
 class InvalidCursor(IdentityError):
     """A page cursor this service never gave (tampered with, or mistyped)."""
+
+
+class TooManyAdministratorCodeAttempts(MustWait):
+    """Too many made-up administrator codes from the client's address."""

@@ -31,6 +31,7 @@ from sportello_identity.domain.errors import (
     SecondFactorEnrolmentRequired,
     SecondFactorRequired,
     SessionEnded,
+    TooManyAdministratorCodeAttempts,
     TooManyLogInAttempts,
     TooManyPinAttempts,
     TooManySecondFactorAttempts,
@@ -203,6 +204,11 @@ REFUSALS: dict[type[IdentityError], tuple[ErrorKind, str, str]] = {
         ErrorKind.NOT_FOUND,
         "condominium_not_held",
         "Non gestisci un condominio con questo codice cliente.",
+    ),
+    TooManyAdministratorCodeAttempts: (
+        ErrorKind.TOO_MANY,
+        "too_many_attempts",
+        "Troppi codici amministratore non validi. Riprova più tardi.",
     ),
     InvalidCursor: (
         ErrorKind.INVALID,

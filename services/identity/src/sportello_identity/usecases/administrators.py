@@ -1,6 +1,7 @@
 """Condominium administrators: codes issued by operators, registering with one, and adding and
 removing condominiums (the administrator's scope: every condominium held, announced at once)."""
 
+import logging
 from uuid import uuid4
 
 from sportello_contracts.administrators import (
@@ -23,21 +24,29 @@ from sportello_identity.domain.administrators import (
     held_already,
     new_administrator_code,
 )
+from sportello_identity.domain.attempts import longest
 from sportello_identity.domain.errors import (
+    AdministratorCodeExpired,
     AdministratorCodeInvalid,
     AdministratorCodeUsed,
     AdministratorsOnly,
     CondominiumHeld,
     CondominiumNotHeld,
     CondominiumRegistered,
+    TooManyAdministratorCodeAttempts,
     WrongPin,
 )
 from sportello_identity.domain.passwords import check_password
 from sportello_identity.usecases import activity, operators, registration
+from sportello_identity.usecases.guesses import Guess, address_limited
 from sportello_identity.usecases.ports import Dependencies, Transaction
 
+log = logging.getLogger(__name__)
+
 # How a refused addition is named in the administrator's trail.
-_REASONS = {
+_REASONS: dict[type[Exception], str] = {
+    AdministratorCodeUsed: "administrator_code_used",
+    AdministratorCodeExpired: "administrator_code_expired",
     WrongPin: "wrong_pin",
     CondominiumHeld: "condominium_held",
     CondominiumRegistered: "condominium_registered",
@@ -100,10 +109,19 @@ async def register_administrator(
     """The administrator's account, with the code it spends (both or neither)."""
     check_password(request.password, username=request.username, fiscal_code="")
     key = administrator_code_key(request.administrator_code)
-    issued = await deps.store.administrator_code(key, tx.session)
-    if issued is None:
-        raise AdministratorCodeInvalid()
-    check_code_usable(issued, deps.clock.now())
+    issued = await _issued_code(deps, key, request, tx)
+    try:
+        check_code_usable(issued, deps.clock.now())
+    except (AdministratorCodeUsed, AdministratorCodeExpired) as refused:
+        # The operator who issued it sees the attempt in their trail.
+        await operators.record_refusal_apart(
+            deps,
+            issued.issued_by,
+            "administrator.register",
+            _REASONS[type(refused)],
+            request.client_address,
+        )
+        raise
     account = Account(
         account_id=str(uuid4()),
         username=request.username,
@@ -128,6 +146,24 @@ async def register_administrator(
     return RegisterAccountReply(
         account_id=account.account_id, username=account.username, email=account.email
     )
+
+
+async def _issued_code(
+    deps: Dependencies, key: str, request: RegisterAdministratorRequest, tx: Transaction
+) -> AdministratorCode:
+    """The code, if issued; guesses of made-up ones are limited per client address (the code
+    itself is ~59 random bits: the limit only stops a flood)."""
+    guess = Guess(deps, address_limited(deps, request.client_address))
+    if waits := await guess.reserve():
+        raise TooManyAdministratorCodeAttempts(longest(waits.values()).retry_after(guess.now))
+    async with guess.checking():
+        issued = await deps.store.administrator_code(key, tx.session)
+    if issued is None:
+        await guess.failed()
+        log.warning("an administrator code nobody issued was refused")
+        raise AdministratorCodeInvalid()
+    await guess.succeeded(forget=set())
+    return issued
 
 
 async def add_condominium(
