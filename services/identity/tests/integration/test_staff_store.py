@@ -74,8 +74,14 @@ async def with_totp(database: Database, store: IdentityStore) -> str:
     account = staff()
     await database.transaction(lambda s: store.insert_account(account, s))
     await database.transaction(lambda s: store.set_pending_totp(account.account_id, "SECRET", s))
-    await database.transaction(
-        lambda s: store.enable_totp(account.account_id, 100, ["d1", "d2"], s)
+    assert not await database.transaction(  # not the pending secret
+        lambda s: store.enable_totp(account.account_id, "OTHER", 100, ["d1", "d2"], s)
+    )
+    assert await database.transaction(
+        lambda s: store.enable_totp(account.account_id, "SECRET", 100, ["d1", "d2"], s)
+    )
+    assert not await database.transaction(  # confirmed already
+        lambda s: store.enable_totp(account.account_id, "SECRET", 101, ["d3"], s)
     )
     return account.account_id
 

@@ -247,13 +247,19 @@ class FakeStore:
         self.totp[account_id] = replace(known, pending_secret=secret)
 
     async def enable_totp(
-        self, account_id: str, step: int, recovery_digests: list[str], session: object
-    ) -> None:
-        known = self.totp[account_id]
-        self.totp[account_id] = TotpState(
-            account_id, known.pending_secret, None, step, tuple(recovery_digests)
-        )
+        self,
+        account_id: str,
+        secret: str,
+        step: int,
+        recovery_digests: list[str],
+        session: object,
+    ) -> bool:
+        known = self.totp.get(account_id)
+        if known is None or known.pending_secret != secret:
+            return False
+        self.totp[account_id] = TotpState(account_id, secret, None, step, tuple(recovery_digests))
         self.accounts[account_id] = replace(self.accounts[account_id], totp_enabled=True)
+        return True
 
     async def spend_totp_step(self, account_id: str, step: int, session: object = None) -> bool:
         known = self.totp.get(account_id)

@@ -278,27 +278,29 @@ class IdentityStore:
         )
 
     async def enable_totp(
-        self, account_id: str, step: int, recovery_digests: list[str], session: Session
-    ) -> None:
-        """The pending secret becomes the account's, with its first step spent."""
-        doc = await self.totp.find_one({"_id": account_id}, session=session)
-        assert doc is not None
-        assert doc.get("pending_secret")
-        await self.totp.update_one(
-            {"_id": account_id},
+        self,
+        account_id: str,
+        secret: str,
+        step: int,
+        recovery_digests: list[str],
+        session: Session,
+    ) -> bool:
+        """The pending `secret` becomes the account's, with its first step spent; False if it
+        is no longer the pending one (confirmed already, or replaced by a new enrolment)."""
+        confirmed = await self.totp.update_one(
+            {"_id": account_id, "pending_secret": secret},
             {
-                "$set": {
-                    "secret": doc["pending_secret"],
-                    "last_step": step,
-                    "recovery_digests": recovery_digests,
-                },
+                "$set": {"secret": secret, "last_step": step, "recovery_digests": recovery_digests},
                 "$unset": {"pending_secret": ""},
             },
             session=session,
         )
+        if confirmed.modified_count != 1:
+            return False
         await self.accounts.update_one(
             {"_id": account_id}, {"$set": {"totp_enabled": True}}, session=session
         )
+        return True
 
     async def spend_totp_step(self, account_id: str, step: int, session: Session = None) -> bool:
         """Mark `step` used, atomically: False if it (or a later one) was used already."""

@@ -108,9 +108,15 @@ class IdentityStore(Protocol):
     async def set_pending_totp(self, account_id: str, secret: str, session: DbSession) -> None: ...
 
     async def enable_totp(
-        self, account_id: str, step: int, recovery_digests: list[str], session: DbSession
-    ) -> None:
-        """The pending secret becomes the account's (`totp_enabled`), its first step spent."""
+        self,
+        account_id: str,
+        secret: str,
+        step: int,
+        recovery_digests: list[str],
+        session: DbSession,
+    ) -> bool:
+        """The pending `secret` becomes the account's (`totp_enabled`), its first step spent;
+        False if it is no longer the pending one."""
 
     async def spend_totp_step(self, account_id: str, step: int, session: DbSession = None) -> bool:
         """Atomically: False if `step` or a later one was accepted already (a replay)."""

@@ -86,7 +86,8 @@ async def confirm_enrolment(
 
     async def enable(tx: Transaction) -> None:
         digests = [recovery_digest(c) for c in codes]
-        await deps.store.enable_totp(account.account_id, step, digests, tx.session)
+        if not await deps.store.enable_totp(account.account_id, pending, step, digests, tx.session):
+            raise TotpNotOn()  # confirmed meanwhile, or a new enrolment replaced the secret
         await activity.record(
             deps, tx, account.account_id, "totp.enabled", client_address=client_address
         )
