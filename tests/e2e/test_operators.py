@@ -39,6 +39,7 @@ async def test_a_bootstrap_operator_enrols_totp_before_anything_else_then_acts(
     me = (await gateway.get("/v1/me", headers=bearer(session))).json()
     assert me["role"] == "operator"
     assert me["fiscal_code"] is None
+    assert (me["totp_enabled"], me["permissions"]) == (False, [])
     operator_id = me["account_id"]
 
     # Before TOTP: nothing an operator does works, and the attempt is in its trail.
@@ -60,6 +61,9 @@ async def test_a_bootstrap_operator_enrols_totp_before_anything_else_then_acts(
     # Enrolled, the same session acts at once (identity's ScopeChanged reached the gateway).
     secret, recovery_codes = await enrol_totp(gateway, session)
     assert len(recovery_codes) == 10
+    me = (await gateway.get("/v1/me", headers=bearer(session))).json()
+    assert me["totp_enabled"] is True
+    assert me["permissions"] == ["operators.manage", "administrator_codes.issue", "accounts.read"]
     second = f"op.{operator_id[:8]}"
     created = await gateway.post(
         "/v1/operators", json=new_operator(second, ["accounts.read"]), headers=bearer(session)

@@ -130,6 +130,9 @@ class ProfileReply(Contract):
     role: Role
     customer_codes: tuple[CustomerCode, ...]
     registered_at: datetime
+    # Whether a log-in takes a second step; an operator's permissions in force (none until then).
+    totp_enabled: bool = False
+    permissions: tuple[str, ...] = ()
 
 
 class ScopeRequest(Request):

@@ -22,6 +22,8 @@ class ProfilePublic(BaseModel):
     role: str
     customer_codes: list[str]
     registered_at: datetime
+    totp_enabled: bool
+    permissions: list[str]  # an operator's, once TOTP is on
 
 
 @router.get(

@@ -18,6 +18,8 @@ async def profile_of(deps: Dependencies, account_id: str) -> ProfileReply:
         role=account.role,
         customer_codes=account.customer_codes,
         registered_at=account.registered_at,
+        totp_enabled=account.totp_enabled,
+        permissions=permissions_in_force(account),
     )
 
 
