@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from sportello_deploy.demo import DEMO_CUSTOMERS, DEMO_LOGIN
+from sportello_deploy.demo import DEMO_CUSTOMERS, DEMO_LOGIN, DEMO_OPERATOR
 from sportello_deploy.servers import delete_broker_objects, free_port
 
 pytestmark = pytest.mark.e2e
@@ -85,6 +85,7 @@ def test_runs_with_demo_data_stops_cleanly_and_keeps_its_data(tmp_path: Path, se
     env.pop("SPORTELLO_ENV", None)
     gateway = f"http://127.0.0.1:{gateway_port}"
     login = {"username": DEMO_LOGIN.username, "password": DEMO_LOGIN.password}
+    operator = {"username": DEMO_OPERATOR.username, "password": DEMO_OPERATOR.password}
     try:
         first = _run_until_ready(env, tmp_path / "first.log")
         try:
@@ -92,9 +93,18 @@ def test_runs_with_demo_data_stops_cleanly_and_keeps_its_data(tmp_path: Path, se
             assert gateway in banner
             assert f"http://127.0.0.1:{internal_port}/health" in banner
             assert DEMO_LOGIN.password in banner
+            assert DEMO_OPERATOR.password in banner
             assert DEMO_CUSTOMERS[1].registration_pin in banner
             assert str(tmp_path / "home" / "mail") in banner
             assert httpx.post(f"{gateway}/v1/auth/login", json=login).status_code == 200
+            # The demo operator logs in (and must enrol TOTP before anything else).
+            signed_in = httpx.post(f"{gateway}/v1/auth/login", json=operator)
+            assert signed_in.status_code == 200, signed_in.text
+            me = httpx.get(
+                f"{gateway}/v1/me",
+                headers={"Authorization": f"Bearer {signed_in.json()['access_token']}"},
+            )
+            assert me.json()["role"] == "operator"
             demo_mail = list((tmp_path / "home" / "mail" / "new").iterdir())
             assert len(demo_mail) == 1  # the demo login's registration summary
             # Someone tries a PIN from the banner.
@@ -148,6 +158,7 @@ def test_runs_with_demo_data_stops_cleanly_and_keeps_its_data(tmp_path: Path, se
             relogin = {"username": "giulia.prova", "password": "Ciao-Mondo-2026"}
             assert httpx.post(f"{gateway}/v1/auth/login", json=relogin).status_code == 200
             assert httpx.post(f"{gateway}/v1/auth/login", json=login).status_code == 200
+            assert httpx.post(f"{gateway}/v1/auth/login", json=operator).status_code == 200
             assert len(list((tmp_path / "home" / "mail" / "new").iterdir())) == 2
         finally:
             _stop(second, tmp_path / "second.log")

@@ -14,6 +14,19 @@ from sportello_contracts.account_deletion import (
     NotificationsAccountDataErased,
     RequestAccountDeletionRequest,
 )
+from sportello_contracts.administrators import (
+    ADD_CONDOMINIUM,
+    ISSUE_ADMINISTRATOR_CODE,
+    REGISTER_ADMINISTRATOR,
+    REMOVE_CONDOMINIUM,
+    AddCondominiumRequest,
+    AdministratorCodeIssued,
+    AdministratorCodeReply,
+    CondominiumsReply,
+    IssueAdministratorCodeRequest,
+    RegisterAdministratorRequest,
+    RemoveCondominiumRequest,
+)
 from sportello_contracts.backoffice import CustomerOnboarded, RegistrationPinIssued
 from sportello_contracts.base import Contract
 from sportello_contracts.envelope import EventPayload
@@ -73,12 +86,46 @@ from sportello_contracts.identity import (
     SessionsReply,
     SessionSummary,
 )
+from sportello_contracts.operators import (
+    CREATE_OPERATOR,
+    RECORD_REFUSED_ACCESS,
+    CreateOperatorRequest,
+    OperatorReply,
+    RecordRefusedAccessRequest,
+    RefusedAccessRecorded,
+)
 from sportello_contracts.rpc import Caller, ErrorKind, Operation, Reply, ServiceError
+from sportello_contracts.second_factor import (
+    COMPLETE_LOG_IN,
+    CONFIRM_TOTP,
+    DISABLE_TOTP,
+    REGENERATE_RECOVERY_CODES,
+    START_TOTP_ENROLMENT,
+    CompleteLogInRequest,
+    ConfirmTotpRequest,
+    DisableTotpRequest,
+    RecoveryCodesReply,
+    RegenerateRecoveryCodesRequest,
+    StartTotpEnrolmentRequest,
+    TotpDisabledReply,
+    TotpEnrolmentReply,
+)
+from sportello_contracts.trail import (
+    GET_CUSTOMER_ACTIVITY,
+    GET_MY_ACTIVITY,
+    ActivityEntry,
+    ActivityPage,
+    CustomerActivityRequest,
+    MyActivityRequest,
+)
 
 _CALLER = Caller(user_id="acc-7f3a", role="customer", customer_codes=("C00012345",))
 _WHEN = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 _PASSKEY = PasskeyReply(
     passkey_id="9f1c2a", name="Portatile di casa", created_at=_WHEN, transports=("internal",)
+)
+_OPERATOR = Caller(
+    user_id="op-41c2", role="operator", permissions=("operators.manage", "accounts.read")
 )
 
 EVENT_EXAMPLES: tuple[EventPayload, ...] = (
@@ -118,6 +165,13 @@ EVENT_EXAMPLES: tuple[EventPayload, ...] = (
     BillingAccountDataErased(deletion_id="d41c9a", account_id="acc-7f3a", erased_at=_WHEN),
     NotificationsAccountDataErased(deletion_id="d41c9a", account_id="acc-7f3a", erased_at=_WHEN),
     SessionsEnded(account_id="acc-7f3a", session_ids=("5f0c2a9e",)),
+    AdministratorCodeIssued(
+        firm_name="Studio Amministrazioni Bianchi",
+        vat_number="01114601006",
+        email="studio@amministrazionibianchi.example.it",
+        code="AMM-K7MQ-2XBT-9HZC",
+        expires_at=_WHEN,
+    ),
 )
 
 OPERATIONS: tuple[Operation, ...] = (  # type: ignore[type-arg]
@@ -141,6 +195,19 @@ OPERATIONS: tuple[Operation, ...] = (  # type: ignore[type-arg]
     END_MY_SESSION,
     END_ALL_SESSIONS,
     *(health_operation(service) for service in SERVICES),
+    CREATE_OPERATOR,
+    RECORD_REFUSED_ACCESS,
+    START_TOTP_ENROLMENT,
+    CONFIRM_TOTP,
+    DISABLE_TOTP,
+    REGENERATE_RECOVERY_CODES,
+    COMPLETE_LOG_IN,
+    ISSUE_ADMINISTRATOR_CODE,
+    REGISTER_ADMINISTRATOR,
+    ADD_CONDOMINIUM,
+    REMOVE_CONDOMINIUM,
+    GET_MY_ACTIVITY,
+    GET_CUSTOMER_ACTIVITY,
 )
 
 RPC_EXAMPLES: tuple[Contract, ...] = (
@@ -247,6 +314,70 @@ RPC_EXAMPLES: tuple[Contract, ...] = (
             message="Questo nome utente è già in uso.",
             details={"username": "mario.rossi"},
         )
+    ),
+    CreateOperatorRequest(
+        caller=_OPERATOR,
+        username="op.rossi",
+        email="paolo.rossi@fornitore.example.it",
+        full_name="Paolo Rossi",
+        password="Sportello-Turno-2026",
+        permissions=("accounts.read",),
+    ),
+    OperatorReply(
+        account_id="op-9d1e",
+        username="op.rossi",
+        email="paolo.rossi@fornitore.example.it",
+        full_name="Paolo Rossi",
+        permissions=("accounts.read",),
+    ),
+    RecordRefusedAccessRequest(
+        caller=_CALLER, action="POST /v1/operators", reason="operators_only"
+    ),
+    RefusedAccessRecorded(activity_id="5e1a7c"),
+    StartTotpEnrolmentRequest(caller=_CALLER),
+    TotpEnrolmentReply(
+        otpauth_uri="otpauth://totp/Sportello:mario.rossi?secret=F2MA6ZP6TJFES5ZVZ55546HHWDNIRBZM&issuer=Sportello",
+        secret="F2MA6ZP6TJFES5ZVZ55546HHWDNIRBZM",
+    ),
+    ConfirmTotpRequest(caller=_CALLER, code="492039"),
+    RecoveryCodesReply(recovery_codes=("k7mq-2xbt-9hzc", "p4wd-8naf-3rjy")),
+    DisableTotpRequest(caller=_CALLER, code="492039"),
+    TotpDisabledReply(),
+    RegenerateRecoveryCodesRequest(caller=_CALLER, code="k7mq-2xbt-9hzc"),
+    CompleteLogInRequest(challenge="ch_Qm9uZ2lvcm5v", code="492039"),
+    IssueAdministratorCodeRequest(
+        caller=_OPERATOR,
+        firm_name="Studio Amministrazioni Bianchi",
+        vat_number="01114601006",
+        email="studio@amministrazionibianchi.example.it",
+    ),
+    AdministratorCodeReply(
+        code="AMM-K7MQ-2XBT-9HZC",
+        firm_name="Studio Amministrazioni Bianchi",
+        email="studio@amministrazionibianchi.example.it",
+        expires_at=_WHEN,
+    ),
+    RegisterAdministratorRequest(
+        administrator_code="AMM-K7MQ-2XBT-9HZC",
+        username="studio.bianchi",
+        password="Condomini-in-Ordine-26",
+    ),
+    AddCondominiumRequest(caller=_CALLER, customer_code="C00010005", registration_pin="26485910"),
+    RemoveCondominiumRequest(caller=_CALLER, customer_code="C00010005"),
+    CondominiumsReply(customer_codes=("C00010005", "C00010006")),
+    MyActivityRequest(caller=_CALLER, limit=20),
+    CustomerActivityRequest(caller=_OPERATOR, account_id="acc-7f3a", before="MjAyNi0xMS0wMl8"),
+    ActivityPage(
+        entries=(
+            ActivityEntry(
+                activity_id="0b6f2c",
+                kind="session.opened",
+                at=_WHEN,
+                client_address="203.0.113.7",
+                details={"method": "totp"},
+            ),
+        ),
+        next_cursor="MjAyNi0xMS0wMl8",
     ),
 )
 

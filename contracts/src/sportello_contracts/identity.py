@@ -133,10 +133,14 @@ class ProfileReply(Contract):
     username: str
     email: Email
     full_name: str
-    fiscal_code: FiscalCode
+    # None for staff: operators and administrators have no fiscal identity of their own.
+    fiscal_code: FiscalCode | None
     role: Role
     customer_codes: tuple[CustomerCode, ...]
     registered_at: datetime
+    # Whether a log-in takes a second step; an operator's permissions in force (none until then).
+    totp_enabled: bool = False
+    permissions: tuple[str, ...] = ()
 
 
 class ScopeRequest(Request):
@@ -152,6 +156,8 @@ class ScopeReply(Contract):
     # The account's sessions ended within the last access-token lifetime: their access tokens
     # (claim `sid`) are refused at once, before they expire.
     ended_sessions: tuple[str, ...] = ()
+    # An operator's permissions in force (none until its second factor is enrolled).
+    permissions: tuple[str, ...] = ()
 
 
 REGISTER_ACCOUNT = Operation(

@@ -20,6 +20,9 @@ class Caller(Contract):
     # The session (refresh-token line) the caller's access token was issued in: what "log out
     # everywhere else" keeps, and what a password change spares.
     session_id: str | None = None
+    # An operator's permissions (`accounts.read`...), as identity grants them: none until the
+    # operator has a second factor. Empty for customers and administrators.
+    permissions: tuple[str, ...] = ()
 
     def may_act_on(self, customer_code: str) -> bool:
         return self.role == "operator" or customer_code in self.customer_codes

@@ -9,12 +9,14 @@ from sportello_contracts.account_deletion import (
     BillingAccountDataErased,
     NotificationsAccountDataErased,
 )
+from sportello_contracts.administrators import AdministratorCodeIssued
 from sportello_contracts.backoffice import CustomerOnboarded, RegistrationPinIssued
 from sportello_contracts.envelope import EventPayload
 from sportello_contracts.identity import AccountRegistered
 
 SUBSCRIPTIONS: dict[str, tuple[type[EventPayload], ...]] = {
-    # Only identity hears of registration PINs: `test_subscriptions` keeps it so.
+    # Only identity hears of registration PINs: `test_subscriptions` keeps it so. Administrator
+    # codes (secret too) reach notifications alone, which e-mails them.
     "identity": (
         CustomerOnboarded,
         RegistrationPinIssued,
@@ -23,5 +25,5 @@ SUBSCRIPTIONS: dict[str, tuple[type[EventPayload], ...]] = {
     ),
     # Billing keeps who owns supplies and profiles.
     "billing": (CustomerOnboarded, AccountDeleted),
-    "notifications": (AccountRegistered, AccountDeleted),
+    "notifications": (AccountRegistered, AccountDeleted, AdministratorCodeIssued),
 }

@@ -1,6 +1,8 @@
 """Demo data: customers onboarded through the back-office simulator, and one ready-made login."""
 
 import asyncio
+import subprocess
+import sys
 from dataclasses import dataclass
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -95,3 +97,49 @@ async def ensure_demo_login(gateway_url: str, attempts: int = 50) -> None:
             # The onboarding event may not be consumed yet: try again shortly.
             await asyncio.sleep(0.2)
     raise RuntimeError(f"could not register the demo login: {registered.text}")
+
+
+@dataclass(frozen=True)
+class DemoOperator:
+    username: str
+    password: str
+    email: str
+    full_name: str
+
+
+DEMO_OPERATOR = DemoOperator(
+    "operatore.demo", "Demo-Operatore-2026", "operatore.demo@example.it", "Operatore Demo"
+)
+# The variable the bootstrap command reads the password from (never the command line).
+_PASSWORD_VARIABLE = "SPORTELLO_OPERATOR_PASSWORD"
+
+
+def ensure_demo_operator(env: dict[str, str]) -> None:
+    """Create the demo operator with identity's bootstrap command, unless it exists already.
+
+    Run against identity's database with the deployables' own environment, as an operator
+    bootstrapping a real deployment would. It has every permission once it enrols TOTP.
+    """
+    operator = DEMO_OPERATOR
+    done = subprocess.run(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "sportello_identity.operator_cli",
+            "create",
+            "--username",
+            operator.username,
+            "--email",
+            operator.email,
+            "--full-name",
+            operator.full_name,
+            "--if-absent",
+        ],
+        env={**env, _PASSWORD_VARIABLE: operator.password},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"could not create the demo operator: {done.stderr.strip()}")

@@ -28,7 +28,14 @@ import httpx
 from pydantic import ValidationError
 
 from sportello_deploy.backoffice import BackOffice, NotPublished
-from sportello_deploy.demo import DEMO_CUSTOMERS, DEMO_LOGIN, ensure_demo_login, load_demo_customers
+from sportello_deploy.demo import (
+    DEMO_CUSTOMERS,
+    DEMO_LOGIN,
+    DEMO_OPERATOR,
+    ensure_demo_login,
+    ensure_demo_operator,
+    load_demo_customers,
+)
 from sportello_deploy.processes import DEPLOYABLES, Deployable, stop_all
 from sportello_deploy.restarts import Child, Supervisor, how_it_ended
 from sportello_deploy.servers import (
@@ -175,7 +182,7 @@ def _wait_until_healthy(settings: LocalSettings, deployables: list[Deployable]) 
     raise ServerUnavailable(f"the system did not become healthy in time: {last}")
 
 
-def _load_demo(settings: LocalSettings, rabbitmq_url: str) -> None:
+def _load_demo(settings: LocalSettings, rabbitmq_url: str, env: dict[str, str]) -> None:
     async def demo() -> None:
         async with BackOffice(rabbitmq_url, settings.prefix) as backoffice:
             await load_demo_customers(backoffice)
@@ -183,6 +190,7 @@ def _load_demo(settings: LocalSettings, rabbitmq_url: str) -> None:
 
     try:
         asyncio.run(demo())
+        ensure_demo_operator(env)
     except (NotPublished, httpx.HTTPError) as error:
         raise ServerUnavailable(f"the demo data could not be loaded: {error}") from None
     except RuntimeError as error:  # the demo login refused
@@ -202,6 +210,8 @@ Sportello is running.
   E-mails        {mail.resolve()}/new   (one file per message)
   Logs           {logs.resolve()}
   Demo login     username {DEMO_LOGIN.username}  password {DEMO_LOGIN.password}
+  Demo operator  username {DEMO_OPERATOR.username}  password {DEMO_OPERATOR.password}
+                 (first enrol TOTP: POST /v1/me/totp, then /v1/me/totp/confirm with a code)
   Try registering (POST /v1/auth/register with fiscal_code, registration_pin, username, password):
 {pins}
 A service, the gateway or the database that stops is restarted. Press Ctrl-C to stop.
@@ -261,7 +271,7 @@ def main() -> None:
         for d in deployables:
             d.start()
         _wait_until_healthy(settings, deployables)
-        _load_demo(settings, rabbitmq_url)
+        _load_demo(settings, rabbitmq_url, env)
         started = True
         print(_banner(settings, mail, logs), flush=True)
         children: list[Child] = [*deployables]

@@ -209,7 +209,14 @@ async def current_caller(
         role=scope.role,
         customer_codes=scope.customer_codes,
         session_id=token.session_id,
+        permissions=scope.permissions,
     )
 
 
 CurrentCaller = Annotated[Caller, Depends(current_caller)]
+
+
+def forget_scope(request: Request, caller: Caller) -> None:
+    """After a change of the caller's scope that identity announced: this gateway's next request
+    of the caller must not wait for the `ScopeChanged` (the other gateways forget it on that)."""
+    request.app.state.scopes.forget(caller.user_id)

@@ -21,6 +21,14 @@ WITH_BODY = {
     ("post", "/v1/me/passkeys"),
     ("post", "/v1/auth/passkey"),
     ("post", "/v1/me/deletion"),
+    ("post", "/v1/auth/login/second-factor"),
+    ("post", "/v1/me/totp/confirm"),
+    ("post", "/v1/me/totp/disable"),
+    ("post", "/v1/me/totp/recovery-codes"),
+    ("post", "/v1/operators"),
+    ("post", "/v1/operators/administrator-codes"),
+    ("post", "/v1/auth/register/administrator"),
+    ("post", "/v1/me/condominiums"),
 }
 AUTHENTICATED = {
     ("get", "/v1/me"),
@@ -34,6 +42,23 @@ AUTHENTICATED = {
     ("get", "/v1/sessions"),
     ("delete", "/v1/sessions"),
     ("delete", "/v1/sessions/{session_id}"),
+    ("post", "/v1/me/totp"),
+    ("post", "/v1/me/totp/confirm"),
+    ("post", "/v1/me/totp/disable"),
+    ("post", "/v1/me/totp/recovery-codes"),
+    ("post", "/v1/operators"),
+    ("post", "/v1/operators/administrator-codes"),
+    ("post", "/v1/me/condominiums"),
+    ("delete", "/v1/me/condominiums/{customer_code}"),
+    ("get", "/v1/me/activity"),
+    ("get", "/v1/operators/accounts/{account_id}/activity"),
+}
+# Second-factor codes are guessed like passwords.
+CODES_CHECKED = {
+    ("post", "/v1/auth/login/second-factor"),
+    ("post", "/v1/me/totp/confirm"),
+    ("post", "/v1/me/totp/disable"),
+    ("post", "/v1/me/totp/recovery-codes"),
 }
 # Refresh tokens are 256 random bits: nothing to limit, so no 429 to promise.
 LIMITED = {
@@ -41,6 +66,9 @@ LIMITED = {
     ("post", "/v1/auth/login"),
     ("post", "/v1/me/deletion"),  # the password again, under log-in's limits
     ("post", "/v1/auth/passkey/options"),  # a challenge stored for anyone: per address
+    ("post", "/v1/me/condominiums"),  # registration PINs
+    ("post", "/v1/auth/register/administrator"),  # administrator codes
+    *CODES_CHECKED,
 }
 
 

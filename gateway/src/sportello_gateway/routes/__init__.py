@@ -2,12 +2,16 @@
 
 from sportello_gateway.routes import (
     account_deletion,
+    administrators,
     auth,
     health,
     legacy_accounts,
+    operators,
     passkeys,
     profile,
+    second_factor,
     sessions,
+    trail,
     well_known,
 )
 
@@ -20,4 +24,8 @@ ROUTERS = (
     legacy_accounts.router,
     passkeys.router,
     account_deletion.router,
+    second_factor.router,
+    operators.router,
+    administrators.router,
+    trail.router,
 )

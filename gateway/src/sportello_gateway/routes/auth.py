@@ -104,13 +104,18 @@ async def register(
     "/login",
     responses=responses(
         WITH_BODY,
-        {401: ("wrong_credentials",), 429: ("account_locked", "too_many_attempts")},
+        {
+            401: ("wrong_credentials", "second_factor_required"),
+            429: ("account_locked", "too_many_attempts"),
+        },
         success=200,
         no_store=True,
     ),
     summary="Log in",
 )
 async def login(body: LoginCreate, send: Forward, _: NoStore) -> SessionPublic:
+    """With TOTP on, a right password answers 401 `second_factor_required` with
+    `details.challenge`: finish at `POST /v1/auth/login/second-factor`."""
     reply = await send(LOG_IN, body)
     return SessionPublic.model_validate(reply.model_dump())
 

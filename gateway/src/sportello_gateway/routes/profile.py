@@ -18,10 +18,12 @@ class ProfilePublic(BaseModel):
     username: str
     email: str
     full_name: str
-    fiscal_code: str
+    fiscal_code: str | None  # None for operators and administrators
     role: str
     customer_codes: list[str]
     registered_at: datetime
+    totp_enabled: bool
+    permissions: list[str]  # an operator's, once TOTP is on
 
 
 @router.get(

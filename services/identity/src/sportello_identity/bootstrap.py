@@ -4,6 +4,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from sportello_contracts.account_deletion import AccountDeleted
+from sportello_contracts.administrators import AdministratorCodeIssued
 from sportello_contracts.identity import (
     AccountActivity,
     AccountRegistered,
@@ -60,10 +61,13 @@ def bootstrap(
         transactions=service,
         session_lifetime=timedelta(days=settings.session_absolute_days),
         refresh_grace=timedelta(seconds=settings.refresh_grace_seconds),
+        challenge_ttl=timedelta(seconds=settings.login_challenge_seconds),
+        totp_issuer=settings.totp_issuer,
+        administrator_code_ttl=timedelta(days=settings.administrator_code_days),
     )
     events = replace(deps, hasher=argon2.waiting(settings.hashing_event_wait_seconds))
-    service.emits(AccountRegistered, ScopeChanged, AccountActivity)
-    service.emits(SessionsEnded)
+    service.emits(AccountRegistered, ScopeChanged, AccountActivity, SessionsEnded)
+    service.emits(AdministratorCodeIssued)
     service.on_startup(store.create_indexes)
     service.on_startup(keys_store.create_indexes)
     service.on_startup(keys.ready)

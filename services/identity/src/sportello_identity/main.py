@@ -9,9 +9,11 @@ from sportello_identity.entrypoints.commands import run_command
 from sportello_identity.entrypoints.events import subscribe
 from sportello_identity.entrypoints.passkeys import register_passkey_operations
 from sportello_identity.entrypoints.rpc import register_operations
+from sportello_identity.entrypoints.staff_rpc import register_staff_operations
 
 service, dependencies, event_dependencies = bootstrap()
 register_operations(service, dependencies)
+register_staff_operations(service, dependencies)
 subscribe(service, event_dependencies)
 passkey_keys = passkey_dependencies(service)
 register_passkey_operations(service, dependencies, passkey_keys)

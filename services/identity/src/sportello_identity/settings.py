@@ -83,6 +83,13 @@ class IdentitySettings(TokenSettings):
     # failures above ceiling"): a credential-stuffing or PIN-guessing campaign under way.
     failure_alert_per_minute: int = Field(200, ge=1)
 
+    # Second factors: how long a log-in's challenge waits for its code (the password step's
+    # proof), and the issuer authenticator apps show beside the account.
+    login_challenge_seconds: int = Field(300, ge=30, le=1800)
+    totp_issuer: str = Field("Sportello", min_length=1, max_length=60)
+    # Condominium administrators: how long the code an operator issues for a firm lasts.
+    administrator_code_days: int = Field(14, ge=1, le=90)
+
     @model_validator(mode="after")
     def _coherent(self) -> Self:
         if self.hashing_memory_kib < 8 * self.hashing_parallelism:

@@ -9,6 +9,7 @@ from ipaddress import ip_address
 from typing import Any, TypeVar
 
 import bcrypt
+import pyotp
 import pytest
 
 from e2e.authenticator import SoftwareAuthenticator
@@ -19,6 +20,13 @@ from sportello_contracts.account_deletion import (
     ConfirmAccountDeletionRequest,
     NotificationsAccountDataErased,
     RequestAccountDeletionRequest,
+)
+from sportello_contracts.administrators import (
+    AddCondominiumRequest,
+    AdministratorCodeIssued,
+    IssueAdministratorCodeRequest,
+    RegisterAdministratorRequest,
+    RemoveCondominiumRequest,
 )
 from sportello_contracts.envelope import EventPayload
 from sportello_contracts.identity import (
@@ -35,28 +43,43 @@ from sportello_contracts.identity import (
     ScopeChanged,
     SessionsEnded,
 )
+from sportello_contracts.operators import CreateOperatorRequest
 from sportello_contracts.rpc import Caller
+from sportello_contracts.second_factor import CompleteLogInRequest
+from sportello_contracts.trail import CustomerActivityRequest, MyActivityRequest
 from sportello_deploy.backoffice import NewCustomer
-from sportello_deploy.testing import random_customer, random_fiscal_code
+from sportello_deploy.testing import random_customer, random_fiscal_code, random_vat_number
 from sportello_identity.adapters.hashing import Argon2Hasher, Argon2Parameters, HashingPool
 from sportello_identity.adapters.relying_party import WebAuthnRelyingParty
 from sportello_identity.domain import errors
 from sportello_identity.domain.accounts import Account, Customer, CustomerDetails
 from sportello_identity.domain.activity import Activity
-from sportello_identity.domain.attempts import Attempts, GuessLimit, GuessLimits
+from sportello_identity.domain.administrators import AdministratorCode
+from sportello_identity.domain.attempts import (
+    Attempts,
+    GuessLimit,
+    GuessLimits,
+    fiscal_code_subject,
+)
 from sportello_identity.domain.deletion import Deletion
 from sportello_identity.domain.passkeys import Challenge, Passkey
+from sportello_identity.domain.second_factor import LoginChallenge, TotpState
 from sportello_identity.domain.sessions import SessionLine, SessionRecord
 from sportello_identity.usecases import (
     account_deletion,
+    activity,
+    administrators,
     guesses,
     legacy_accounts,
     my_sessions,
     onboarding,
+    operators,
     passkeys,
     profile,
     registration,
+    second_factor,
     sessions,
+    trail,
 )
 from sportello_identity.usecases.ports import (
     DeletionDependencies,
@@ -90,13 +113,20 @@ class StoredCustomer:
     details: CustomerDetails | None = None
     pin_hash: str | None = None
     account_id: str | None = None
+    administrator_id: str | None = None
 
     def registrable(self) -> Customer | None:
         if self.details is None or self.pin_hash is None:
             return None
         d = self.details
         return Customer(
-            d.customer_code, self.fiscal_code, d.full_name, d.email, self.pin_hash, self.account_id
+            d.customer_code,
+            self.fiscal_code,
+            d.full_name,
+            d.email,
+            self.pin_hash,
+            self.account_id,
+            self.administrator_id,
         )
 
 
@@ -116,6 +146,9 @@ class FakeStore:
         self.attempts: dict[str, StoredAttempts] = {}
         self.activity: list[Activity] = []
         self.lines: dict[str, SessionLine] = {}
+        self.totp: dict[str, TotpState] = {}
+        self.challenges: dict[str, LoginChallenge] = {}
+        self.administrator_codes: dict[str, AdministratorCode] = {}
 
     async def touch_identity(self, fiscal_code: str, session: Any) -> None:
         self.identity_versions[fiscal_code] = self.identity_versions.get(fiscal_code, 0) + 1
@@ -152,7 +185,7 @@ class FakeStore:
                 raise errors.UsernameTaken()
             if other.email == account.email:
                 raise errors.EmailTaken()
-            if other.fiscal_code == account.fiscal_code:
+            if account.fiscal_code and other.fiscal_code == account.fiscal_code:
                 raise errors.AlreadyRegistered()
         self.accounts[account.account_id] = account
 
@@ -274,6 +307,113 @@ class FakeStore:
             for x in self.lines.values()
             if x.account_id == account_id and x.ended_at is not None and x.ended_at > since
         ]
+
+    async def activity_of(
+        self, account_id: str, before: tuple[datetime, str] | None, limit: int
+    ) -> list[Activity]:
+        mine = sorted(
+            (e for e in self.activity if e.account_id == account_id),
+            key=lambda e: (e.at, e.activity_id),
+            reverse=True,
+        )
+        older = [e for e in mine if before is None or (e.at, e.activity_id) < before]
+        return older[:limit]
+
+    async def totp_of(self, account_id: str, session: object = None) -> TotpState | None:
+        return self.totp.get(account_id)
+
+    async def set_pending_totp(self, account_id: str, secret: str, session: object) -> None:
+        known = self.totp.get(account_id, TotpState(account_id))
+        self.totp[account_id] = replace(known, pending_secret=secret)
+
+    async def enable_totp(
+        self,
+        account_id: str,
+        secret: str,
+        step: int,
+        recovery_digests: list[str],
+        session: object,
+    ) -> bool:
+        known = self.totp.get(account_id)
+        if known is None or known.pending_secret != secret:
+            return False
+        self.totp[account_id] = TotpState(account_id, secret, None, step, tuple(recovery_digests))
+        self.accounts[account_id] = replace(self.accounts[account_id], totp_enabled=True)
+        return True
+
+    async def spend_totp_step(self, account_id: str, step: int, session: object = None) -> bool:
+        known = self.totp.get(account_id)
+        if known is None or known.secret is None or known.last_step >= step:
+            return False
+        self.totp[account_id] = replace(known, last_step=step)
+        return True
+
+    async def spend_recovery_code(
+        self, account_id: str, digest: str, session: object = None
+    ) -> bool:
+        known = self.totp.get(account_id)
+        if known is None or digest not in known.recovery_digests:
+            return False
+        left = tuple(d for d in known.recovery_digests if d != digest)
+        self.totp[account_id] = replace(known, recovery_digests=left)
+        return True
+
+    async def replace_recovery_codes(
+        self, account_id: str, recovery_digests: list[str], session: object
+    ) -> None:
+        self.totp[account_id] = replace(
+            self.totp[account_id], recovery_digests=tuple(recovery_digests)
+        )
+
+    async def disable_totp(self, account_id: str, session: object) -> None:
+        self.totp.pop(account_id, None)
+        self.accounts[account_id] = replace(self.accounts[account_id], totp_enabled=False)
+
+    async def insert_challenge(self, challenge: LoginChallenge) -> None:
+        self.challenges[challenge.key] = challenge
+
+    async def challenge(self, key: str, now: datetime) -> LoginChallenge | None:
+        found = self.challenges.get(key)
+        return found if found is not None and found.expires_at > now else None
+
+    async def spend_challenge(self, key: str) -> bool:
+        return self.challenges.pop(key, None) is not None
+
+    async def insert_administrator_code(self, code: AdministratorCode, session: object) -> None:
+        self.administrator_codes[code.key] = code
+
+    async def administrator_code(self, key: str, session: object) -> AdministratorCode | None:
+        return self.administrator_codes.get(key)
+
+    async def use_administrator_code(self, key: str, account_id: str, session: object) -> bool:
+        code = self.administrator_codes.get(key)
+        if code is None or code.used_by is not None:
+            return False
+        self.administrator_codes[key] = replace(code, used_by=account_id)
+        return True
+
+    async def hold_condominium(
+        self, customer_code: str, administrator_id: str, session: object
+    ) -> bool:
+        stored = self.customers[customer_code]
+        if stored.account_id is not None or stored.administrator_id is not None:
+            return False
+        stored.administrator_id = administrator_id
+        return True
+
+    async def release_condominium(
+        self, customer_code: str, administrator_id: str, session: object
+    ) -> None:
+        stored = self.customers[customer_code]
+        if stored.administrator_id == administrator_id:
+            stored.administrator_id = None
+
+    async def remove_customer_code(
+        self, account_id: str, customer_code: str, session: object
+    ) -> None:
+        account = self.accounts[account_id]
+        codes = tuple(c for c in account.customer_codes if c != customer_code)
+        self.accounts[account_id] = replace(account, customer_codes=codes)
 
 
 class FakeHasher:
@@ -1852,3 +1992,262 @@ def line_of_ended(world: World, account: Account) -> str:
         if x.account_id == account.account_id and x.ended_at is not None
     ]
     return ended
+
+
+# Operators and second factors
+
+
+async def operator_in(
+    world: World, permissions: tuple[str, ...] = ("operators.manage",)
+) -> Account:
+    operator = await operators.new_operator(
+        world.deps,
+        FakeTransaction(),
+        username=f"op.{len(world.store.accounts)}",
+        email=f"op{len(world.store.accounts)}@example.it",
+        full_name="Operatore",
+        password=PASSWORD,
+        permissions=permissions,
+        actor_id="bootstrap",
+    )
+    return operator
+
+
+async def with_totp(world: World, account: Account) -> tuple[str, tuple[str, ...]]:
+    enrolment = await second_factor.start_enrolment(world.deps, account.account_id)
+    code = pyotp.TOTP(enrolment.secret).at(world.clock.now())
+    confirmed = await second_factor.confirm_enrolment(world.deps, account.account_id, code, None)
+    return enrolment.secret, confirmed.recovery_codes
+
+
+def caller_for(account: Account) -> Caller:
+    return Caller(user_id=account.account_id, role=account.role)
+
+
+async def test_with_totp_on_the_password_earns_a_challenge_and_the_code_a_session(
+    world: World,
+) -> None:
+    account = await registered(world, await onboarded(world))
+    secret, _ = await with_totp(world, account)
+    login = LogInRequest(username=account.username, password=PASSWORD)
+    with pytest.raises(errors.SecondFactorRequired) as required:
+        await sessions.log_in(world.deps, login)
+    assert not world.store.sessions  # no session before the second step
+    assert required.value.challenge not in repr(required.value)
+
+    world.clock.advance(timedelta(seconds=30))
+    code = pyotp.TOTP(secret).at(world.clock.now())
+    second = CompleteLogInRequest(challenge=required.value.challenge, code=code)
+    reply = await second_factor.complete_log_in(world.deps, second)
+    assert reply.access_token == f"access:{account.account_id}:customer"
+    assert world.store.activity[-1].details == {"method": "totp"}
+
+    with pytest.raises(errors.ChallengeEnded):  # the challenge is spent
+        await second_factor.complete_log_in(world.deps, second)
+    with pytest.raises(errors.SecondFactorRequired) as again:
+        await sessions.log_in(world.deps, login)
+    replayed = CompleteLogInRequest(challenge=again.value.challenge, code=code)
+    with pytest.raises(errors.WrongSecondFactor):  # the code is spent
+        await second_factor.complete_log_in(world.deps, replayed)
+
+
+async def test_a_challenge_expires(world: World) -> None:
+    account = await registered(world, await onboarded(world))
+    _, recovery = await with_totp(world, account)
+    with pytest.raises(errors.SecondFactorRequired) as required:
+        await sessions.log_in(
+            world.deps, LogInRequest(username=account.username, password=PASSWORD)
+        )
+    world.clock.advance(world.deps.challenge_ttl)
+    late = CompleteLogInRequest(challenge=required.value.challenge, code=recovery[0])
+    with pytest.raises(errors.ChallengeEnded):
+        await second_factor.complete_log_in(world.deps, late)
+    assert len(world.store.totp[account.account_id].recovery_digests) == 10  # nothing spent
+
+
+async def test_wrong_codes_are_counted_until_the_account_must_wait(world: World) -> None:
+    account = await registered(world, await onboarded(world))
+    await with_totp(world, account)
+    account = world.store.accounts[account.account_id]
+    for _ in range(LIMITS.per_username.free_failures):
+        with pytest.raises(errors.WrongSecondFactor):
+            await second_factor.verify_code(world.deps, account, "000000", None)
+    with pytest.raises(errors.TooManySecondFactorAttempts):
+        await second_factor.verify_code(world.deps, account, "000000", None)
+    failed = [e for e in world.store.activity if e.kind == "second_factor.failed"]
+    assert len(failed) == LIMITS.per_username.free_failures
+
+
+async def test_a_recovery_code_works_once(world: World) -> None:
+    account = await registered(world, await onboarded(world))
+    _, recovery = await with_totp(world, account)
+    account = world.store.accounts[account.account_id]
+    method = await second_factor.verify_code(world.deps, account, recovery[3], None)
+    assert method == "recovery_code"
+    with pytest.raises(errors.WrongSecondFactor):
+        await second_factor.verify_code(world.deps, account, recovery[3], None)
+
+
+async def test_an_operator_enrolling_totp_gets_its_permissions_announced(world: World) -> None:
+    operator = await operator_in(world)
+    scope = await profile.scope_of(world.deps, operator.account_id)
+    assert scope.permissions == ()  # nothing until TOTP
+    await with_totp(world, operator)
+    assert any(isinstance(e, ScopeChanged) for e in world.transactions.emitted)
+    scope = await profile.scope_of(world.deps, operator.account_id)
+    assert scope.permissions == ("operators.manage",)
+    with pytest.raises(errors.TotpRequired):
+        await second_factor.disable(
+            world.deps, operator.account_id, "000000", None, FakeTransaction()
+        )
+
+
+async def test_only_an_operator_who_may_creates_operators_and_every_refusal_is_kept(
+    world: World,
+) -> None:
+    customer = await registered(world, await onboarded(world))
+    request = CreateOperatorRequest(
+        caller=caller_for(customer),
+        username="op.nuovo",
+        email="op.nuovo@example.it",
+        full_name="Nuovo",
+        password=PASSWORD,
+        permissions=("accounts.read",),
+    )
+    with pytest.raises(errors.OperatorsOnly):
+        await operators.create_operator(world.deps, request, FakeTransaction())
+    assert await world.store.account_by_username("op.nuovo") is None
+    refused = world.store.activity[-1]
+    assert (refused.account_id, refused.kind) == (customer.account_id, "access.refused")
+    assert refused.details == {"action": "operator.create", "reason": "operators_only"}
+
+    reader = await operator_in(world, ("accounts.read",))
+    await with_totp(world, reader)
+    as_reader = request.model_copy(update={"caller": caller_for(reader)})
+    with pytest.raises(errors.PermissionMissing):
+        await operators.create_operator(world.deps, as_reader, FakeTransaction())
+
+    manager = await operator_in(world)
+    await with_totp(world, manager)
+    as_manager = request.model_copy(update={"caller": caller_for(manager)})
+    created = await operators.create_operator(world.deps, as_manager, FakeTransaction())
+    assert created.permissions == ("accounts.read",)
+    new = world.store.accounts[created.account_id]
+    assert (new.role, new.totp_enabled, new.fiscal_code) == ("operator", False, "")
+    assert [e.actor_id for e in world.store.activity[-2:]] == [manager.account_id] * 2
+
+
+# Condominium administrators
+
+
+async def administrator_in(world: World) -> Account:
+    manager = await operator_in(world, ("administrator_codes.issue",))
+    await with_totp(world, manager)
+    issued = await administrators.issue_code(
+        world.deps,
+        IssueAdministratorCodeRequest(
+            caller=caller_for(manager),
+            firm_name="Studio",
+            vat_number=random_vat_number(),
+            email=f"studio{len(world.store.accounts)}@example.it",
+        ),
+    )
+    reply = await administrators.register_administrator(
+        world.deps,
+        RegisterAdministratorRequest(
+            administrator_code=issued.code,
+            username=f"studio.{len(world.store.accounts)}",
+            password=PASSWORD,
+        ),
+        FakeTransaction(),
+    )
+    return world.store.accounts[reply.account_id]
+
+
+async def test_the_code_is_announced_with_the_firm_and_kept_only_as_a_digest(world: World) -> None:
+    administrator = await administrator_in(world)
+    issued = next(e for e in world.transactions.emitted if isinstance(e, AdministratorCodeIssued))
+    assert issued.code not in repr(issued)
+    (kept,) = world.store.administrator_codes.values()
+    assert kept.used_by == administrator.account_id
+    assert issued.code not in repr(kept)
+    assert (administrator.role, administrator.fiscal_code) == ("administrator", "")
+
+
+async def test_adding_a_condominium_needs_its_pin_and_announces_the_new_scope(
+    world: World,
+) -> None:
+    administrator = await administrator_in(world)
+    customer = await onboarded(world, fiscal_code=random_vat_number())
+    wrong = AddCondominiumRequest(
+        caller=caller_for(administrator),
+        customer_code=customer.customer_code,
+        registration_pin="00000000",
+    )
+    tx = FakeTransaction()
+    with pytest.raises(errors.WrongPin):
+        await administrators.add_condominium(world.deps, wrong, tx)
+    assert not tx.emitted
+    assert world.store.accounts[administrator.account_id].customer_codes == ()
+    assert world.store.activity[-1].details["reason"] == "wrong_pin"
+    assert world.store.failures_of(fiscal_code_subject(customer.fiscal_code)) == 1
+
+    right = wrong.model_copy(update={"registration_pin": customer.registration_pin})
+    reply = await administrators.add_condominium(world.deps, right, tx)
+    assert reply.customer_codes == (customer.customer_code,)
+    assert [e for e in tx.emitted if isinstance(e, ScopeChanged)] == [
+        ScopeChanged(account_id=administrator.account_id, customer_codes=(customer.customer_code,))
+    ]
+
+    removal = RemoveCondominiumRequest(
+        caller=caller_for(administrator), customer_code=customer.customer_code
+    )
+    removed = FakeTransaction()
+    assert (
+        await administrators.remove_condominium(world.deps, removal, removed)
+    ).customer_codes == ()
+    assert [e for e in removed.emitted if isinstance(e, ScopeChanged)] == [
+        ScopeChanged(account_id=administrator.account_id, customer_codes=())
+    ]
+    assert world.store.customers[customer.customer_code].administrator_id is None
+
+
+# The trail, read
+
+
+async def test_the_trail_reads_newest_first_in_pages_that_join_up(world: World) -> None:
+    account = await registered(world, await onboarded(world))
+    for _ in range(5):
+        world.clock.advance(SECOND)
+        await world.deps.transactions.transaction(
+            lambda tx: activity.record(world.deps, tx, account.account_id, "password.changed")
+        )
+    mine = [e.activity_id for e in world.store.activity if e.account_id == account.account_id]
+    caller = caller_for(account)
+    first = await trail.my_activity(world.deps, MyActivityRequest(caller=caller, limit=3))
+    assert first.next_cursor is not None
+    rest = await trail.my_activity(
+        world.deps, MyActivityRequest(caller=caller, limit=3, before=first.next_cursor)
+    )
+    assert rest.next_cursor is None
+    read = [e.activity_id for e in (*first.entries, *rest.entries)]
+    assert read == list(reversed(mine))
+    with pytest.raises(errors.InvalidCursor):
+        await trail.my_activity(world.deps, MyActivityRequest(caller=caller, before="bm9wZQ"))
+
+
+async def test_an_operator_reading_a_trail_is_in_it(world: World) -> None:
+    customer = await registered(world, await onboarded(world))
+    reader = await operator_in(world, ("accounts.read",))
+    await with_totp(world, reader)
+    request = CustomerActivityRequest(caller=caller_for(reader), account_id=customer.account_id)
+    page = await trail.customer_activity(world.deps, request)
+    assert page.entries[0].kind == "trail.read_by_operator"
+    assert page.entries[0].actor_id == reader.account_id
+    with pytest.raises(errors.OperatorsOnly):
+        await trail.customer_activity(
+            world.deps, request.model_copy(update={"caller": caller_for(customer)})
+        )
+    missing = request.model_copy(update={"account_id": "nobody"})
+    with pytest.raises(errors.AccountNotFound):
+        await trail.customer_activity(world.deps, missing)

@@ -12,6 +12,7 @@ from pymongo.errors import DuplicateKeyError
 
 from sportello_identity.domain.accounts import Account, Customer, CustomerDetails
 from sportello_identity.domain.activity import Activity
+from sportello_identity.domain.administrators import AdministratorCode
 from sportello_identity.domain.attempts import Attempts
 from sportello_identity.domain.errors import (
     AlreadyRegistered,
@@ -19,6 +20,7 @@ from sportello_identity.domain.errors import (
     IdentityError,
     UsernameTaken,
 )
+from sportello_identity.domain.second_factor import LoginChallenge, TotpState
 from sportello_identity.domain.sessions import SessionLine, SessionRecord
 
 Session = AsyncClientSession | None
@@ -33,6 +35,9 @@ class IdentityStore:
         self.attempts = db.attempts
         self.activity = db.activity
         self.session_lines = db.session_lines
+        self.totp = db.totp
+        self.challenges = db.login_challenges
+        self.administrator_codes = db.administrator_codes
 
     async def create_indexes(self) -> None:
         await self.customers.create_index("fiscal_code")
@@ -46,6 +51,7 @@ class IdentityStore:
         await self.activity.create_index([("account_id", 1), ("at", -1)])
         await self.session_lines.create_index("forget_at", expireAfterSeconds=0)
         await self.session_lines.create_index("account_id")
+        await self.challenges.create_index("expires_at", expireAfterSeconds=0)
 
     # Fiscal identities
 
@@ -121,6 +127,11 @@ class IdentityStore:
         doc = asdict(account)
         doc["_id"] = doc.pop("account_id")
         doc["customer_codes"] = list(account.customer_codes)
+        doc["permissions"] = list(account.permissions)
+        if not account.fiscal_code:
+            # Staff have no fiscal identity, and the fiscal code's index is unique: a value of
+            # their own that no fiscal code can be (read back as "").
+            doc["fiscal_code"] = _STAFF_FISCAL_CODE + account.account_id
         try:
             await self.accounts.insert_one(doc, session=session)
         except DuplicateKeyError as clash:
@@ -320,6 +331,166 @@ class IdentityStore:
         doc["_id"] = doc.pop("activity_id")
         await self.activity.insert_one(doc, session=session)
 
+    async def activity_of(
+        self, account_id: str, before: tuple[datetime, str] | None, limit: int
+    ) -> list[Activity]:
+        """The account's entries newest first, older than `before` (a time and an id)."""
+        query: dict[str, Any] = {"account_id": account_id}
+        if before is not None:
+            at, activity_id = before
+            query["$or"] = [{"at": {"$lt": at}}, {"at": at, "_id": {"$lt": activity_id}}]
+        found = self.activity.find(query).sort([("at", -1), ("_id", -1)]).limit(limit)
+        return [_activity(doc) async for doc in found]
+
+    # Second factors: TOTP secrets (pending, then confirmed), spent steps, recovery codes
+
+    async def totp_of(self, account_id: str, session: Session = None) -> TotpState | None:
+        doc = await self.totp.find_one({"_id": account_id}, session=session)
+        if doc is None:
+            return None
+        return TotpState(
+            account_id=doc["_id"],
+            secret=doc.get("secret"),
+            pending_secret=doc.get("pending_secret"),
+            last_step=int(doc.get("last_step", -1)),
+            recovery_digests=tuple(doc.get("recovery_digests", ())),
+        )
+
+    async def set_pending_totp(self, account_id: str, secret: str, session: Session) -> None:
+        """Start (or start again) an enrolment: the secret waits for its first code."""
+        await self.totp.update_one(
+            {"_id": account_id}, {"$set": {"pending_secret": secret}}, upsert=True, session=session
+        )
+
+    async def enable_totp(
+        self,
+        account_id: str,
+        secret: str,
+        step: int,
+        recovery_digests: list[str],
+        session: Session,
+    ) -> bool:
+        """The pending `secret` becomes the account's, with its first step spent; False if it
+        is no longer the pending one (confirmed already, or replaced by a new enrolment)."""
+        confirmed = await self.totp.update_one(
+            {"_id": account_id, "pending_secret": secret},
+            {
+                "$set": {"secret": secret, "last_step": step, "recovery_digests": recovery_digests},
+                "$unset": {"pending_secret": ""},
+            },
+            session=session,
+        )
+        if confirmed.modified_count != 1:
+            return False
+        await self.accounts.update_one(
+            {"_id": account_id}, {"$set": {"totp_enabled": True}}, session=session
+        )
+        return True
+
+    async def spend_totp_step(self, account_id: str, step: int, session: Session = None) -> bool:
+        """Mark `step` used, atomically: False if it (or a later one) was used already."""
+        spent = await self.totp.update_one(
+            {"_id": account_id, "secret": {"$exists": True}, "last_step": {"$lt": step}},
+            {"$set": {"last_step": step}},
+            session=session,
+        )
+        return spent.modified_count == 1
+
+    async def spend_recovery_code(
+        self, account_id: str, digest: str, session: Session = None
+    ) -> bool:
+        """Take the recovery code out, atomically: False if unknown or spent already."""
+        spent = await self.totp.update_one(
+            {"_id": account_id, "recovery_digests": digest},
+            {"$pull": {"recovery_digests": digest}},
+            session=session,
+        )
+        return spent.modified_count == 1
+
+    async def replace_recovery_codes(
+        self, account_id: str, recovery_digests: list[str], session: Session
+    ) -> None:
+        await self.totp.update_one(
+            {"_id": account_id},
+            {"$set": {"recovery_digests": recovery_digests}},
+            session=session,
+        )
+
+    async def disable_totp(self, account_id: str, session: Session) -> None:
+        await self.totp.delete_one({"_id": account_id}, session=session)
+        await self.accounts.update_one(
+            {"_id": account_id}, {"$set": {"totp_enabled": False}}, session=session
+        )
+
+    # Log-in challenges: the password step's proof, waiting for the second factor
+
+    async def insert_challenge(self, challenge: LoginChallenge) -> None:
+        doc = asdict(challenge)
+        doc["_id"] = doc.pop("key")
+        await self.challenges.insert_one(doc)
+
+    async def challenge(self, key: str, now: datetime) -> LoginChallenge | None:
+        """The challenge if it is live (the TTL index removes expired ones within a minute)."""
+        doc = await self.challenges.find_one({"_id": key, "expires_at": {"$gt": now}})
+        if doc is None:
+            return None
+        return LoginChallenge(
+            key=doc["_id"], account_id=doc["account_id"], expires_at=doc["expires_at"]
+        )
+
+    async def spend_challenge(self, key: str) -> bool:
+        """Single use: True for the one caller that takes it."""
+        taken = await self.challenges.delete_one({"_id": key})
+        return taken.deleted_count == 1
+
+    # Administrator codes, and which administrator holds which condominium (customer code)
+
+    async def insert_administrator_code(self, code: AdministratorCode, session: Session) -> None:
+        doc = asdict(code)
+        doc["_id"] = doc.pop("key")
+        await self.administrator_codes.insert_one(doc, session=session)
+
+    async def administrator_code(self, key: str, session: Session) -> AdministratorCode | None:
+        doc = await self.administrator_codes.find_one({"_id": key}, session=session)
+        if doc is None:
+            return None
+        doc["key"] = doc.pop("_id")
+        return AdministratorCode(**doc)
+
+    async def use_administrator_code(self, key: str, account_id: str, session: Session) -> bool:
+        """Single use: True for the one registration that takes it."""
+        used = await self.administrator_codes.update_one(
+            {"_id": key, "used_by": None}, {"$set": {"used_by": account_id}}, session=session
+        )
+        return used.modified_count == 1
+
+    async def hold_condominium(
+        self, customer_code: str, administrator_id: str, session: Session
+    ) -> bool:
+        """The administrator takes the condominium, unless someone has it: True if taken."""
+        taken = await self.customers.update_one(
+            {"_id": customer_code, "account_id": None, "administrator_id": None},
+            {"$set": {"administrator_id": administrator_id}},
+            session=session,
+        )
+        return taken.modified_count == 1
+
+    async def release_condominium(
+        self, customer_code: str, administrator_id: str, session: Session
+    ) -> None:
+        await self.customers.update_one(
+            {"_id": customer_code, "administrator_id": administrator_id},
+            {"$set": {"administrator_id": None}},
+            session=session,
+        )
+
+    async def remove_customer_code(
+        self, account_id: str, customer_code: str, session: Session
+    ) -> None:
+        await self.accounts.update_one(
+            {"_id": account_id}, {"$pull": {"customer_codes": customer_code}}, session=session
+        )
+
 
 def _clash(clash: DuplicateKeyError) -> IdentityError:
     field = next(iter((clash.details or {}).get("keyPattern", {})), "")
@@ -346,6 +517,7 @@ def _customer(doc: dict[str, Any]) -> Customer:
         email=doc["email"],
         pin_hash=doc["pin_hash"],
         account_id=doc.get("account_id"),
+        administrator_id=doc.get("administrator_id"),
     )
 
 
@@ -357,11 +529,13 @@ def _account(doc: dict[str, Any] | None) -> Account | None:
         username=doc["username"],
         email=doc["email"],
         full_name=doc["full_name"],
-        fiscal_code=doc["fiscal_code"],
+        fiscal_code="" if doc["fiscal_code"].startswith(_STAFF_FISCAL_CODE) else doc["fiscal_code"],
         password_hash=doc["password_hash"],
         registered_at=doc["registered_at"],
         role=doc.get("role", "customer"),
         customer_codes=tuple(doc.get("customer_codes", ())),
+        permissions=tuple(doc.get("permissions", ())),
+        totp_enabled=bool(doc.get("totp_enabled", False)),
     )
 
 
@@ -376,3 +550,19 @@ def _line(doc: dict[str, Any]) -> SessionLine:
         user_agent=doc.get("user_agent"),
         ended_at=doc.get("ended_at"),
     )
+
+
+def _activity(doc: dict[str, Any]) -> Activity:
+    return Activity(
+        activity_id=doc["_id"],
+        account_id=doc["account_id"],
+        kind=doc["kind"],
+        at=doc["at"],
+        actor_id=doc.get("actor_id"),
+        client_address=doc.get("client_address"),
+        details=dict(doc.get("details", {})),
+    )
+
+
+# What stands for the fiscal code of a staff account in the database (see `insert_account`).
+_STAFF_FISCAL_CODE = "staff:"

@@ -31,6 +31,7 @@ class Customer:
     email: str
     pin_hash: str
     account_id: str | None = None  # set once the PIN was used to register
+    administrator_id: str | None = None  # the condominium administrator who holds it
 
 
 @dataclass(frozen=True)
@@ -39,11 +40,14 @@ class Account:
     username: str
     email: str
     full_name: str
-    fiscal_code: str
+    fiscal_code: str  # "" for staff (operators, administrators): no fiscal identity of their own
     password_hash: str
     registered_at: datetime
     role: Role = "customer"
     customer_codes: tuple[str, ...] = field(default=())
+    # An operator's permissions (`accounts.read`...), in force only with TOTP on.
+    permissions: tuple[str, ...] = field(default=())
+    totp_enabled: bool = False
 
 
 def joins_account(customer: Customer, account: Account) -> bool:

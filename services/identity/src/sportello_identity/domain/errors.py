@@ -128,3 +128,99 @@ class TooManyPasskeySignIns(MustWait):
 
 class SessionNotFound(IdentityError):
     """No live session of the caller's has that id (another account's is not found either)."""
+
+
+class NotPermitted(IdentityError):
+    """An operators' action asked by someone who may not do it (subclasses say why)."""
+
+    reason = "not_permitted"
+
+
+class OperatorsOnly(NotPermitted):
+    reason = "operators_only"
+
+
+class SecondFactorEnrolmentRequired(NotPermitted):
+    """An operator without TOTP may only enrol it: nothing else works until then."""
+
+    reason = "second_factor_enrolment_required"
+
+
+class PermissionMissing(NotPermitted):
+    reason = "permission_missing"
+
+
+class SecondFactorRequired(IdentityError):
+    """The password was right; the log-in goes on with the challenge and a second factor."""
+
+    def __init__(self, challenge: str, expires_in: int) -> None:
+        super().__init__("second factor required")
+        self.challenge = challenge
+        self.expires_in = expires_in
+
+    def __repr__(self) -> str:  # the challenge is a secret for its minutes
+        return "SecondFactorRequired()"
+
+
+class WrongSecondFactor(IdentityError):
+    """A TOTP code that is wrong, used already, or a recovery code unknown or spent."""
+
+
+class TooManySecondFactorAttempts(MustWait):
+    pass
+
+
+class ChallengeEnded(IdentityError):
+    """The log-in's challenge is unknown, expired or used: start from the password again."""
+
+
+class TotpAlreadyOn(IdentityError):
+    pass
+
+
+class TotpNotOn(IdentityError):
+    """No TOTP to confirm, disable or regenerate codes for (or no enrolment started)."""
+
+
+class TotpRequired(IdentityError):
+    """Operators keep their TOTP: it is what their permissions stand on."""
+
+
+class InvalidVatNumber(IdentityError):
+    """Not a partita IVA with a right check digit."""
+
+
+class AdministratorCodeInvalid(IdentityError):
+    """No administrator code is this one (mistyped, or made up)."""
+
+
+class AdministratorCodeUsed(IdentityError):
+    pass
+
+
+class AdministratorCodeExpired(IdentityError):
+    pass
+
+
+class AdministratorsOnly(NotPermitted):
+    reason = "administrators_only"
+
+
+class CondominiumHeld(IdentityError):
+    """Another administrator holds the condominium."""
+
+
+class CondominiumRegistered(IdentityError):
+    """The condominium is a customer's account of its own."""
+
+
+class CondominiumNotHeld(IdentityError):
+    """The administrator holds no such condominium."""
+
+
+class InvalidCursor(IdentityError):
+    """A page cursor this service never gave (tampered with, or mistyped)."""
+
+
+class TooManyAdministratorCodeAttempts(MustWait):
+    """Too many made-up administrator codes from the client's address."""

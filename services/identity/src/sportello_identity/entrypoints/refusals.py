@@ -4,37 +4,59 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sportello_contracts.rpc import RETRY_AFTER, ErrorKind, Refused
+from sportello_contracts.second_factor import SECOND_FACTOR_REQUIRED
 from sportello_identity.domain.errors import (
     AccountLocked,
     AccountNotFound,
+    AdministratorCodeExpired,
+    AdministratorCodeInvalid,
+    AdministratorCodeUsed,
+    AdministratorsOnly,
     AlreadyRegistered,
+    ChallengeEnded,
+    CondominiumHeld,
+    CondominiumNotHeld,
+    CondominiumRegistered,
     CustomerOfAnotherIdentity,
     DeletionExpired,
     DeletionNotFound,
     EmailTaken,
     HashingBusy,
     IdentityError,
+    InvalidCursor,
     InvalidFiscalCode,
+    InvalidVatNumber,
     MustWait,
+    NotPermitted,
     OperatorOnly,
+    OperatorsOnly,
     PasskeyChallengeInvalid,
     PasskeyCloned,
     PasskeyNotFound,
     PasskeyNotVerified,
     PasskeyRefused,
     PasskeyTaken,
+    PermissionMissing,
     PinAlreadyUsed,
     ReauthenticationFailed,
+    SecondFactorEnrolmentRequired,
+    SecondFactorRequired,
     SessionEnded,
     SessionNotFound,
+    TooManyAdministratorCodeAttempts,
     TooManyLogInAttempts,
     TooManyPasskeySignIns,
     TooManyPinAttempts,
+    TooManySecondFactorAttempts,
+    TotpAlreadyOn,
+    TotpNotOn,
+    TotpRequired,
     UnknownHashFormat,
     UsernameTaken,
     WeakPassword,
     WrongCredentials,
     WrongPin,
+    WrongSecondFactor,
 )
 
 REFUSALS: dict[type[IdentityError], tuple[ErrorKind, str, str]] = {
@@ -162,7 +184,118 @@ REFUSALS: dict[type[IdentityError], tuple[ErrorKind, str, str]] = {
         "La password o la passkey non corrispondono a questo account.",
     ),
     SessionNotFound: (ErrorKind.NOT_FOUND, "session_not_found", "Sessione non trovata."),
+    # Operators and second factors
+    NotPermitted: (
+        ErrorKind.FORBIDDEN,
+        NotPermitted.reason,
+        "Non puoi eseguire questa operazione.",
+    ),
+    OperatorsOnly: (
+        ErrorKind.FORBIDDEN,
+        OperatorsOnly.reason,
+        "Questa operazione è riservata agli operatori.",
+    ),
+    SecondFactorEnrolmentRequired: (
+        ErrorKind.FORBIDDEN,
+        SecondFactorEnrolmentRequired.reason,
+        "Prima di operare attiva la verifica in due passaggi (TOTP) dal tuo profilo.",
+    ),
+    PermissionMissing: (
+        ErrorKind.FORBIDDEN,
+        PermissionMissing.reason,
+        "Non hai il permesso per questa operazione.",
+    ),
+    SecondFactorRequired: (
+        ErrorKind.UNAUTHENTICATED,
+        SECOND_FACTOR_REQUIRED,
+        "Password corretta: inserisci il codice dell'app di autenticazione o un codice di "
+        "recupero.",
+    ),
+    WrongSecondFactor: (
+        ErrorKind.INVALID,
+        "wrong_second_factor",
+        "Il codice non è corretto, è scaduto o è già stato usato.",
+    ),
+    TooManySecondFactorAttempts: (
+        ErrorKind.TOO_MANY,
+        "too_many_attempts",
+        "Troppi codici errati. Attendi prima di riprovare.",
+    ),
+    ChallengeEnded: (
+        ErrorKind.UNAUTHENTICATED,
+        "challenge_ended",
+        "L'accesso è scaduto o è già stato completato: inserisci di nuovo nome utente e password.",
+    ),
+    TotpAlreadyOn: (
+        ErrorKind.CONFLICT,
+        "totp_already_enabled",
+        "La verifica in due passaggi è già attiva.",
+    ),
+    TotpNotOn: (
+        ErrorKind.CONFLICT,
+        "totp_not_enabled",
+        "La verifica in due passaggi non è attiva (o l'attivazione non è stata avviata).",
+    ),
+    TotpRequired: (
+        ErrorKind.CONFLICT,
+        "totp_required",
+        "Per gli operatori la verifica in due passaggi è obbligatoria e non si può disattivare.",
+    ),
+    # Condominium administrators
+    InvalidVatNumber: (
+        ErrorKind.INVALID,
+        "invalid_vat_number",
+        "La partita IVA non è valida.",
+    ),
+    AdministratorCodeInvalid: (
+        ErrorKind.INVALID,
+        "administrator_code_invalid",
+        "Il codice amministratore non è valido: controlla di averlo copiato per intero.",
+    ),
+    AdministratorCodeUsed: (
+        ErrorKind.CONFLICT,
+        "administrator_code_used",
+        "Questo codice amministratore è già stato usato. Per un nuovo codice contatta il "
+        "Servizio Clienti.",
+    ),
+    AdministratorCodeExpired: (
+        ErrorKind.INVALID,
+        "administrator_code_expired",
+        "Questo codice amministratore è scaduto. Per un nuovo codice contatta il Servizio Clienti.",
+    ),
+    AdministratorsOnly: (
+        ErrorKind.FORBIDDEN,
+        AdministratorsOnly.reason,
+        "Questa operazione è riservata agli amministratori di condominio.",
+    ),
+    CondominiumHeld: (
+        ErrorKind.CONFLICT,
+        "condominium_held",
+        "Questo condominio è già gestito da un altro amministratore.",
+    ),
+    CondominiumRegistered: (
+        ErrorKind.CONFLICT,
+        "condominium_registered",
+        "Questo condominio ha già un proprio account registrato.",
+    ),
+    CondominiumNotHeld: (
+        ErrorKind.NOT_FOUND,
+        "condominium_not_held",
+        "Non gestisci un condominio con questo codice cliente.",
+    ),
+    TooManyAdministratorCodeAttempts: (
+        ErrorKind.TOO_MANY,
+        "too_many_attempts",
+        "Troppi codici amministratore non validi. Riprova più tardi.",
+    ),
+    InvalidCursor: (
+        ErrorKind.INVALID,
+        "invalid_cursor",
+        "Il riferimento alla pagina non è valido: ricomincia dalla prima pagina.",
+    ),
 }
+# Every reason an operators' action is refused has its refusal above.
+assert all(t in REFUSALS for t in NotPermitted.__subclasses__())
 
 
 def refusal_for(error: IdentityError) -> Refused:
@@ -174,6 +307,11 @@ def refusal_for(error: IdentityError) -> Refused:
             {"problems": list(error.problems)},
         )
     kind, code, message = REFUSALS[type(error)]
+    if isinstance(error, SecondFactorRequired):
+        # The client sends the challenge back with its code (`identity.session.complete`).
+        return Refused(
+            kind, code, message, {"challenge": error.challenge, "expires_in": error.expires_in}
+        )
     if isinstance(error, MustWait):
         # Every 429 and 503 says when to try again (the gateway's `Retry-After`).
         return Refused(kind, code, message, {RETRY_AFTER: error.retry_after})

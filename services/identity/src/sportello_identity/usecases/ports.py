@@ -8,6 +8,7 @@ from typing import Any, Protocol, TypeVar
 from sportello_contracts.envelope import EventPayload
 from sportello_identity.domain.accounts import Account, Customer, CustomerDetails
 from sportello_identity.domain.activity import Activity
+from sportello_identity.domain.administrators import AdministratorCode
 from sportello_identity.domain.attempts import Attempts, GuessLimits
 from sportello_identity.domain.deletion import Deletion
 from sportello_identity.domain.passkeys import (
@@ -18,6 +19,7 @@ from sportello_identity.domain.passkeys import (
     Options,
     Passkey,
 )
+from sportello_identity.domain.second_factor import LoginChallenge, TotpState
 from sportello_identity.domain.sessions import SessionLine, SessionRecord
 
 # The database session writes join: opaque to the use cases, they only pass it on to the store.
@@ -132,6 +134,72 @@ class IdentityStore(Protocol):
     async def ended_lines_of(self, account_id: str, since: datetime) -> list[str]:
         """The account's sessions ended after `since`."""
 
+    async def activity_of(
+        self, account_id: str, before: tuple[datetime, str] | None, limit: int
+    ) -> list[Activity]:
+        """The account's entries newest first, older than `before` (a time and an id)."""
+
+    async def totp_of(self, account_id: str, session: DbSession = None) -> TotpState | None: ...
+
+    async def set_pending_totp(self, account_id: str, secret: str, session: DbSession) -> None: ...
+
+    async def enable_totp(
+        self,
+        account_id: str,
+        secret: str,
+        step: int,
+        recovery_digests: list[str],
+        session: DbSession,
+    ) -> bool:
+        """The pending `secret` becomes the account's (`totp_enabled`), its first step spent;
+        False if it is no longer the pending one."""
+
+    async def spend_totp_step(self, account_id: str, step: int, session: DbSession = None) -> bool:
+        """Atomically: False if `step` or a later one was accepted already (a replay)."""
+
+    async def spend_recovery_code(
+        self, account_id: str, digest: str, session: DbSession = None
+    ) -> bool:
+        """Atomically: False if the code is unknown or spent."""
+
+    async def replace_recovery_codes(
+        self, account_id: str, recovery_digests: list[str], session: DbSession
+    ) -> None: ...
+
+    async def disable_totp(self, account_id: str, session: DbSession) -> None: ...
+
+    async def insert_challenge(self, challenge: LoginChallenge) -> None: ...
+
+    async def challenge(self, key: str, now: datetime) -> LoginChallenge | None:
+        """The challenge while it is live, else None."""
+
+    async def spend_challenge(self, key: str) -> bool:
+        """True for the one caller that takes it."""
+
+    async def insert_administrator_code(
+        self, code: AdministratorCode, session: DbSession
+    ) -> None: ...
+
+    async def administrator_code(
+        self, key: str, session: DbSession
+    ) -> AdministratorCode | None: ...
+
+    async def use_administrator_code(self, key: str, account_id: str, session: DbSession) -> bool:
+        """Single use: True for the one registration that takes it."""
+
+    async def hold_condominium(
+        self, customer_code: str, administrator_id: str, session: DbSession
+    ) -> bool:
+        """True if the administrator took it (no account and no administrator had it)."""
+
+    async def release_condominium(
+        self, customer_code: str, administrator_id: str, session: DbSession
+    ) -> None: ...
+
+    async def remove_customer_code(
+        self, account_id: str, customer_code: str, session: DbSession
+    ) -> None: ...
+
 
 class SecretHasher(Protocol):
     """Slow hashes of passwords and PINs; each call may raise `HashingBusy`."""
@@ -176,6 +244,12 @@ class Dependencies:
     session_lifetime: timedelta = timedelta(days=30)
     # A refresh token presented again this soon after it was traded still gets a pair.
     refresh_grace: timedelta = timedelta(seconds=10)
+    # Second factors: how long the password step's challenge waits for a code, and the name
+    # authenticator apps show beside the account.
+    challenge_ttl: timedelta = timedelta(minutes=5)
+    totp_issuer: str = "Sportello"
+    # How long an administrator code may be used after it was issued.
+    administrator_code_ttl: timedelta = timedelta(days=14)
 
 
 # Passkeys (issue 16, item 10)

@@ -3,6 +3,7 @@
 from sportello_contracts.identity import ProfileReply, ScopeReply
 from sportello_identity.domain.accounts import Account
 from sportello_identity.domain.errors import AccountNotFound
+from sportello_identity.domain.operators import permissions_in_force
 from sportello_identity.usecases.ports import Dependencies
 from sportello_identity.usecases.sessions import ended_sessions_kept
 
@@ -14,10 +15,12 @@ async def profile_of(deps: Dependencies, account_id: str) -> ProfileReply:
         username=account.username,
         email=account.email,
         full_name=account.full_name,
-        fiscal_code=account.fiscal_code,
+        fiscal_code=account.fiscal_code or None,
         role=account.role,
         customer_codes=account.customer_codes,
         registered_at=account.registered_at,
+        totp_enabled=account.totp_enabled,
+        permissions=permissions_in_force(account),
     )
 
 
@@ -32,6 +35,7 @@ async def scope_of(deps: Dependencies, account_id: str) -> ScopeReply:
                 account_id, since=deps.clock.now() - ended_sessions_kept(deps)
             )
         ),
+        permissions=permissions_in_force(account),
     )
 
 

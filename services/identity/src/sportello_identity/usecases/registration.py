@@ -1,5 +1,6 @@
 """Registration with the welcome letter's PIN: one account per fiscal identity."""
 
+from ipaddress import IPv4Address, IPv6Address
 from uuid import uuid4
 
 from sportello_contracts.identity import (
@@ -13,7 +14,7 @@ from sportello_identity.domain.errors import TooManyPinAttempts, WrongPin
 from sportello_identity.domain.fiscal import check_fiscal_code
 from sportello_identity.domain.passwords import check_password
 from sportello_identity.usecases.guesses import Guess, address_limited
-from sportello_identity.usecases.ports import Dependencies, Transaction
+from sportello_identity.usecases.ports import DbSession, Dependencies, Transaction
 
 
 async def register_account(
@@ -66,19 +67,31 @@ async def register_account(
 async def _customers_matching_pin(
     deps: Dependencies, request: RegisterAccountRequest, tx: Transaction
 ) -> tuple[list[Customer], list[Customer]]:
-    """The fiscal code's customers, and those whose PIN is the one given.
+    return await customers_matching_pin(
+        deps, request.fiscal_code, request.registration_pin, request.client_address, tx.session
+    )
+
+
+async def customers_matching_pin(
+    deps: Dependencies,
+    fiscal_code: str,
+    pin: str,
+    client_address: IPv4Address | IPv6Address | None,
+    db: DbSession,
+) -> tuple[list[Customer], list[Customer]]:
+    """The fiscal code's customers, and those whose PIN is the one given; `WrongPin` if none.
 
     The guess is counted first, per fiscal code and per client address, outside the
-    transaction: a wrong PIN aborts it, and the count must stay.
+    transaction: a wrong PIN aborts it, and the count must stay. (Registration, and an
+    administrator adding a condominium, prove a customer code is theirs this way.)
     """
-    fiscal_code = fiscal_code_subject(request.fiscal_code)
-    address = address_limited(deps, request.client_address)
-    guess = Guess(deps, [(fiscal_code, deps.limits.per_fiscal_code), *address])
+    subject = fiscal_code_subject(fiscal_code)
+    address = address_limited(deps, client_address)
+    guess = Guess(deps, [(subject, deps.limits.per_fiscal_code), *address])
     if waits := await guess.reserve():
         raise TooManyPinAttempts(longest(waits.values()).retry_after(guess.now))
-    pin = request.registration_pin
     async with guess.checking():
-        customers = await deps.store.customers_of(request.fiscal_code, tx.session)
+        customers = await deps.store.customers_of(fiscal_code, db)
         matching = [c for c in customers if await deps.hasher.verify(c.pin_hash, pin)]
         if not customers:
             # Same cost as a wrong PIN, so timing does not reveal which fiscal codes are customers.
@@ -86,5 +99,5 @@ async def _customers_matching_pin(
     if not matching:
         await guess.failed()
         raise WrongPin()
-    await guess.succeeded(forget={fiscal_code})
+    await guess.succeeded(forget={subject})
     return customers, matching

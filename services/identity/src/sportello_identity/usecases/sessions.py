@@ -27,7 +27,7 @@ from sportello_identity.domain.sessions import (
     judge_refresh,
     refresh_expiry,
 )
-from sportello_identity.usecases import activity
+from sportello_identity.usecases import activity, second_factor
 from sportello_identity.usecases.guesses import Guess, address_limited
 from sportello_identity.usecases.ports import DbSession, Dependencies, Transaction
 
@@ -80,6 +80,9 @@ async def log_in(deps: Dependencies, request: LogInRequest) -> SessionReply:
                         details={"from": legacy.scheme.value},
                     )
                 )
+    # Second factor (usecases/second_factor.py): with TOTP on, the right password earns only a
+    # challenge (`SecondFactorRequired`); the session opens at the second step.
+    await second_factor.challenge_if_enabled(deps, account)
     return await deps.transactions.transaction(
         lambda tx: open_session(
             deps,

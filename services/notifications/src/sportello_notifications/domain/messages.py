@@ -5,6 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sportello_contracts.account_deletion import AccountDeleted
+from sportello_contracts.administrators import AdministratorCodeIssued
 from sportello_contracts.identity import AccountRegistered
 
 
@@ -75,5 +76,22 @@ def account_deleted(event_id: str, deleted: AccountDeleted) -> Mail:
         context={
             "deleted_at": deleted.deleted_at.strftime("%d/%m/%Y %H:%M"),
             "customer_codes": list(deleted.customer_codes),
+        },
+    )
+
+
+def administrator_code(event_id: str, issued: AdministratorCodeIssued, portal_url: str) -> Mail:
+    """The administrator code, to the firm it was issued for."""
+    return Mail(
+        key=f"{event_id}:administrator-code",
+        to=issued.email,
+        subject="Area Clienti: il vostro codice amministratore di condominio",
+        template="administrator_code",
+        context={
+            "firm_name": issued.firm_name,
+            "vat_number": issued.vat_number,
+            "code": issued.code,
+            "expires_at": issued.expires_at.strftime("%d/%m/%Y %H:%M"),
+            "portal_url": portal_url,
         },
     )

@@ -3,11 +3,12 @@
 from datetime import UTC, datetime
 
 from sportello_contracts.account_deletion import AccountDeleted
+from sportello_contracts.administrators import AdministratorCodeIssued
 from sportello_contracts.envelope import Event
 from sportello_contracts.identity import AccountRegistered
 from sportello_kit.service import Service
 from sportello_notifications.bootstrap import Dependencies
-from sportello_notifications.domain.messages import registration_summary
+from sportello_notifications.domain.messages import administrator_code, registration_summary
 from sportello_notifications.usecases.account_deletion import erase_account_data
 from sportello_notifications.usecases.delivery import deliver
 
@@ -39,4 +40,16 @@ def subscribe(service: Service, deps: Dependencies) -> None:
             messages=deps.messages,
             transactions=deps.transactions,
             now=datetime.now(UTC),
+        )
+
+    @service.on(AdministratorCodeIssued, transactional=False)
+    async def administrator_code_issued(event: Event[AdministratorCodeIssued]) -> None:
+        """Send the firm its administrator code."""
+        mail = administrator_code(str(event.event_id), event.payload, deps.settings.portal_url)
+        await deliver(
+            mail,
+            claims=deps.claims,
+            mailer=deps.mailer,
+            templates=deps.templates,
+            messages=deps.messages,
         )
