@@ -78,6 +78,8 @@ def test_secrets_stay_out_of_reprs() -> None:
     text = repr(EXAMPLES)
     assert "48213907" not in text  # the registration PIN
     assert "Primavera-2026!" not in text  # the password
+    assert "Autunno-a-Trieste-31" not in text  # a new password
+    assert "pr_Vb3k9QxT2mWz8LcR5nYp1aHs7dJf4uEg6oIt0eKyBwM" not in text  # a reset link's token
 
 
 def test_operators_may_act_on_any_customer_and_customers_on_their_own() -> None:

@@ -5,6 +5,19 @@ from uuid import UUID
 
 from sportello_contracts.backoffice import CustomerOnboarded, RegistrationPinIssued
 from sportello_contracts.base import Contract
+from sportello_contracts.credentials import (
+    CHANGE_PASSWORD,
+    RECOVER_ACCOUNT,
+    RESET_PASSWORD,
+    AccountRecoveryAsked,
+    ChangePasswordRequest,
+    PasswordChanged,
+    PasswordResetIssued,
+    PasswordSetReply,
+    RecoverAccountRequest,
+    RecoveryAskedReply,
+    ResetPasswordRequest,
+)
 from sportello_contracts.envelope import EventPayload
 from sportello_contracts.health import SERVICES, HealthReply, HealthRequest, health_operation
 from sportello_contracts.identity import (
@@ -61,6 +74,23 @@ EVENT_EXAMPLES: tuple[EventPayload, ...] = (
         at=_WHEN,
         client_address="203.0.113.7",
     ),
+    AccountRecoveryAsked(email="mario.rossi@example.it", client_address="203.0.113.7"),
+    PasswordResetIssued(
+        account_id="acc-7f3a",
+        username="mario.rossi",
+        full_name="Mario Rossi",
+        email="mario.rossi@example.it",
+        reset_token="pr_Vb3k9QxT2mWz8LcR5nYp1aHs7dJf4uEg6oIt0eKyBwM",
+        expires_at=_WHEN,
+    ),
+    PasswordChanged(
+        account_id="acc-7f3a",
+        username="mario.rossi",
+        full_name="Mario Rossi",
+        email="mario.rossi@example.it",
+        at=_WHEN,
+        how="reset",
+    ),
 )
 
 OPERATIONS: tuple[Operation, ...] = (  # type: ignore[type-arg]
@@ -70,6 +100,9 @@ OPERATIONS: tuple[Operation, ...] = (  # type: ignore[type-arg]
     END_SESSION,
     GET_PROFILE,
     GET_SCOPE,
+    RECOVER_ACCOUNT,
+    RESET_PASSWORD,
+    CHANGE_PASSWORD,
     *(health_operation(service) for service in SERVICES),
 )
 
@@ -99,6 +132,16 @@ RPC_EXAMPLES: tuple[Contract, ...] = (
     ),
     ScopeRequest(account_id="acc-7f3a"),
     ScopeReply(account_id="acc-7f3a", role="customer", customer_codes=("C00012345",)),
+    RecoverAccountRequest(email="mario.rossi@example.it"),
+    RecoveryAskedReply(),
+    ResetPasswordRequest(
+        reset_token="pr_Vb3k9QxT2mWz8LcR5nYp1aHs7dJf4uEg6oIt0eKyBwM",
+        new_password="Autunno-a-Trieste-31",
+    ),
+    PasswordSetReply(),
+    ChangePasswordRequest(
+        caller=_CALLER, current_password="Primavera-2026!", new_password="Autunno-a-Trieste-31"
+    ),
     HealthRequest(),
     HealthReply(
         service="identity", status="ok", database=True, consumers_attached=True, version="0.1.0"

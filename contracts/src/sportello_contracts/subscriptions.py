@@ -5,13 +5,19 @@ published before its consumer first starts waits in its queue instead of being l
 """
 
 from sportello_contracts.backoffice import CustomerOnboarded, RegistrationPinIssued
+from sportello_contracts.credentials import (
+    AccountRecoveryAsked,
+    PasswordChanged,
+    PasswordResetIssued,
+)
 from sportello_contracts.envelope import EventPayload
 from sportello_contracts.identity import AccountRegistered
 
 SUBSCRIPTIONS: dict[str, tuple[type[EventPayload], ...]] = {
     # Only identity hears of registration PINs: `test_subscriptions` keeps it so.
-    "identity": (CustomerOnboarded, RegistrationPinIssued),
+    "identity": (CustomerOnboarded, RegistrationPinIssued, AccountRecoveryAsked),
     # Billing keeps who owns supplies and profiles.
     "billing": (CustomerOnboarded,),
-    "notifications": (AccountRegistered,),
+    # Only notifications hears of reset links: `test_subscriptions` keeps it so.
+    "notifications": (AccountRegistered, PasswordResetIssued, PasswordChanged),
 }

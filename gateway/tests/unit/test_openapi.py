@@ -17,10 +17,18 @@ WITH_BODY = {
     ("post", "/v1/auth/login"),
     ("post", "/v1/auth/refresh"),
     ("post", "/v1/auth/logout"),
+    ("post", "/v1/auth/recovery"),
+    ("post", "/v1/auth/password-reset"),
+    ("put", "/v1/me/password"),
 }
-AUTHENTICATED = {("get", "/v1/me")}
-# Refresh tokens are 256 random bits: nothing to limit, so no 429 to promise.
-LIMITED = {("post", "/v1/auth/register"), ("post", "/v1/auth/login")}
+AUTHENTICATED = {("get", "/v1/me"), ("put", "/v1/me/password")}
+# Refresh tokens and reset links are 256 random bits: nothing to limit, so no 429 to promise.
+LIMITED = {
+    ("post", "/v1/auth/register"),
+    ("post", "/v1/auth/login"),
+    ("post", "/v1/auth/recovery"),
+    ("put", "/v1/me/password"),
+}
 
 
 @pytest.fixture

@@ -3,12 +3,18 @@
 from dataclasses import replace
 from datetime import timedelta
 
+from sportello_contracts.credentials import (
+    AccountRecoveryAsked,
+    PasswordChanged,
+    PasswordResetIssued,
+)
 from sportello_contracts.identity import AccountActivity, AccountRegistered, ScopeChanged
 from sportello_identity.adapters.clock import SystemClock
 from sportello_identity.adapters.hashing import Argon2Hasher, Argon2Parameters, HashingPool
 from sportello_identity.adapters.store import IdentityStore
 from sportello_identity.adapters.tokens import TokenIssuer
 from sportello_identity.domain.attempts import GuessLimit, GuessLimits
+from sportello_identity.domain.challenges import RecoveryRules
 from sportello_identity.settings import IdentitySettings
 from sportello_identity.usecases.ports import Dependencies
 from sportello_kit.service import Service
@@ -39,9 +45,11 @@ def bootstrap(
         refresh_ttl=timedelta(days=settings.refresh_token_days),
         limits=guess_limits(settings),
         transactions=service,
+        recovery=recovery_rules(settings),
     )
     events = replace(deps, hasher=argon2.waiting(settings.hashing_event_wait_seconds))
     service.emits(AccountRegistered, ScopeChanged, AccountActivity)
+    service.emits(AccountRecoveryAsked, PasswordResetIssued, PasswordChanged)
     service.on_startup(store.create_indexes)
     return service, deps, events
 
@@ -74,4 +82,18 @@ def guess_limits(settings: IdentitySettings) -> GuessLimits:
         per_fiscal_code=limit(s.pin_free_failures, s.pin_lock_failures, s.pin_lock_seconds),
         per_address=limit(s.address_free_failures, s.address_lock_failures, s.address_lock_seconds),
         failure_alert_per_minute=s.failure_alert_per_minute,
+    )
+
+
+def recovery_rules(settings: IdentitySettings) -> RecoveryRules:
+    s = settings
+    return RecoveryRules(
+        link_ttl=timedelta(minutes=s.reset_link_minutes),
+        per_email=GuessLimit(
+            free_failures=s.recovery_free_requests,
+            lock_failures=s.recovery_lock_requests,
+            lock_for=timedelta(seconds=s.recovery_lock_seconds),
+            first_delay=timedelta(seconds=s.guess_first_delay_seconds),
+            max_delay=timedelta(seconds=s.guess_max_delay_seconds),
+        ),
     )

@@ -65,6 +65,15 @@ class IdentitySettings(TokenSettings):
     # failures above ceiling"): a credential-stuffing or PIN-guessing campaign under way.
     failure_alert_per_minute: int = Field(200, ge=1)
 
+    # Lost password or username: how long a reset link works (a newer one voids it sooner).
+    reset_link_minutes: int = Field(30, ge=1, le=24 * 60)
+    # Reset mails one e-mail address may be sent: a few free, then the guesses' growing delays,
+    # then none until the lock ends. Per client address the guesses' own limits apply (counted
+    # apart from wrong passwords), so one client cannot flood many inboxes either.
+    recovery_free_requests: int = Field(3, ge=0)
+    recovery_lock_requests: int = Field(10, ge=1)
+    recovery_lock_seconds: float = Field(3600.0, gt=0)
+
     @model_validator(mode="after")
     def _coherent(self) -> Self:
         if self.hashing_memory_kib < 8 * self.hashing_parallelism:
@@ -73,6 +82,8 @@ class IdentitySettings(TokenSettings):
             free = getattr(self, f"{scope}_free_failures")
             if getattr(self, f"{scope}_lock_failures") <= free:
                 raise ValueError(f"{scope}: the lock comes after the free failures")
+        if self.recovery_lock_requests <= self.recovery_free_requests:
+            raise ValueError("recovery: the lock comes after the free requests")
         if self.guess_max_delay_seconds < self.guess_first_delay_seconds:
             raise ValueError("the longest delay is at least the first one")
         return self

@@ -24,6 +24,7 @@ from sportello_identity.domain import errors
 from sportello_identity.domain.accounts import Account, Customer, CustomerDetails
 from sportello_identity.domain.activity import Activity
 from sportello_identity.domain.attempts import Attempts, GuessLimit, GuessLimits
+from sportello_identity.domain.challenges import Challenge
 from sportello_identity.domain.sessions import SessionRecord
 from sportello_identity.usecases import guesses, onboarding, profile, registration, sessions
 from sportello_identity.usecases.ports import Dependencies
@@ -79,6 +80,7 @@ class FakeStore:
         self.identity_versions: dict[str, int] = {}
         self.attempts: dict[str, StoredAttempts] = {}
         self.activity: list[Activity] = []
+        self.challenges: dict[str, Challenge] = {}
 
     async def touch_identity(self, fiscal_code: str, session: Any) -> None:
         self.identity_versions[fiscal_code] = self.identity_versions.get(fiscal_code, 0) + 1
@@ -133,7 +135,9 @@ class FakeStore:
         codes = (*account.customer_codes, customer_code)
         self.accounts[account_id] = replace(account, customer_codes=codes)
 
-    async def set_password_hash(self, account_id: str, password_hash: str) -> None:
+    async def set_password_hash(
+        self, account_id: str, password_hash: str, session: Any = None
+    ) -> None:
         account = self.accounts[account_id]
         self.accounts[account_id] = replace(account, password_hash=password_hash)
 
@@ -187,6 +191,27 @@ class FakeStore:
 
     async def insert_activity(self, entry: Activity, session: object) -> None:
         self.activity.append(entry)
+
+    async def account_by_email(self, email: str, session: Any = None) -> Account | None:
+        return next((a for a in self.accounts.values() if a.email == email), None)
+
+    async def issue_challenge(self, challenge: Challenge, session: Any) -> None:
+        self.challenges = {
+            k: c
+            for k, c in self.challenges.items()
+            if (c.account_id, c.purpose) != (challenge.account_id, challenge.purpose)
+        }
+        self.challenges[challenge.key] = challenge
+
+    async def challenge(self, key: str) -> Challenge | None:
+        return self.challenges.get(key)
+
+    async def spend_challenge(self, key: str, now: datetime, session: Any) -> bool:
+        challenge = self.challenges.get(key)
+        if challenge is None or not challenge.usable(now):
+            return False
+        del self.challenges[key]
+        return True
 
 
 class FakeHasher:

@@ -18,3 +18,6 @@ class NotificationsSettings(ServiceSettings):
     smtp_timeout: float = Field(10.0, gt=0)
     sender: str = "Area Clienti <noreply@sportello.example>"
     portal_url: str = "http://127.0.0.1:8000/docs"
+    # The web app's page that reads a reset link's token (after `#token=`) and asks for the
+    # new password.
+    reset_page_url: str = "http://127.0.0.1:8000/reimposta-password"

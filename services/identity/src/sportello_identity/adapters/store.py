@@ -13,6 +13,7 @@ from pymongo.errors import DuplicateKeyError
 from sportello_identity.domain.accounts import Account, Customer, CustomerDetails
 from sportello_identity.domain.activity import Activity
 from sportello_identity.domain.attempts import Attempts
+from sportello_identity.domain.challenges import Challenge, Purpose
 from sportello_identity.domain.errors import (
     AlreadyRegistered,
     EmailTaken,
@@ -32,6 +33,7 @@ class IdentityStore:
         self.identities = db.identities
         self.attempts = db.attempts
         self.activity = db.activity
+        self.challenges = db.challenges
 
     async def create_indexes(self) -> None:
         await self.customers.create_index("fiscal_code")
@@ -43,6 +45,8 @@ class IdentityStore:
         await self.sessions.create_index("account_id")
         await self.attempts.create_index("expires_at", expireAfterSeconds=0)
         await self.activity.create_index([("account_id", 1), ("at", -1)])
+        await self.challenges.create_index("expires_at", expireAfterSeconds=0)
+        await self.challenges.create_index([("account_id", 1), ("purpose", 1)])
 
     # Fiscal identities
 
@@ -139,10 +143,15 @@ class IdentityStore:
             {"_id": account_id}, {"$addToSet": {"customer_codes": customer_code}}, session=session
         )
 
-    async def set_password_hash(self, account_id: str, password_hash: str) -> None:
+    async def set_password_hash(
+        self, account_id: str, password_hash: str, session: Session = None
+    ) -> None:
         await self.accounts.update_one(
-            {"_id": account_id}, {"$set": {"password_hash": password_hash}}
+            {"_id": account_id}, {"$set": {"password_hash": password_hash}}, session=session
         )
+
+    async def account_by_email(self, email: str, session: Session = None) -> Account | None:
+        return _account(await self.accounts.find_one({"email": email}, session=session))
 
     # Guesses of passwords and PINs, per subject (outside any transaction: a refused guess
     # aborts the transaction it was made in, and its count must stay)
@@ -234,6 +243,34 @@ class IdentityStore:
         doc = asdict(entry)
         doc["_id"] = doc.pop("activity_id")
         await self.activity.insert_one(doc, session=session)
+
+    # Links sent to users (password resets), by their token's digest
+
+    async def issue_challenge(self, challenge: Challenge, session: Session) -> None:
+        """Keep `challenge`; every earlier one of the account for the same purpose is void."""
+        same = {"account_id": challenge.account_id, "purpose": challenge.purpose.value}
+        await self.challenges.delete_many(same, session=session)
+        doc = asdict(challenge)
+        doc["_id"] = doc.pop("key")
+        doc["purpose"] = challenge.purpose.value
+        await self.challenges.insert_one(doc, session=session)
+
+    async def challenge(self, key: str) -> Challenge | None:
+        doc = await self.challenges.find_one({"_id": key})
+        if doc is None:
+            return None
+        return Challenge(
+            key=doc["_id"],
+            purpose=Purpose(doc["purpose"]),
+            account_id=doc["account_id"],
+            expires_at=doc["expires_at"],
+        )
+
+    async def spend_challenge(self, key: str, now: datetime, session: Session) -> bool:
+        spent = await self.challenges.delete_one(
+            {"_id": key, "expires_at": {"$gt": now}}, session=session
+        )
+        return spent.deleted_count == 1
 
 
 def _clash(clash: DuplicateKeyError) -> IdentityError:

@@ -72,3 +72,15 @@ class AccountNotFound(IdentityError):
 
 class HashingBusy(MustWait):
     """Every password-hashing slot stayed taken for longer than a request may wait."""
+
+
+class TooManyRecoveryRequests(MustWait):
+    """Too many lost-password requests for the address (or from the client's address)."""
+
+
+class LinkInvalid(IdentityError):
+    """A reset or confirmation link that is unknown, expired, used, or replaced by a newer one."""
+
+
+class WrongCurrentPassword(IdentityError):
+    """A change of password with a current password that is not the account's."""

@@ -12,14 +12,17 @@ from sportello_identity.domain.errors import (
     HashingBusy,
     IdentityError,
     InvalidFiscalCode,
+    LinkInvalid,
     MustWait,
     PinAlreadyUsed,
     SessionEnded,
     TooManyLogInAttempts,
     TooManyPinAttempts,
+    TooManyRecoveryRequests,
     UsernameTaken,
     WeakPassword,
     WrongCredentials,
+    WrongCurrentPassword,
     WrongPin,
 )
 
@@ -83,6 +86,23 @@ REFUSALS: dict[type[IdentityError], tuple[ErrorKind, str, str]] = {
         ErrorKind.UNAVAILABLE,
         "busy",
         "Il servizio è molto richiesto in questo momento. Riprova tra qualche secondo.",
+    ),
+    TooManyRecoveryRequests: (
+        ErrorKind.TOO_MANY,
+        "too_many_requests",
+        "Hai già chiesto più volte il recupero delle credenziali: controlla la posta (anche "
+        "la cartella dello spam) e riprova più tardi.",
+    ),
+    LinkInvalid: (
+        ErrorKind.INVALID,
+        "link_invalid",
+        "Il link non è valido: è scaduto, è già stato usato oppure ne è stato inviato uno più "
+        "recente. Chiedine uno nuovo.",
+    ),
+    WrongCurrentPassword: (
+        ErrorKind.INVALID,
+        "wrong_current_password",
+        "La password attuale non è corretta.",
     ),
 }
 

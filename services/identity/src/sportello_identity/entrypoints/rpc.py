@@ -1,5 +1,15 @@
 """Identity's request/reply operations."""
 
+from sportello_contracts.credentials import (
+    CHANGE_PASSWORD,
+    RECOVER_ACCOUNT,
+    RESET_PASSWORD,
+    ChangePasswordRequest,
+    PasswordSetReply,
+    RecoverAccountRequest,
+    RecoveryAskedReply,
+    ResetPasswordRequest,
+)
 from sportello_contracts.identity import (
     END_SESSION,
     GET_PROFILE,
@@ -22,7 +32,7 @@ from sportello_contracts.identity import (
 from sportello_contracts.rpc import ErrorKind, Refused
 from sportello_identity.domain.errors import AccountNotFound
 from sportello_identity.entrypoints.refusals import refusing
-from sportello_identity.usecases import profile, registration, sessions
+from sportello_identity.usecases import passwords, profile, recovery, registration, sessions
 from sportello_identity.usecases.ports import Dependencies
 from sportello_kit.service import Service
 from sportello_kit.transaction import Transaction
@@ -74,3 +84,23 @@ def register_operations(service: Service, deps: Dependencies) -> None:
             return await profile.scope_of(deps, request.account_id)
         except AccountNotFound:
             raise scope_of_no_account() from None
+
+    @service.rpc(RECOVER_ACCOUNT)
+    async def recover_account(
+        request: RecoverAccountRequest, tx: Transaction
+    ) -> RecoveryAskedReply:
+        """Lost password or username: e-mail the username and a reset link to the address."""
+        with refusing():
+            return await recovery.ask_recovery(deps, request, tx)
+
+    @service.rpc(RESET_PASSWORD)
+    async def reset_password(request: ResetPasswordRequest, tx: Transaction) -> PasswordSetReply:
+        """Set a new password with the token of a reset link."""
+        with refusing():
+            return await recovery.reset_password(deps, request, tx)
+
+    @service.rpc(CHANGE_PASSWORD)
+    async def change_password(request: ChangePasswordRequest, tx: Transaction) -> PasswordSetReply:
+        """Change the caller's password, the current one required."""
+        with refusing():
+            return await passwords.change_password(deps, request, tx)

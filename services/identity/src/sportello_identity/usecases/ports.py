@@ -1,7 +1,7 @@
 """What identity's use cases need from outside, as Protocols: bootstrap wires the real ones."""
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
@@ -9,6 +9,7 @@ from sportello_contracts.envelope import EventPayload
 from sportello_identity.domain.accounts import Account, Customer, CustomerDetails
 from sportello_identity.domain.activity import Activity
 from sportello_identity.domain.attempts import Attempts, GuessLimits
+from sportello_identity.domain.challenges import Challenge, RecoveryRules
 from sportello_identity.domain.sessions import SessionRecord
 
 # The database session writes join: opaque to the use cases, they only pass it on to the store.
@@ -67,7 +68,9 @@ class IdentityStore(Protocol):
         self, account_id: str, customer_code: str, session: DbSession
     ) -> None: ...
 
-    async def set_password_hash(self, account_id: str, password_hash: str) -> None: ...
+    async def set_password_hash(
+        self, account_id: str, password_hash: str, session: DbSession = None
+    ) -> None: ...
 
     async def reserve_attempt(self, subject: str, kept: timedelta, now: datetime) -> Attempts:
         """Count one more guess for `subject` (atomically) and read the count back."""
@@ -95,6 +98,17 @@ class IdentityStore(Protocol):
         """End every session (family) of the account except `keep`."""
 
     async def insert_activity(self, entry: Activity, session: DbSession) -> None: ...
+
+    async def account_by_email(self, email: str, session: DbSession = None) -> Account | None:
+        """The account whose address in use is `email` (lower case)."""
+
+    async def issue_challenge(self, challenge: Challenge, session: DbSession) -> None:
+        """Keep `challenge`, voiding every earlier one of the account for the same purpose."""
+
+    async def challenge(self, key: str) -> Challenge | None: ...
+
+    async def spend_challenge(self, key: str, now: datetime, session: DbSession) -> bool:
+        """Remove the challenge if it is still usable; False if it was not (spent, expired)."""
 
 
 class SecretHasher(Protocol):
@@ -133,3 +147,4 @@ class Dependencies:
     refresh_ttl: timedelta
     limits: GuessLimits
     transactions: Transactions
+    recovery: RecoveryRules = field(default_factory=RecoveryRules)

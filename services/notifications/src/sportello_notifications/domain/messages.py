@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from sportello_contracts.credentials import PasswordChanged, PasswordResetIssued
 from sportello_contracts.identity import AccountRegistered
 
 
@@ -15,7 +16,8 @@ class Mail:
     to: str
     subject: str
     template: str
-    context: dict[str, object] = field(default_factory=dict)
+    # Out of reprs: it may hold a link's token.
+    context: dict[str, object] = field(default_factory=dict, repr=False)
 
 
 class Status(StrEnum):
@@ -57,6 +59,45 @@ def registration_summary(event_id: str, registered: AccountRegistered, portal_ur
             "portal_url": portal_url,
         },
     )
+
+
+def password_reset(event_id: str, issued: PasswordResetIssued, reset_url: str) -> Mail:
+    """The username and the reset link: all a user who lost either needs to get back in."""
+    return Mail(
+        key=f"{event_id}:password-reset",
+        to=issued.email,
+        subject="Area Clienti: il tuo nome utente e il link per una nuova password",
+        template="password_reset",
+        context={
+            "full_name": issued.full_name,
+            "username": issued.username,
+            # In the fragment, which browsers never send on: the token stays out of the web
+            # server's logs and of any Referer header.
+            "reset_link": f"{reset_url}#token={issued.reset_token}",
+            "expires_at": _when(issued.expires_at),
+        },
+    )
+
+
+def password_changed(event_id: str, changed: PasswordChanged, portal_url: str) -> Mail:
+    """A security notice: the password changed, so an owner who did not change it can react."""
+    return Mail(
+        key=f"{event_id}:password-changed",
+        to=changed.email,
+        subject="Area Clienti: la tua password è stata modificata",
+        template="password_changed",
+        context={
+            "full_name": changed.full_name,
+            "username": changed.username,
+            "at": _when(changed.at),
+            "reset": changed.how == "reset",
+            "portal_url": portal_url,
+        },
+    )
+
+
+def _when(at: datetime) -> str:
+    return at.strftime("%d/%m/%Y %H:%M")
 
 
 def _partly_hidden(fiscal_code: str) -> str:

@@ -1,10 +1,16 @@
 """The events that make notifications write to users."""
 
+from sportello_contracts.credentials import PasswordChanged, PasswordResetIssued
 from sportello_contracts.envelope import Event
 from sportello_contracts.identity import AccountRegistered
 from sportello_kit.service import Service
 from sportello_notifications.bootstrap import Dependencies
-from sportello_notifications.domain.messages import registration_summary
+from sportello_notifications.domain.messages import (
+    Mail,
+    password_changed,
+    password_reset,
+    registration_summary,
+)
 from sportello_notifications.usecases.delivery import deliver
 
 
@@ -13,6 +19,19 @@ def subscribe(service: Service, deps: Dependencies) -> None:
     async def account_registered(event: Event[AccountRegistered]) -> None:
         """Send the registration summary e-mail."""
         mail = registration_summary(str(event.event_id), event.payload, deps.settings.portal_url)
+        await send(mail)
+
+    @service.on(PasswordResetIssued, transactional=False)
+    async def password_reset_issued(event: Event[PasswordResetIssued]) -> None:
+        """Send the username and the reset link."""
+        await send(password_reset(str(event.event_id), event.payload, deps.settings.reset_page_url))
+
+    @service.on(PasswordChanged, transactional=False)
+    async def password_changed_(event: Event[PasswordChanged]) -> None:
+        """Tell the account's address that its password changed."""
+        await send(password_changed(str(event.event_id), event.payload, deps.settings.portal_url))
+
+    async def send(mail: Mail) -> None:
         # A claim held by another delivery fails with `ClaimHeld`: the kit looks again after
         # the claim's lease, so a mail whose sender died is taken over, never dropped.
         await deliver(
