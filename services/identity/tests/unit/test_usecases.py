@@ -9,8 +9,17 @@ from typing import Any, TypeVar
 
 import pytest
 
+from sportello_contracts.credentials import (
+    AccountRecoveryAsked,
+    ChangePasswordRequest,
+    PasswordChanged,
+    PasswordResetIssued,
+    RecoverAccountRequest,
+    ResetPasswordRequest,
+)
 from sportello_contracts.envelope import EventPayload
 from sportello_contracts.identity import (
+    AccountActivity,
     AccountRegistered,
     EndSessionRequest,
     LogInRequest,
@@ -18,15 +27,24 @@ from sportello_contracts.identity import (
     RegisterAccountRequest,
     ScopeChanged,
 )
+from sportello_contracts.rpc import Caller
 from sportello_deploy.backoffice import NewCustomer
 from sportello_deploy.testing import random_customer, random_fiscal_code
 from sportello_identity.domain import errors
 from sportello_identity.domain.accounts import Account, Customer, CustomerDetails
 from sportello_identity.domain.activity import Activity
 from sportello_identity.domain.attempts import Attempts, GuessLimit, GuessLimits
-from sportello_identity.domain.challenges import Challenge
+from sportello_identity.domain.challenges import Challenge, link_token_key
 from sportello_identity.domain.sessions import SessionRecord
-from sportello_identity.usecases import guesses, onboarding, profile, registration, sessions
+from sportello_identity.usecases import (
+    guesses,
+    onboarding,
+    passwords,
+    profile,
+    recovery,
+    registration,
+    sessions,
+)
 from sportello_identity.usecases.ports import Dependencies
 
 T = TypeVar("T")
@@ -985,3 +1003,209 @@ async def test_ending_all_sessions_spares_only_the_one_kept(world: World) -> Non
             await sessions.refresh_session(
                 world.deps, RefreshSessionRequest(refresh_token=ended.refresh_token)
             )
+
+
+# Lost password or username, and password changes
+
+NEW_PASSWORD = "Autunno-a-Trieste-31"
+
+
+async def locked_out(world: World, username: str) -> None:
+    """The username locked, and still locked now."""
+    answers = await guesses_until_locked(world, username)
+    world.clock.advance(-timedelta(seconds=answers[-1][1] or 0))  # back inside the lock
+    assert (await answer_to(world, log_in_as(username)))[0] == "AccountLocked"
+
+
+async def ask(world: World, email: str, address: str | None = None) -> list[EventPayload]:
+    """A lost-password request answered; the events it wrote."""
+    tx = FakeTransaction()
+    request = RecoverAccountRequest(
+        email=email, client_address=ip_address(address) if address else None
+    )
+    await recovery.ask_recovery(world.deps, request, tx)
+    return tx.emitted
+
+
+async def reset_link_for(world: World, account: Account) -> str:
+    """Ask for a reset link of the account's address and return the token its mail carries."""
+    (asked,) = await ask(world, account.email)
+    assert isinstance(asked, AccountRecoveryAsked)
+    tx = FakeTransaction()
+    await recovery.issue_reset_link(world.deps, asked, tx)
+    issued = [e for e in tx.emitted if isinstance(e, PasswordResetIssued)]
+    assert len(issued) == 1
+    return issued[0].reset_token
+
+
+async def reset(world: World, token: str, password: str = NEW_PASSWORD) -> FakeTransaction:
+    tx = FakeTransaction()
+    request = ResetPasswordRequest(reset_token=token, new_password=password)
+    await recovery.reset_password(world.deps, request, tx)
+    return tx
+
+
+async def test_a_recovery_request_is_answered_alike_for_known_and_unknown_addresses(
+    world: World,
+) -> None:
+    account = await registered(world, await onboarded(world))
+    known = await ask(world, account.email.upper())
+    unknown = await ask(world, "nessuno@example.it")
+    # One event each, the address unlooked at: the work that differs happens after the answer.
+    assert known == [AccountRecoveryAsked(email=account.email)]
+    assert unknown == [AccountRecoveryAsked(email="nessuno@example.it")]
+    tx = FakeTransaction()
+    await recovery.issue_reset_link(world.deps, unknown[0], tx)  # type: ignore[arg-type]
+    assert tx.emitted == []
+    assert world.store.challenges == {}
+
+
+async def test_a_reset_link_is_kept_as_a_digest_and_its_mail_carries_the_username(
+    world: World,
+) -> None:
+    account = await registered(world, await onboarded(world))
+    (asked,) = await ask(world, account.email, "203.0.113.7")
+    tx = FakeTransaction()
+    await recovery.issue_reset_link(world.deps, asked, tx)  # type: ignore[arg-type]
+    issued = next(e for e in tx.emitted if isinstance(e, PasswordResetIssued))
+    assert issued.username == account.username
+    assert issued.email == account.email
+    assert issued.expires_at == NOW + timedelta(minutes=30)
+    assert issued.reset_token.startswith("pr_")
+    assert set(world.store.challenges) == {link_token_key(issued.reset_token)}
+    assert issued.reset_token not in repr(issued)
+    trail = [(a.kind, a.client_address) for a in world.store.activity]
+    assert trail == [("password_reset.requested", "203.0.113.7")]
+
+
+async def test_a_reset_sets_the_password_spends_the_link_and_ends_sessions_and_lock(
+    world: World,
+) -> None:
+    account = await registered(world, await onboarded(world))
+    await sessions.log_in(world.deps, log_in_as(account.username))
+    await locked_out(world, account.username)
+    token = await reset_link_for(world, account)
+
+    tx = await reset(world, token)
+
+    assert world.store.accounts[account.account_id].password_hash == f"h:{NEW_PASSWORD}"
+    assert world.store.challenges == {}
+    assert [s for s in world.store.sessions.values() if s.account_id == account.account_id] == []
+    changed = [e for e in tx.emitted if isinstance(e, PasswordChanged)]
+    assert [(c.how, c.email) for c in changed] == [("reset", account.email)]
+    assert "password.reset" in [e.kind for e in tx.emitted if isinstance(e, AccountActivity)]
+    # The lock is over: the new password opens a session at once.
+    assert await answer_to(world, log_in_as(account.username, NEW_PASSWORD)) == ("session", None)
+
+
+@pytest.mark.parametrize("attack", ["replayed", "expired", "tampered", "older", "empty"])
+async def test_a_link_that_is_no_longer_valid_changes_nothing(world: World, attack: str) -> None:
+    account = await registered(world, await onboarded(world))
+    token = await reset_link_for(world, account)
+    if attack == "replayed":
+        await reset(world, token)
+        account = world.store.accounts[account.account_id]
+    elif attack == "expired":
+        world.clock.advance(timedelta(minutes=30))
+    elif attack == "tampered":
+        token = token[:-1] + ("A" if token[-1] != "A" else "B")
+    elif attack == "older":
+        await reset_link_for(world, account)  # a newer mail voids this one
+    else:
+        token = ""
+    before = dict(world.store.accounts)
+    with pytest.raises(errors.LinkInvalid):
+        await reset(world, token, "Inverno-a-Bolzano-58")
+    assert world.store.accounts == before
+
+
+async def test_another_accounts_link_resets_only_that_account(world: World) -> None:
+    mine = await registered(world, await onboarded(world))
+    theirs = await registered(world, await onboarded(world))
+    await reset(world, await reset_link_for(world, theirs))
+    assert world.store.accounts[mine.account_id].password_hash == f"h:{PASSWORD}"
+    assert world.store.accounts[theirs.account_id].password_hash == f"h:{NEW_PASSWORD}"
+
+
+async def test_a_refused_new_password_leaves_the_link_usable(world: World) -> None:
+    account = await registered(world, await onboarded(world))
+    token = await reset_link_for(world, account)
+    with pytest.raises(errors.WeakPassword):
+        await reset(world, token, "Password2026!")
+    await reset(world, token)
+    assert world.store.accounts[account.account_id].password_hash == f"h:{NEW_PASSWORD}"
+
+
+async def test_recovery_requests_are_limited_per_address_and_per_client(world: World) -> None:
+    # The defaults: 3 free per address, then a growing wait.
+    for _ in range(3):
+        await ask(world, "anna@example.it")
+    with pytest.raises(errors.TooManyRecoveryRequests) as waiting:
+        await ask(world, "ANNA@example.it")
+    assert waiting.value.retry_after == 1
+    assert await ask(world, "bruno@example.it")  # another address is not held up
+    world.clock.advance(SECOND)
+    assert await ask(world, "anna@example.it")
+
+    # One client asking for many addresses is stopped by the per-address limit of guesses.
+    for n in range(LIMITS.per_address.free_failures):
+        await ask(world, f"vittima{n}@example.it", "198.51.100.9")
+    with pytest.raises(errors.TooManyRecoveryRequests):
+        await ask(world, "altra@example.it", "198.51.100.9")
+    # Counted apart from wrong passwords: the client may still log in.
+    assert world.store.failures_of("address:198.51.100.9") == 0
+
+
+def change(
+    account: Account, current: str, new: str, session_id: str | None = None
+) -> ChangePasswordRequest:
+    return ChangePasswordRequest(
+        caller=Caller(user_id=account.account_id, role="customer", session_id=session_id),
+        current_password=current,
+        new_password=new,
+    )
+
+
+async def test_a_password_change_ends_every_other_session_and_tells_the_address(
+    world: World,
+) -> None:
+    account = await registered(world, await onboarded(world))
+    mine = await sessions.log_in(world.deps, log_in_as(account.username))
+    await sessions.log_in(world.deps, log_in_as(account.username))
+    family = world.store.sessions[f"digest:{mine.refresh_token}"].family
+    tx = FakeTransaction()
+
+    await passwords.change_password(world.deps, change(account, PASSWORD, NEW_PASSWORD, family), tx)
+
+    assert world.store.accounts[account.account_id].password_hash == f"h:{NEW_PASSWORD}"
+    assert {s.family for s in world.store.sessions.values()} == {family}
+    assert [(e.how, e.email) for e in tx.emitted if isinstance(e, PasswordChanged)] == [
+        ("changed", account.email)
+    ]
+    assert world.store.activity[-1].kind == "password.changed"
+
+
+async def test_a_wrong_current_password_is_counted_as_a_guess_and_recorded(world: World) -> None:
+    account = await registered(world, await onboarded(world))
+    with pytest.raises(errors.WrongCurrentPassword):
+        await passwords.change_password(
+            world.deps, change(account, "Sbagliata-123", NEW_PASSWORD), FakeTransaction()
+        )
+    assert world.store.failures_of(f"username:{account.username}") == 1
+    assert world.store.activity[-1].kind == "password.change_refused"
+    assert world.store.accounts[account.account_id].password_hash == f"h:{PASSWORD}"
+    # A locked username cannot be guessed through the profile either.
+    await locked_out(world, account.username)
+    with pytest.raises(errors.AccountLocked):
+        await passwords.change_password(
+            world.deps, change(account, PASSWORD, NEW_PASSWORD), FakeTransaction()
+        )
+
+
+async def test_a_weak_new_password_is_refused_before_any_guess(world: World) -> None:
+    account = await registered(world, await onboarded(world))
+    with pytest.raises(errors.WeakPassword):
+        await passwords.change_password(
+            world.deps, change(account, "Sbagliata-123", "qwertyuiop"), FakeTransaction()
+        )
+    assert world.store.failures_of(f"username:{account.username}") == 0

@@ -1,0 +1,55 @@
+"""The reset-link and password-changed e-mails: what they say, and where the token goes."""
+
+from datetime import UTC, datetime
+
+from sportello_contracts.credentials import PasswordChanged, PasswordResetIssued
+from sportello_notifications.adapters.templates import render
+from sportello_notifications.domain.messages import password_changed, password_reset
+
+TOKEN = "pr_Vb3k9QxT2mWz8LcR5nYp1aHs7dJf4uEg6oIt0eKyBwM"
+ISSUED = PasswordResetIssued(
+    account_id="acc-1",
+    username="giulia.b",
+    full_name="Giulia Bianchi",
+    email="giulia@example.it",
+    reset_token=TOKEN,
+    expires_at=datetime(2026, 11, 24, 9, 35, tzinfo=UTC),
+)
+
+
+def _text(mail: object) -> str:
+    message = render(mail, "A <a@b.it>")  # type: ignore[arg-type]
+    return message.get_body(("plain",)).get_content()  # type: ignore[union-attr,no-any-return]
+
+
+def test_the_reset_mail_carries_the_username_and_the_link_in_its_fragment() -> None:
+    mail = password_reset("ev-1", ISSUED, "https://area.example/reimposta-password")
+    assert mail.to == "giulia@example.it"
+    assert mail.key == "ev-1:password-reset"
+    text = _text(mail)
+    assert "Il tuo nome utente è:   giulia.b" in text
+    assert f"https://area.example/reimposta-password#token={TOKEN}" in text
+    assert "scade il 24/11/2026 09:35 (UTC)" in text
+    assert TOKEN not in repr(mail)  # the mail as logged or shown in a traceback
+
+
+def test_the_reset_mails_html_link_is_the_same_link() -> None:
+    mail = password_reset("ev-1", ISSUED, "https://area.example/reimposta-password")
+    html = render(mail, "A <a@b.it>").get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert f'href="https://area.example/reimposta-password#token={TOKEN}"' in html
+
+
+def test_the_security_notice_says_how_the_password_changed() -> None:
+    changed = PasswordChanged(
+        account_id="acc-1",
+        username="giulia.b",
+        full_name="Giulia Bianchi",
+        email="giulia@example.it",
+        at=datetime(2026, 11, 24, 9, 40, tzinfo=UTC),
+        how="changed",
+    )
+    text = _text(password_changed("ev-2", changed, "https://area.example"))
+    assert "è stata modificata dal\nprofilo il 24/11/2026 09:40 (UTC)" in text
+    assert "Password dimenticata?" in text
+    reset = _text(password_changed("ev-3", changed.model_copy(update={"how": "reset"}), "x"))
+    assert "reimpostata con il\nlink di recupero" in reset
