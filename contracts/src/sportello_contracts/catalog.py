@@ -5,6 +5,16 @@ from uuid import UUID
 
 from sportello_contracts.backoffice import CustomerOnboarded, RegistrationPinIssued
 from sportello_contracts.base import Contract
+from sportello_contracts.contacts import (
+    CHANGE_EMAIL,
+    CONFIRM_EMAIL,
+    ChangeEmailRequest,
+    ConfirmEmailRequest,
+    EmailChanged,
+    EmailChangeReply,
+    EmailConfirmationIssued,
+    EmailConfirmedReply,
+)
 from sportello_contracts.credentials import (
     CHANGE_PASSWORD,
     RECOVER_ACCOUNT,
@@ -91,6 +101,23 @@ EVENT_EXAMPLES: tuple[EventPayload, ...] = (
         at=_WHEN,
         how="reset",
     ),
+    EmailConfirmationIssued(
+        account_id="acc-7f3a",
+        username="mario.rossi",
+        full_name="Mario Rossi",
+        new_email="mario@rossi.example",
+        current_email="mario.rossi@example.it",
+        confirmation_token="ec_Qm4nT8vXz2LkP6wR1yHc9bJd3sFa7uEo5iGt0eKyBwN",
+        expires_at=_WHEN,
+    ),
+    EmailChanged(
+        account_id="acc-7f3a",
+        username="mario.rossi",
+        full_name="Mario Rossi",
+        old_email="mario.rossi@example.it",
+        new_email="mario@rossi.example",
+        at=_WHEN,
+    ),
 )
 
 OPERATIONS: tuple[Operation, ...] = (  # type: ignore[type-arg]
@@ -103,6 +130,8 @@ OPERATIONS: tuple[Operation, ...] = (  # type: ignore[type-arg]
     RECOVER_ACCOUNT,
     RESET_PASSWORD,
     CHANGE_PASSWORD,
+    CHANGE_EMAIL,
+    CONFIRM_EMAIL,
     *(health_operation(service) for service in SERVICES),
 )
 
@@ -142,6 +171,10 @@ RPC_EXAMPLES: tuple[Contract, ...] = (
     ChangePasswordRequest(
         caller=_CALLER, current_password="Primavera-2026!", new_password="Autunno-a-Trieste-31"
     ),
+    ChangeEmailRequest(caller=_CALLER, email="mario@rossi.example"),
+    EmailChangeReply(pending_email="mario@rossi.example", expires_at=_WHEN),
+    ConfirmEmailRequest(confirmation_token="ec_Qm4nT8vXz2LkP6wR1yHc9bJd3sFa7uEo5iGt0eKyBwN"),
+    EmailConfirmedReply(email="mario@rossi.example"),
     HealthRequest(),
     HealthReply(
         service="identity", status="ok", database=True, consumers_attached=True, version="0.1.0"

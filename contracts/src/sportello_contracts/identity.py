@@ -81,7 +81,9 @@ class RegisterAccountRequest(Request):
 class RegisterAccountReply(Contract):
     account_id: str
     username: str
-    email: Email
+    email: Email  # where the account's mail goes
+    # The address typed at registration, until its confirmation link is followed.
+    pending_email: Email | None = None
 
 
 class LogInRequest(Request):
@@ -129,6 +131,8 @@ class ProfileReply(Contract):
     role: Role
     customer_codes: tuple[CustomerCode, ...]
     registered_at: datetime
+    # An address waiting for its confirmation link to be followed (`email` is where mail goes).
+    pending_email: Email | None = None
 
 
 class ScopeRequest(Request):

@@ -5,6 +5,7 @@ published before its consumer first starts waits in its queue instead of being l
 """
 
 from sportello_contracts.backoffice import CustomerOnboarded, RegistrationPinIssued
+from sportello_contracts.contacts import EmailChanged, EmailConfirmationIssued
 from sportello_contracts.credentials import (
     AccountRecoveryAsked,
     PasswordChanged,
@@ -19,5 +20,11 @@ SUBSCRIPTIONS: dict[str, tuple[type[EventPayload], ...]] = {
     # Billing keeps who owns supplies and profiles.
     "billing": (CustomerOnboarded,),
     # Only notifications hears of reset links: `test_subscriptions` keeps it so.
-    "notifications": (AccountRegistered, PasswordResetIssued, PasswordChanged),
+    "notifications": (
+        AccountRegistered,
+        PasswordResetIssued,
+        PasswordChanged,
+        EmailConfirmationIssued,
+        EmailChanged,
+    ),
 }

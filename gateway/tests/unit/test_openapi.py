@@ -20,8 +20,10 @@ WITH_BODY = {
     ("post", "/v1/auth/recovery"),
     ("post", "/v1/auth/password-reset"),
     ("put", "/v1/me/password"),
+    ("put", "/v1/me/email"),
+    ("post", "/v1/auth/email-confirmation"),
 }
-AUTHENTICATED = {("get", "/v1/me"), ("put", "/v1/me/password")}
+AUTHENTICATED = {("get", "/v1/me"), ("put", "/v1/me/password"), ("put", "/v1/me/email")}
 # Refresh tokens and reset links are 256 random bits: nothing to limit, so no 429 to promise.
 LIMITED = {
     ("post", "/v1/auth/register"),

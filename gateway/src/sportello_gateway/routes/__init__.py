@@ -1,5 +1,5 @@
 """HTTP routes, one module per resource."""
 
-from sportello_gateway.routes import auth, credentials, health, profile
+from sportello_gateway.routes import auth, contacts, credentials, health, profile
 
-ROUTERS = (auth.router, profile.router, health.router, credentials.router)
+ROUTERS = (auth.router, profile.router, health.router, credentials.router, contacts.router)

@@ -22,6 +22,8 @@ class ProfilePublic(BaseModel):
     role: str
     customer_codes: list[str]
     registered_at: datetime
+    # An address waiting for its confirmation link to be followed; `email` is where mail goes.
+    pending_email: str | None = None
 
 
 @router.get(

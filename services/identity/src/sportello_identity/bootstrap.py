@@ -3,6 +3,7 @@
 from dataclasses import replace
 from datetime import timedelta
 
+from sportello_contracts.contacts import EmailChanged, EmailConfirmationIssued
 from sportello_contracts.credentials import (
     AccountRecoveryAsked,
     PasswordChanged,
@@ -50,6 +51,7 @@ def bootstrap(
     events = replace(deps, hasher=argon2.waiting(settings.hashing_event_wait_seconds))
     service.emits(AccountRegistered, ScopeChanged, AccountActivity)
     service.emits(AccountRecoveryAsked, PasswordResetIssued, PasswordChanged)
+    service.emits(EmailConfirmationIssued, EmailChanged)
     service.on_startup(store.create_indexes)
     return service, deps, events
 
@@ -89,6 +91,7 @@ def recovery_rules(settings: IdentitySettings) -> RecoveryRules:
     s = settings
     return RecoveryRules(
         link_ttl=timedelta(minutes=s.reset_link_minutes),
+        email_link_ttl=timedelta(hours=s.email_link_hours),
         per_email=GuessLimit(
             free_failures=s.recovery_free_requests,
             lock_failures=s.recovery_lock_requests,

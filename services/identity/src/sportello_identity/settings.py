@@ -73,6 +73,8 @@ class IdentitySettings(TokenSettings):
     recovery_free_requests: int = Field(3, ge=0)
     recovery_lock_requests: int = Field(10, ge=1)
     recovery_lock_seconds: float = Field(3600.0, gt=0)
+    # How long the link that confirms a new e-mail address works.
+    email_link_hours: int = Field(24, ge=1, le=7 * 24)
 
     @model_validator(mode="after")
     def _coherent(self) -> Self:

@@ -34,7 +34,7 @@ from sportello_identity.domain import errors
 from sportello_identity.domain.accounts import Account, Customer, CustomerDetails
 from sportello_identity.domain.activity import Activity
 from sportello_identity.domain.attempts import Attempts, GuessLimit, GuessLimits
-from sportello_identity.domain.challenges import Challenge, link_token_key
+from sportello_identity.domain.challenges import Challenge, Purpose, link_token_key
 from sportello_identity.domain.sessions import SessionRecord
 from sportello_identity.usecases import (
     guesses,
@@ -210,8 +210,22 @@ class FakeStore:
     async def insert_activity(self, entry: Activity, session: object) -> None:
         self.activity.append(entry)
 
-    async def account_by_email(self, email: str, session: Any = None) -> Account | None:
-        return next((a for a in self.accounts.values() if a.email == email), None)
+    async def accounts_reachable_at(self, email: str, session: Any = None) -> list[Account]:
+        return [a for a in self.accounts.values() if a.contact_email == email]
+
+    async def pending_challenge(self, account_id: str, purpose: Purpose) -> Challenge | None:
+        mine = (
+            c
+            for c in self.challenges.values()
+            if (c.account_id, c.purpose) == (account_id, purpose)
+        )
+        return next(mine, None)
+
+    async def confirm_email(self, account_id: str, email: str, session: Any) -> None:
+        if any(a.email == email for a in self.accounts.values() if a.account_id != account_id):
+            raise errors.EmailTaken()
+        account = self.accounts[account_id]
+        self.accounts[account_id] = replace(account, email=email, email_verified=True)
 
     async def issue_challenge(self, challenge: Challenge, session: Any) -> None:
         self.challenges = {

@@ -21,3 +21,5 @@ class NotificationsSettings(ServiceSettings):
     # The web app's page that reads a reset link's token (after `#token=`) and asks for the
     # new password.
     reset_page_url: str = "http://127.0.0.1:8000/reimposta-password"
+    # The web app's page that reads an e-mail confirmation link's token (after `#token=`).
+    email_confirmation_page_url: str = "http://127.0.0.1:8000/conferma-email"

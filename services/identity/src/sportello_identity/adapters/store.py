@@ -39,6 +39,7 @@ class IdentityStore:
         await self.customers.create_index("fiscal_code")
         await self.accounts.create_index("username", unique=True)
         await self.accounts.create_index("email", unique=True)
+        await self.accounts.create_index("onboarding_email")
         await self.accounts.create_index("fiscal_code", unique=True)
         await self.sessions.create_index("expires_at", expireAfterSeconds=0)
         await self.sessions.create_index("family")
@@ -150,8 +151,25 @@ class IdentityStore:
             {"_id": account_id}, {"$set": {"password_hash": password_hash}}, session=session
         )
 
-    async def account_by_email(self, email: str, session: Session = None) -> Account | None:
-        return _account(await self.accounts.find_one({"email": email}, session=session))
+    async def accounts_reachable_at(self, email: str, session: Session = None) -> list[Account]:
+        reachable = {
+            "$or": [
+                {"email": email, "email_verified": {"$ne": False}},
+                {"onboarding_email": email, "email_verified": False},
+            ]
+        }
+        docs = await self.accounts.find(reachable, session=session).to_list()
+        return [a for a in map(_account, docs) if a is not None]
+
+    async def confirm_email(self, account_id: str, email: str, session: Session) -> None:
+        try:
+            await self.accounts.update_one(
+                {"_id": account_id},
+                {"$set": {"email": email, "email_verified": True}},
+                session=session,
+            )
+        except DuplicateKeyError:
+            raise EmailTaken() from None
 
     # Guesses of passwords and PINs, per subject (outside any transaction: a refused guess
     # aborts the transaction it was made in, and its count must stay)
@@ -256,14 +274,11 @@ class IdentityStore:
         await self.challenges.insert_one(doc, session=session)
 
     async def challenge(self, key: str) -> Challenge | None:
-        doc = await self.challenges.find_one({"_id": key})
-        if doc is None:
-            return None
-        return Challenge(
-            key=doc["_id"],
-            purpose=Purpose(doc["purpose"]),
-            account_id=doc["account_id"],
-            expires_at=doc["expires_at"],
+        return _challenge(await self.challenges.find_one({"_id": key}))
+
+    async def pending_challenge(self, account_id: str, purpose: Purpose) -> Challenge | None:
+        return _challenge(
+            await self.challenges.find_one({"account_id": account_id, "purpose": purpose.value})
         )
 
     async def spend_challenge(self, key: str, now: datetime, session: Session) -> bool:
@@ -301,6 +316,18 @@ def _customer(doc: dict[str, Any]) -> Customer:
     )
 
 
+def _challenge(doc: dict[str, Any] | None) -> Challenge | None:
+    if doc is None:
+        return None
+    return Challenge(
+        key=doc["_id"],
+        purpose=Purpose(doc["purpose"]),
+        account_id=doc["account_id"],
+        expires_at=doc["expires_at"],
+        target=doc.get("target"),
+    )
+
+
 def _account(doc: dict[str, Any] | None) -> Account | None:
     if doc is None:
         return None
@@ -314,4 +341,6 @@ def _account(doc: dict[str, Any] | None) -> Account | None:
         registered_at=doc["registered_at"],
         role=doc.get("role", "customer"),
         customer_codes=tuple(doc.get("customer_codes", ())),
+        email_verified=doc.get("email_verified", True),
+        onboarding_email=doc.get("onboarding_email"),
     )

@@ -44,6 +44,22 @@ class Account:
     registered_at: datetime
     role: Role = "customer"
     customer_codes: tuple[str, ...] = field(default=())
+    # An address typed at registration is the account's (no other account may take it) but
+    # used only once its link was followed; until then mail goes to the address the back-office
+    # onboarded the customer with. Accounts from before verification count as verified.
+    email_verified: bool = True
+    onboarding_email: str | None = None
+
+    @property
+    def contact_email(self) -> str:
+        """Where the account's mail goes: its own address once verified."""
+        if self.email_verified or self.onboarding_email is None:
+            return self.email
+        return self.onboarding_email
+
+    @property
+    def unverified_email(self) -> str | None:
+        return None if self.email_verified else self.email
 
 
 def joins_account(customer: Customer, account: Account) -> bool:

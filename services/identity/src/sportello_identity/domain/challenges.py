@@ -1,4 +1,5 @@
-"""Proofs sent to the user (reset links today): random, single-use, expiring, kept as digests.
+"""Proofs sent to the user (reset and confirmation links): random, single-use, expiring, kept
+as digests.
 
 The token travels only in the message to the user; identity keeps its SHA-256, which is enough
 for a random 256-bit token (nothing to guess from it, no slow hash needed) and useless to anyone
@@ -16,6 +17,7 @@ from sportello_identity.domain.attempts import GuessLimit
 
 class Purpose(StrEnum):
     PASSWORD_RESET = "password_reset"  # noqa: S105 (a purpose's name, not a secret)
+    EMAIL_CONFIRMATION = "email_confirmation"
 
 
 @dataclass(frozen=True)
@@ -26,12 +28,13 @@ class Challenge:
     purpose: Purpose
     account_id: str
     expires_at: datetime
+    target: str | None = None  # what following it confirms: the new e-mail address
 
     def usable(self, now: datetime) -> bool:
         return self.expires_at > now
 
 
-_PREFIX = {Purpose.PASSWORD_RESET: "pr_"}
+_PREFIX = {Purpose.PASSWORD_RESET: "pr_", Purpose.EMAIL_CONFIRMATION: "ec_"}
 
 
 def new_link_token(purpose: Purpose) -> str:
@@ -46,9 +49,11 @@ def link_token_key(token: str) -> str:
 
 @dataclass(frozen=True)
 class RecoveryRules:
-    """How long a reset link lives, and how many may be asked for one address (the settings)."""
+    """How long links live, and how many reset mails one address may get (the settings)."""
 
     link_ttl: timedelta = timedelta(minutes=30)
+    # A confirmation link waits longer: the new address's mailbox may not be at hand.
+    email_link_ttl: timedelta = timedelta(hours=24)
     # Counted like guesses, per e-mail address: a few free, then growing delays, then a lock,
     # so nobody can flood someone's inbox with reset mails.
     per_email: GuessLimit = field(

@@ -1,5 +1,13 @@
 """Identity's request/reply operations."""
 
+from sportello_contracts.contacts import (
+    CHANGE_EMAIL,
+    CONFIRM_EMAIL,
+    ChangeEmailRequest,
+    ConfirmEmailRequest,
+    EmailChangeReply,
+    EmailConfirmedReply,
+)
 from sportello_contracts.credentials import (
     CHANGE_PASSWORD,
     RECOVER_ACCOUNT,
@@ -32,7 +40,14 @@ from sportello_contracts.identity import (
 from sportello_contracts.rpc import ErrorKind, Refused
 from sportello_identity.domain.errors import AccountNotFound
 from sportello_identity.entrypoints.refusals import refusing
-from sportello_identity.usecases import passwords, profile, recovery, registration, sessions
+from sportello_identity.usecases import (
+    email_address,
+    passwords,
+    profile,
+    recovery,
+    registration,
+    sessions,
+)
 from sportello_identity.usecases.ports import Dependencies
 from sportello_kit.service import Service
 from sportello_kit.transaction import Transaction
@@ -104,3 +119,15 @@ def register_operations(service: Service, deps: Dependencies) -> None:
         """Change the caller's password, the current one required."""
         with refusing():
             return await passwords.change_password(deps, request, tx)
+
+    @service.rpc(CHANGE_EMAIL)
+    async def change_email(request: ChangeEmailRequest, tx: Transaction) -> EmailChangeReply:
+        """Send a confirmation link to the caller's new address."""
+        with refusing():
+            return await email_address.change_email(deps, request, tx)
+
+    @service.rpc(CONFIRM_EMAIL)
+    async def confirm_email(request: ConfirmEmailRequest, tx: Transaction) -> EmailConfirmedReply:
+        """Make a confirmation link's address the account's."""
+        with refusing():
+            return await email_address.confirm_email(deps, request, tx)

@@ -63,7 +63,7 @@ async def set_password(
             account_id=account.account_id,
             username=account.username,
             full_name=account.full_name,
-            email=account.email,
+            email=account.contact_email,
             at=entry.at,
             how=how,
         )

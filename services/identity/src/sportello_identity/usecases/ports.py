@@ -9,7 +9,7 @@ from sportello_contracts.envelope import EventPayload
 from sportello_identity.domain.accounts import Account, Customer, CustomerDetails
 from sportello_identity.domain.activity import Activity
 from sportello_identity.domain.attempts import Attempts, GuessLimits
-from sportello_identity.domain.challenges import Challenge, RecoveryRules
+from sportello_identity.domain.challenges import Challenge, Purpose, RecoveryRules
 from sportello_identity.domain.sessions import SessionRecord
 
 # The database session writes join: opaque to the use cases, they only pass it on to the store.
@@ -99,8 +99,15 @@ class IdentityStore(Protocol):
 
     async def insert_activity(self, entry: Activity, session: DbSession) -> None: ...
 
-    async def account_by_email(self, email: str, session: DbSession = None) -> Account | None:
-        """The account whose address in use is `email` (lower case)."""
+    async def accounts_reachable_at(self, email: str, session: DbSession = None) -> list[Account]:
+        """The accounts whose mail goes to `email` (lower case): their own verified address, or
+        the back-office's while theirs is not (which two fiscal identities may share)."""
+
+    async def pending_challenge(self, account_id: str, purpose: Purpose) -> Challenge | None:
+        """The account's latest challenge of `purpose`, if any."""
+
+    async def confirm_email(self, account_id: str, email: str, session: DbSession) -> None:
+        """Make `email` the account's verified address; raises `EmailTaken` on a clash."""
 
     async def issue_challenge(self, challenge: Challenge, session: DbSession) -> None:
         """Keep `challenge`, voiding every earlier one of the account for the same purpose."""

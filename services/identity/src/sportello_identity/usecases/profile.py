@@ -3,6 +3,7 @@
 from sportello_contracts.identity import ProfileReply, ScopeReply
 from sportello_identity.domain.accounts import Account
 from sportello_identity.domain.errors import AccountNotFound
+from sportello_identity.usecases.email_address import pending_email
 from sportello_identity.usecases.ports import Dependencies
 
 
@@ -11,12 +12,13 @@ async def profile_of(deps: Dependencies, account_id: str) -> ProfileReply:
     return ProfileReply(
         account_id=account.account_id,
         username=account.username,
-        email=account.email,
+        email=account.contact_email,
         full_name=account.full_name,
         fiscal_code=account.fiscal_code,
         role=account.role,
         customer_codes=account.customer_codes,
         registered_at=account.registered_at,
+        pending_email=await pending_email(deps, account),
     )
 
 

@@ -11,6 +11,7 @@ from sportello_contracts.credentials import (
     RecoveryAskedReply,
     ResetPasswordRequest,
 )
+from sportello_identity.domain.accounts import Account
 from sportello_identity.domain.attempts import address_subject, longest
 from sportello_identity.domain.challenges import (
     Challenge,
@@ -53,13 +54,18 @@ async def ask_recovery(
 async def issue_reset_link(
     deps: Dependencies, asked: AccountRecoveryAsked, tx: Transaction
 ) -> None:
-    """A new reset link for the account with the address, if there is one (else nothing).
+    """A new reset link for each account whose mail goes to the address (usually one, or
+    none: then nothing); each mail names its account's username.
 
     The new link voids any earlier one: only the latest mail works.
     """
-    account = await deps.store.account_by_email(asked.email.lower(), tx.session)
-    if account is None:
-        return
+    for account in await deps.store.accounts_reachable_at(asked.email.lower(), tx.session):
+        await _issue_reset_link(deps, account, asked, tx)
+
+
+async def _issue_reset_link(
+    deps: Dependencies, account: Account, asked: AccountRecoveryAsked, tx: Transaction
+) -> None:
     token = new_link_token(Purpose.PASSWORD_RESET)
     challenge = Challenge(
         key=link_token_key(token),
@@ -80,7 +86,7 @@ async def issue_reset_link(
             account_id=account.account_id,
             username=account.username,
             full_name=account.full_name,
-            email=account.email,
+            email=account.contact_email,
             reset_token=token,
             expires_at=challenge.expires_at,
         )

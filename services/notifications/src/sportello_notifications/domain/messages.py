@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from sportello_contracts.contacts import EmailChanged, EmailConfirmationIssued
 from sportello_contracts.credentials import PasswordChanged, PasswordResetIssued
 from sportello_contracts.identity import AccountRegistered
 
@@ -91,6 +92,57 @@ def password_changed(event_id: str, changed: PasswordChanged, portal_url: str) -
             "username": changed.username,
             "at": _when(changed.at),
             "reset": changed.how == "reset",
+            "portal_url": portal_url,
+        },
+    )
+
+
+def email_confirmation(
+    event_id: str, issued: EmailConfirmationIssued, confirmation_url: str
+) -> list[Mail]:
+    """The link to the new address; and, to where mail goes until it is followed, the notice."""
+    context: dict[str, object] = {
+        "full_name": issued.full_name,
+        "username": issued.username,
+        "new_email": issued.new_email,
+        "current_email": issued.current_email,
+        "expires_at": _when(issued.expires_at),
+    }
+    link = Mail(
+        key=f"{event_id}:email-confirmation",
+        to=issued.new_email,
+        subject="Area Clienti: conferma il tuo indirizzo e-mail",
+        template="email_confirmation",
+        # In the fragment, as the reset link: out of web servers' logs and Referer headers.
+        context={
+            **context,
+            "confirmation_link": f"{confirmation_url}#token={issued.confirmation_token}",
+        },
+    )
+    if issued.current_email == issued.new_email:
+        return [link]
+    notice = Mail(
+        key=f"{event_id}:email-change-notice",
+        to=issued.current_email,
+        subject="Area Clienti: è stato indicato un nuovo indirizzo e-mail",
+        template="email_change_notice",
+        context=context,
+    )
+    return [link, notice]
+
+
+def email_changed(event_id: str, changed: EmailChanged, portal_url: str) -> Mail:
+    """To the address mail went to until now: from now on it goes to the new one."""
+    return Mail(
+        key=f"{event_id}:email-changed",
+        to=changed.old_email,
+        subject="Area Clienti: il tuo indirizzo e-mail è cambiato",
+        template="email_changed",
+        context={
+            "full_name": changed.full_name,
+            "username": changed.username,
+            "new_email": changed.new_email,
+            "at": _when(changed.at),
             "portal_url": portal_url,
         },
     )

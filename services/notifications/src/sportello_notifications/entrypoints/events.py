@@ -1,5 +1,6 @@
 """The events that make notifications write to users."""
 
+from sportello_contracts.contacts import EmailChanged, EmailConfirmationIssued
 from sportello_contracts.credentials import PasswordChanged, PasswordResetIssued
 from sportello_contracts.envelope import Event
 from sportello_contracts.identity import AccountRegistered
@@ -7,6 +8,8 @@ from sportello_kit.service import Service
 from sportello_notifications.bootstrap import Dependencies
 from sportello_notifications.domain.messages import (
     Mail,
+    email_changed,
+    email_confirmation,
     password_changed,
     password_reset,
     registration_summary,
@@ -30,6 +33,18 @@ def subscribe(service: Service, deps: Dependencies) -> None:
     async def password_changed_(event: Event[PasswordChanged]) -> None:
         """Tell the account's address that its password changed."""
         await send(password_changed(str(event.event_id), event.payload, deps.settings.portal_url))
+
+    @service.on(EmailConfirmationIssued, transactional=False)
+    async def email_confirmation_issued(event: Event[EmailConfirmationIssued]) -> None:
+        """Send the confirmation link to the new address, and the notice to the current one."""
+        url = deps.settings.email_confirmation_page_url
+        for mail in email_confirmation(str(event.event_id), event.payload, url):
+            await send(mail)
+
+    @service.on(EmailChanged, transactional=False)
+    async def email_changed_(event: Event[EmailChanged]) -> None:
+        """Tell the address mail went to that it goes to the new one from now on."""
+        await send(email_changed(str(event.event_id), event.payload, deps.settings.portal_url))
 
     async def send(mail: Mail) -> None:
         # A claim held by another delivery fails with `ClaimHeld`: the kit looks again after
