@@ -9,6 +9,12 @@ from typing import Any, TypeVar
 
 import pytest
 
+from sportello_contracts.contacts import (
+    ChangeEmailRequest,
+    ConfirmEmailRequest,
+    EmailChanged,
+    EmailConfirmationIssued,
+)
 from sportello_contracts.credentials import (
     AccountRecoveryAsked,
     ChangePasswordRequest,
@@ -37,6 +43,7 @@ from sportello_identity.domain.attempts import Attempts, GuessLimit, GuessLimits
 from sportello_identity.domain.challenges import Challenge, Purpose, link_token_key
 from sportello_identity.domain.sessions import SessionRecord
 from sportello_identity.usecases import (
+    email_address,
     guesses,
     onboarding,
     passwords,
@@ -1223,3 +1230,144 @@ async def test_a_weak_new_password_is_refused_before_any_guess(world: World) -> 
             world.deps, change(account, "Sbagliata-123", "qwertyuiop"), FakeTransaction()
         )
     assert world.store.failures_of(f"username:{account.username}") == 0
+
+
+# Verified e-mail addresses
+
+
+async def register_with_email(
+    world: World, email: str
+) -> tuple[NewCustomer, Account, FakeTransaction]:
+    customer = await onboarded(world)
+    tx = FakeTransaction()
+    request = registration_of(customer, email=email)
+    reply = await registration.register_account(world.deps, request, tx)
+    return customer, world.store.accounts[reply.account_id], tx
+
+
+def confirmation_in(tx: FakeTransaction) -> EmailConfirmationIssued:
+    (issued,) = [e for e in tx.emitted if isinstance(e, EmailConfirmationIssued)]
+    return issued
+
+
+async def confirm(world: World, token: str) -> FakeTransaction:
+    tx = FakeTransaction()
+    request = ConfirmEmailRequest(confirmation_token=token)
+    await email_address.confirm_email(world.deps, request, tx)
+    return tx
+
+
+async def change_email_of(world: World, account: Account, email: str) -> FakeTransaction:
+    tx = FakeTransaction()
+    caller = Caller(user_id=account.account_id, role="customer")
+    await email_address.change_email(world.deps, ChangeEmailRequest(caller=caller, email=email), tx)
+    return tx
+
+
+async def test_an_address_typed_at_registration_waits_for_its_link(world: World) -> None:
+    customer, account, tx = await register_with_email(world, "Nuovo@Example.it")
+    assert (account.email, account.email_verified) == ("nuovo@example.it", False)
+    assert account.contact_email == customer.email
+    registered_event = next(e for e in tx.emitted if isinstance(e, AccountRegistered))
+    assert registered_event.email == customer.email  # the summary goes where mail goes
+    issued = confirmation_in(tx)
+    assert (issued.new_email, issued.current_email) == ("nuovo@example.it", customer.email)
+    assert issued.confirmation_token.startswith("ec_")
+    assert issued.confirmation_token not in repr(issued)
+    shown = await profile.profile_of(world.deps, account.account_id)
+    assert (shown.email, shown.pending_email) == (customer.email, "nuovo@example.it")
+
+
+async def test_the_back_offices_address_typed_again_needs_no_link(world: World) -> None:
+    customer = await onboarded(world)
+    tx = FakeTransaction()
+    request = registration_of(customer, email=customer.email.upper())
+    reply = await registration.register_account(world.deps, request, tx)
+    assert world.store.accounts[reply.account_id].email_verified
+    assert (reply.email, reply.pending_email) == (customer.email, None)
+    assert not any(isinstance(e, EmailConfirmationIssued) for e in tx.emitted)
+
+
+async def test_following_the_link_makes_the_address_the_accounts_once(world: World) -> None:
+    customer, account, tx = await register_with_email(world, "nuovo@example.it")
+    token = confirmation_in(tx).confirmation_token
+
+    confirmed = await confirm(world, token)
+
+    now = world.store.accounts[account.account_id]
+    assert (now.contact_email, now.email_verified) == ("nuovo@example.it", True)
+    (changed,) = [e for e in confirmed.emitted if isinstance(e, EmailChanged)]
+    assert (changed.old_email, changed.new_email) == (customer.email, "nuovo@example.it")
+    assert world.store.activity[-1].kind == "email.confirmed"
+    with pytest.raises(errors.LinkInvalid):
+        await confirm(world, token)
+
+
+async def test_an_unconfirmed_address_cannot_receive_a_reset_link(world: World) -> None:
+    # Anyone can type someone else's address: until it is confirmed, it gets nothing.
+    customer, account, _ = await register_with_email(world, "non.mio@example.it")
+    tx = FakeTransaction()
+    await recovery.issue_reset_link(
+        world.deps, AccountRecoveryAsked(email="non.mio@example.it"), tx
+    )
+    assert tx.emitted == []
+    await recovery.issue_reset_link(world.deps, AccountRecoveryAsked(email=customer.email), tx)
+    (issued,) = [e for e in tx.emitted if isinstance(e, PasswordResetIssued)]
+    assert (issued.email, issued.username) == (customer.email, account.username)
+
+
+async def test_a_change_from_the_profile_is_confirmed_and_only_the_latest_link_works(
+    world: World,
+) -> None:
+    customer = await onboarded(world)
+    account = await registered(world, customer)
+    first = confirmation_in(await change_email_of(world, account, "primo@example.it"))
+    assert first.current_email == customer.email  # the old address is told
+    second = confirmation_in(await change_email_of(world, account, "secondo@example.it"))
+    assert world.store.accounts[account.account_id].email == customer.email  # nothing yet
+
+    with pytest.raises(errors.LinkInvalid):
+        await confirm(world, first.confirmation_token)
+    await confirm(world, second.confirmation_token)
+    assert world.store.accounts[account.account_id].email == "secondo@example.it"
+
+
+@pytest.mark.parametrize("attack", ["expired", "tampered", "reset_link"])
+async def test_a_confirmation_link_no_longer_valid_changes_nothing(
+    world: World, attack: str
+) -> None:
+    customer = await onboarded(world)
+    account = await registered(world, customer)
+    token = confirmation_in(
+        await change_email_of(world, account, "altro@example.it")
+    ).confirmation_token
+    if attack == "expired":
+        world.clock.advance(timedelta(hours=24))
+    elif attack == "tampered":
+        token = token[:-1] + ("A" if token[-1] != "A" else "B")
+    else:
+        token = await reset_link_for(world, account)  # a link of another purpose
+    with pytest.raises(errors.LinkInvalid):
+        await confirm(world, token)
+    assert world.store.accounts[account.account_id].email == customer.email
+
+
+async def test_another_accounts_address_is_refused_when_asked_and_when_confirmed(
+    world: World,
+) -> None:
+    mine = await registered(world, await onboarded(world))
+    theirs = await registered(world, await onboarded(world))
+    with pytest.raises(errors.EmailTaken):
+        await change_email_of(world, mine, theirs.email)
+    token = confirmation_in(
+        await change_email_of(world, mine, "conteso@example.it")
+    ).confirmation_token
+    await confirm(
+        world,
+        confirmation_in(
+            await change_email_of(world, theirs, "conteso@example.it")
+        ).confirmation_token,
+    )
+    with pytest.raises(errors.EmailTaken):
+        await confirm(world, token)
+    assert world.store.accounts[mine.account_id].email == mine.email

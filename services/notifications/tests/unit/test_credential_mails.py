@@ -1,10 +1,17 @@
-"""The reset-link and password-changed e-mails: what they say, and where the token goes."""
+"""The e-mails of lost credentials, password and address changes: what they say, to whom, and
+where the token goes."""
 
 from datetime import UTC, datetime
 
+from sportello_contracts.contacts import EmailChanged, EmailConfirmationIssued
 from sportello_contracts.credentials import PasswordChanged, PasswordResetIssued
 from sportello_notifications.adapters.templates import render
-from sportello_notifications.domain.messages import password_changed, password_reset
+from sportello_notifications.domain.messages import (
+    email_changed,
+    email_confirmation,
+    password_changed,
+    password_reset,
+)
 
 TOKEN = "pr_Vb3k9QxT2mWz8LcR5nYp1aHs7dJf4uEg6oIt0eKyBwM"
 ISSUED = PasswordResetIssued(
@@ -53,3 +60,43 @@ def test_the_security_notice_says_how_the_password_changed() -> None:
     assert "Password dimenticata?" in text
     reset = _text(password_changed("ev-3", changed.model_copy(update={"how": "reset"}), "x"))
     assert "reimpostata con il\nlink di recupero" in reset
+
+
+CONFIRMATION = EmailConfirmationIssued(
+    account_id="acc-1",
+    username="giulia.b",
+    full_name="Giulia Bianchi",
+    new_email="giulia@nuovo.example",
+    current_email="giulia@example.it",
+    confirmation_token="ec_Qm4nT8vXz2LkP6wR1yHc9bJd3sFa7uEo5iGt0eKyBwN",
+    expires_at=datetime(2026, 11, 25, 9, 5, tzinfo=UTC),
+)
+
+
+def test_the_link_goes_to_the_new_address_and_only_a_notice_to_the_current_one() -> None:
+    link, notice = email_confirmation("ev-4", CONFIRMATION, "https://area.example/conferma")
+    assert (link.to, notice.to) == ("giulia@nuovo.example", "giulia@example.it")
+    assert f"https://area.example/conferma#token={CONFIRMATION.confirmation_token}" in _text(link)
+    notice_text = _text(notice)
+    assert "nuovo indirizzo\ne-mail: giulia@nuovo.example" in notice_text
+    assert CONFIRMATION.confirmation_token not in render(notice, "A <a@b.it>").as_string()
+    assert link.key != notice.key
+
+
+def test_no_notice_when_the_new_address_is_where_mail_goes_already() -> None:
+    same = CONFIRMATION.model_copy(update={"current_email": "giulia@nuovo.example"})
+    assert [m.to for m in email_confirmation("ev-5", same, "x")] == ["giulia@nuovo.example"]
+
+
+def test_the_old_address_is_told_where_mail_goes_from_now_on() -> None:
+    changed = EmailChanged(
+        account_id="acc-1",
+        username="giulia.b",
+        full_name="Giulia Bianchi",
+        old_email="giulia@example.it",
+        new_email="giulia@nuovo.example",
+        at=datetime(2026, 11, 25, 9, 0, tzinfo=UTC),
+    )
+    mail = email_changed("ev-6", changed, "https://area.example")
+    assert mail.to == "giulia@example.it"
+    assert "arrivano al nuovo indirizzo giulia@nuovo.example" in _text(mail)
