@@ -120,6 +120,8 @@ def system(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         "IDENTITY_ADDRESS_FREE_FAILURES": "10000",
         "IDENTITY_ADDRESS_LOCK_FAILURES": "20000",
         "NOTIFICATIONS_SMTP_PORT": str(mail.port),
+        # Texts (SMS) land in this folder's `new/`, one file per message, as e-mails do.
+        "NOTIFICATIONS_SMS_FOLDER": str(tmp_path_factory.mktemp("sms")),
         **BUS_SETTINGS,
         "GRACEFUL_TIMEOUT": "5",
     }

@@ -7,13 +7,21 @@ from sportello_contracts.backoffice import CustomerOnboarded, RegistrationPinIss
 from sportello_contracts.base import Contract
 from sportello_contracts.contacts import (
     CHANGE_EMAIL,
+    CHANGE_PHONE,
     CONFIRM_EMAIL,
+    CONFIRM_PHONE,
     ChangeEmailRequest,
+    ChangePhoneRequest,
     ConfirmEmailRequest,
+    ConfirmPhoneRequest,
     EmailChanged,
     EmailChangeReply,
     EmailConfirmationIssued,
     EmailConfirmedReply,
+    PhoneChanged,
+    PhoneChangeReply,
+    PhoneCodeIssued,
+    PhoneConfirmedReply,
 )
 from sportello_contracts.credentials import (
     CHANGE_PASSWORD,
@@ -118,6 +126,15 @@ EVENT_EXAMPLES: tuple[EventPayload, ...] = (
         new_email="mario@rossi.example",
         at=_WHEN,
     ),
+    PhoneCodeIssued(account_id="acc-7f3a", phone="+393331234567", code="480213", expires_at=_WHEN),
+    PhoneChanged(
+        account_id="acc-7f3a",
+        username="mario.rossi",
+        full_name="Mario Rossi",
+        email="mario.rossi@example.it",
+        new_phone="+393331234567",
+        at=_WHEN,
+    ),
 )
 
 OPERATIONS: tuple[Operation, ...] = (  # type: ignore[type-arg]
@@ -132,6 +149,8 @@ OPERATIONS: tuple[Operation, ...] = (  # type: ignore[type-arg]
     CHANGE_PASSWORD,
     CHANGE_EMAIL,
     CONFIRM_EMAIL,
+    CHANGE_PHONE,
+    CONFIRM_PHONE,
     *(health_operation(service) for service in SERVICES),
 )
 
@@ -175,6 +194,10 @@ RPC_EXAMPLES: tuple[Contract, ...] = (
     EmailChangeReply(pending_email="mario@rossi.example", expires_at=_WHEN),
     ConfirmEmailRequest(confirmation_token="ec_Qm4nT8vXz2LkP6wR1yHc9bJd3sFa7uEo5iGt0eKyBwN"),
     EmailConfirmedReply(email="mario@rossi.example"),
+    ChangePhoneRequest(caller=_CALLER, phone="+39 333 123 4567"),
+    PhoneChangeReply(pending_phone="+393331234567", expires_at=_WHEN),
+    ConfirmPhoneRequest(caller=_CALLER, code="480213"),
+    PhoneConfirmedReply(phone="+393331234567"),
     HealthRequest(),
     HealthReply(
         service="identity", status="ok", database=True, consumers_attached=True, version="0.1.0"

@@ -133,6 +133,7 @@ class ProfileReply(Contract):
     registered_at: datetime
     # An address waiting for its confirmation link to be followed (`email` is where mail goes).
     pending_email: Email | None = None
+    phone: str | None = None  # the mobile number, once confirmed by its code
 
 
 class ScopeRequest(Request):

@@ -5,7 +5,12 @@ published before its consumer first starts waits in its queue instead of being l
 """
 
 from sportello_contracts.backoffice import CustomerOnboarded, RegistrationPinIssued
-from sportello_contracts.contacts import EmailChanged, EmailConfirmationIssued
+from sportello_contracts.contacts import (
+    EmailChanged,
+    EmailConfirmationIssued,
+    PhoneChanged,
+    PhoneCodeIssued,
+)
 from sportello_contracts.credentials import (
     AccountRecoveryAsked,
     PasswordChanged,
@@ -26,5 +31,7 @@ SUBSCRIPTIONS: dict[str, tuple[type[EventPayload], ...]] = {
         PasswordChanged,
         EmailConfirmationIssued,
         EmailChanged,
+        PhoneCodeIssued,
+        PhoneChanged,
     ),
 }

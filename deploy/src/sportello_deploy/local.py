@@ -200,6 +200,7 @@ Sportello is running.
   Gateway        {gateway_url}   (API docs: {gateway_url}/docs)
   Health         {settings.health_url}   (every service; the operators' port)
   E-mails        {mail.resolve()}/new   (one file per message)
+  Texts (SMS)    {(settings.home / "sms").resolve()}/new   (one file per message)
   Logs           {logs.resolve()}
   Demo login     username {DEMO_LOGIN.username}  password {DEMO_LOGIN.password}
   Try registering (POST /v1/auth/register with fiscal_code, registration_pin, username, password):
@@ -220,6 +221,7 @@ def _deployable_environment(
         "GATEWAY_INTERNAL_PORT": str(settings.internal_port),
         "NOTIFICATIONS_SMTP_PORT": str(settings.smtp_port),
         "NOTIFICATIONS_PORTAL_URL": f"{settings.gateway_url}/docs",
+        "NOTIFICATIONS_SMS_FOLDER": str((settings.home / "sms").resolve()),
     }
 
 

@@ -22,14 +22,23 @@ WITH_BODY = {
     ("put", "/v1/me/password"),
     ("put", "/v1/me/email"),
     ("post", "/v1/auth/email-confirmation"),
+    ("put", "/v1/me/phone"),
+    ("post", "/v1/me/phone/confirmation"),
 }
-AUTHENTICATED = {("get", "/v1/me"), ("put", "/v1/me/password"), ("put", "/v1/me/email")}
+AUTHENTICATED = {
+    ("get", "/v1/me"),
+    ("put", "/v1/me/password"),
+    ("put", "/v1/me/email"),
+    ("put", "/v1/me/phone"),
+    ("post", "/v1/me/phone/confirmation"),
+}
 # Refresh tokens and reset links are 256 random bits: nothing to limit, so no 429 to promise.
 LIMITED = {
     ("post", "/v1/auth/register"),
     ("post", "/v1/auth/login"),
     ("post", "/v1/auth/recovery"),
     ("put", "/v1/me/password"),
+    ("put", "/v1/me/phone"),
 }
 
 

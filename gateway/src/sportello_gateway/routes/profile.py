@@ -24,6 +24,7 @@ class ProfilePublic(BaseModel):
     registered_at: datetime
     # An address waiting for its confirmation link to be followed; `email` is where mail goes.
     pending_email: str | None = None
+    phone: str | None = None  # the mobile number, once confirmed by its code
 
 
 @router.get(

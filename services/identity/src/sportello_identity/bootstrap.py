@@ -3,7 +3,12 @@
 from dataclasses import replace
 from datetime import timedelta
 
-from sportello_contracts.contacts import EmailChanged, EmailConfirmationIssued
+from sportello_contracts.contacts import (
+    EmailChanged,
+    EmailConfirmationIssued,
+    PhoneChanged,
+    PhoneCodeIssued,
+)
 from sportello_contracts.credentials import (
     AccountRecoveryAsked,
     PasswordChanged,
@@ -51,7 +56,7 @@ def bootstrap(
     events = replace(deps, hasher=argon2.waiting(settings.hashing_event_wait_seconds))
     service.emits(AccountRegistered, ScopeChanged, AccountActivity)
     service.emits(AccountRecoveryAsked, PasswordResetIssued, PasswordChanged)
-    service.emits(EmailConfirmationIssued, EmailChanged)
+    service.emits(EmailConfirmationIssued, EmailChanged, PhoneCodeIssued, PhoneChanged)
     service.on_startup(store.create_indexes)
     return service, deps, events
 
@@ -92,7 +97,9 @@ def recovery_rules(settings: IdentitySettings) -> RecoveryRules:
     return RecoveryRules(
         link_ttl=timedelta(minutes=s.reset_link_minutes),
         email_link_ttl=timedelta(hours=s.email_link_hours),
-        per_email=GuessLimit(
+        phone_code_ttl=timedelta(minutes=s.phone_code_minutes),
+        phone_code_attempts=s.phone_code_attempts,
+        per_recipient=GuessLimit(
             free_failures=s.recovery_free_requests,
             lock_failures=s.recovery_lock_requests,
             lock_for=timedelta(seconds=s.recovery_lock_seconds),

@@ -67,14 +67,19 @@ class IdentitySettings(TokenSettings):
 
     # Lost password or username: how long a reset link works (a newer one voids it sooner).
     reset_link_minutes: int = Field(30, ge=1, le=24 * 60)
-    # Reset mails one e-mail address may be sent: a few free, then the guesses' growing delays,
-    # then none until the lock ends. Per client address the guesses' own limits apply (counted
+    # Reset mails one e-mail address may be sent, and codes one phone number (or one account)
+    # may be texted: a few free, then the guesses' growing delays, then none until the lock
+    # ends. For reset mails per client address the guesses' own limits apply too (counted
     # apart from wrong passwords), so one client cannot flood many inboxes either.
     recovery_free_requests: int = Field(3, ge=0)
     recovery_lock_requests: int = Field(10, ge=1)
     recovery_lock_seconds: float = Field(3600.0, gt=0)
     # How long the link that confirms a new e-mail address works.
     email_link_hours: int = Field(24, ge=1, le=7 * 24)
+    # How long the code that confirms a new phone number works, and how many wrong ones are
+    # checked before it is void.
+    phone_code_minutes: int = Field(10, ge=1, le=60)
+    phone_code_attempts: int = Field(5, ge=1, le=10)
 
     @model_validator(mode="after")
     def _coherent(self) -> Self:

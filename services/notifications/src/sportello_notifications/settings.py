@@ -23,3 +23,6 @@ class NotificationsSettings(ServiceSettings):
     reset_page_url: str = "http://127.0.0.1:8000/reimposta-password"
     # The web app's page that reads an e-mail confirmation link's token (after `#token=`).
     email_confirmation_page_url: str = "http://127.0.0.1:8000/conferma-email"
+    # Where texts (SMS) go until real providers come (issue 21): one file per message in its
+    # `new/` folder.
+    sms_folder: str = "var/sms"

@@ -281,6 +281,18 @@ class IdentityStore:
             await self.challenges.find_one({"account_id": account_id, "purpose": purpose.value})
         )
 
+    async def count_challenge_attempt(self, key: str) -> int | None:
+        """One more code entered (outside any transaction: a wrong one must stay counted)."""
+        counted = await self.challenges.find_one_and_update(
+            {"_id": key}, {"$inc": {"attempts": 1}}, return_document=ReturnDocument.AFTER
+        )
+        return None if counted is None else int(counted["attempts"])
+
+    async def set_phone(self, account_id: str, phone: str, session: Session) -> None:
+        await self.accounts.update_one(
+            {"_id": account_id}, {"$set": {"phone": phone}}, session=session
+        )
+
     async def spend_challenge(self, key: str, now: datetime, session: Session) -> bool:
         spent = await self.challenges.delete_one(
             {"_id": key, "expires_at": {"$gt": now}}, session=session
@@ -325,6 +337,8 @@ def _challenge(doc: dict[str, Any] | None) -> Challenge | None:
         account_id=doc["account_id"],
         expires_at=doc["expires_at"],
         target=doc.get("target"),
+        code_hash=doc.get("code_hash"),
+        attempts=int(doc.get("attempts", 0)),
     )
 
 
@@ -343,4 +357,5 @@ def _account(doc: dict[str, Any] | None) -> Account | None:
         customer_codes=tuple(doc.get("customer_codes", ())),
         email_verified=doc.get("email_verified", True),
         onboarding_email=doc.get("onboarding_email"),
+        phone=doc.get("phone"),
     )

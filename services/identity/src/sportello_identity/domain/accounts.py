@@ -49,6 +49,7 @@ class Account:
     # onboarded the customer with. Accounts from before verification count as verified.
     email_verified: bool = True
     onboarding_email: str | None = None
+    phone: str | None = None  # the mobile number, once confirmed by its code
 
     @property
     def contact_email(self) -> str:

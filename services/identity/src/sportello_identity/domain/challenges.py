@@ -1,9 +1,10 @@
-"""Proofs sent to the user (reset and confirmation links): random, single-use, expiring, kept
-as digests.
+"""Proofs sent to the user (reset and confirmation links, phone codes): random, single-use,
+expiring, kept only as digests or hashes.
 
-The token travels only in the message to the user; identity keeps its SHA-256, which is enough
-for a random 256-bit token (nothing to guess from it, no slow hash needed) and useless to anyone
-who reads the database.
+A link's token travels only in the message to the user; identity keeps its SHA-256, which is
+enough for a random 256-bit token (nothing to guess from it, no slow hash needed) and useless to
+anyone who reads the database. A phone's code has only 10^6 values: it is kept as an argon2id
+hash (as passwords are) and only so many wrong ones are checked before it is void.
 """
 
 import hashlib
@@ -18,6 +19,7 @@ from sportello_identity.domain.attempts import GuessLimit
 class Purpose(StrEnum):
     PASSWORD_RESET = "password_reset"  # noqa: S105 (a purpose's name, not a secret)
     EMAIL_CONFIRMATION = "email_confirmation"
+    PHONE_CONFIRMATION = "phone_confirmation"
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,9 @@ class Challenge:
     purpose: Purpose
     account_id: str
     expires_at: datetime
-    target: str | None = None  # what following it confirms: the new e-mail address
+    target: str | None = None  # what following it confirms: the new e-mail address or phone
+    code_hash: str | None = field(default=None, repr=False)  # a phone code's hash
+    attempts: int = 0  # codes entered so far
 
     def usable(self, now: datetime) -> bool:
         return self.expires_at > now
@@ -47,16 +51,30 @@ def link_token_key(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def new_phone_code() -> str:
+    """Six random digits, as a text message carries them."""
+    return f"{secrets.randbelow(10**6):06d}"
+
+
+def masked_phone(phone: str) -> str:
+    """Enough of a number for its owner to recognise it in the trail."""
+    return phone[:3] + "*" * (len(phone) - 6) + phone[-3:]
+
+
 @dataclass(frozen=True)
 class RecoveryRules:
-    """How long links live, and how many reset mails one address may get (the settings)."""
+    """How long links and codes live, and how many messages one recipient may be sent."""
 
     link_ttl: timedelta = timedelta(minutes=30)
     # A confirmation link waits longer: the new address's mailbox may not be at hand.
     email_link_ttl: timedelta = timedelta(hours=24)
-    # Counted like guesses, per e-mail address: a few free, then growing delays, then a lock,
-    # so nobody can flood someone's inbox with reset mails.
-    per_email: GuessLimit = field(
+    phone_code_ttl: timedelta = timedelta(minutes=10)
+    # Wrong codes checked before a code is void (a new one must be asked for): 5 guesses of
+    # 10^6 values.
+    phone_code_attempts: int = 5
+    # Counted like guesses, per e-mail address or phone number (and per account for texts): a
+    # few free, then growing delays, then a lock, so nobody can flood an inbox or a phone.
+    per_recipient: GuessLimit = field(
         default_factory=lambda: GuessLimit(
             free_failures=3, lock_failures=10, lock_for=timedelta(hours=1)
         )
@@ -65,6 +83,11 @@ class RecoveryRules:
 
 def recovery_subject(email: str) -> str:
     return f"recovery:{email.strip().lower()}"
+
+
+def phone_code_subjects(phone: str, account_id: str) -> tuple[str, str]:
+    """Texts sent to a number, and texts asked for by an account (to any numbers)."""
+    return f"phone_code:{phone}", f"phone_code:account:{account_id}"
 
 
 def recovery_address_subject(address_subject: str) -> str:

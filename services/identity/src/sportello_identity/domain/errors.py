@@ -84,3 +84,15 @@ class LinkInvalid(IdentityError):
 
 class WrongCurrentPassword(IdentityError):
     """A change of password with a current password that is not the account's."""
+
+
+class TooManyCodesSent(MustWait):
+    """Too many codes texted to the number (or asked for by the account) lately."""
+
+
+class CodeInvalid(IdentityError):
+    """A phone code that is wrong, expired, or none is waiting to be entered."""
+
+
+class CodeAttemptsExhausted(IdentityError):
+    """So many wrong codes that the code is void: a new one must be asked for."""

@@ -8,6 +8,8 @@ from sportello_identity.domain.errors import (
     AccountLocked,
     AccountNotFound,
     AlreadyRegistered,
+    CodeAttemptsExhausted,
+    CodeInvalid,
     EmailTaken,
     HashingBusy,
     IdentityError,
@@ -16,6 +18,7 @@ from sportello_identity.domain.errors import (
     MustWait,
     PinAlreadyUsed,
     SessionEnded,
+    TooManyCodesSent,
     TooManyLogInAttempts,
     TooManyPinAttempts,
     TooManyRecoveryRequests,
@@ -98,6 +101,21 @@ REFUSALS: dict[type[IdentityError], tuple[ErrorKind, str, str]] = {
         "link_invalid",
         "Il link non è valido: è scaduto, è già stato usato oppure ne è stato inviato uno più "
         "recente. Chiedine uno nuovo.",
+    ),
+    TooManyCodesSent: (
+        ErrorKind.TOO_MANY,
+        "too_many_requests",
+        "Abbiamo già inviato più codici a questo numero: attendi prima di chiederne un altro.",
+    ),
+    CodeInvalid: (
+        ErrorKind.INVALID,
+        "code_invalid",
+        "Il codice non è corretto o è scaduto. Controlla l'SMS o chiedi un nuovo codice.",
+    ),
+    CodeAttemptsExhausted: (
+        ErrorKind.INVALID,
+        "code_attempts_exhausted",
+        "Troppi codici errati: questo codice non vale più. Chiedi un nuovo codice.",
     ),
     WrongCurrentPassword: (
         ErrorKind.INVALID,

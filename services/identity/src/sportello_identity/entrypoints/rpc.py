@@ -2,11 +2,17 @@
 
 from sportello_contracts.contacts import (
     CHANGE_EMAIL,
+    CHANGE_PHONE,
     CONFIRM_EMAIL,
+    CONFIRM_PHONE,
     ChangeEmailRequest,
+    ChangePhoneRequest,
     ConfirmEmailRequest,
+    ConfirmPhoneRequest,
     EmailChangeReply,
     EmailConfirmedReply,
+    PhoneChangeReply,
+    PhoneConfirmedReply,
 )
 from sportello_contracts.credentials import (
     CHANGE_PASSWORD,
@@ -43,6 +49,7 @@ from sportello_identity.entrypoints.refusals import refusing
 from sportello_identity.usecases import (
     email_address,
     passwords,
+    phone,
     profile,
     recovery,
     registration,
@@ -131,3 +138,15 @@ def register_operations(service: Service, deps: Dependencies) -> None:
         """Make a confirmation link's address the account's."""
         with refusing():
             return await email_address.confirm_email(deps, request, tx)
+
+    @service.rpc(CHANGE_PHONE)
+    async def change_phone(request: ChangePhoneRequest, tx: Transaction) -> PhoneChangeReply:
+        """Text a code to the caller's new mobile number."""
+        with refusing():
+            return await phone.change_phone(deps, request, tx)
+
+    @service.rpc(CONFIRM_PHONE)
+    async def confirm_phone(request: ConfirmPhoneRequest, tx: Transaction) -> PhoneConfirmedReply:
+        """Make the number the account's with the code texted to it."""
+        with refusing():
+            return await phone.confirm_phone(deps, request, tx)

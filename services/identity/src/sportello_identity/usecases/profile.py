@@ -19,6 +19,7 @@ async def profile_of(deps: Dependencies, account_id: str) -> ProfileReply:
         customer_codes=account.customer_codes,
         registered_at=account.registered_at,
         pending_email=await pending_email(deps, account),
+        phone=account.phone,
     )
 
 

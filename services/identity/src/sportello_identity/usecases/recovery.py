@@ -38,7 +38,7 @@ async def ask_recovery(
     event written), so neither the answer nor its timing can tell. Requests are counted per
     address and per client address, so nobody can flood an inbox with reset mails.
     """
-    limited: list[Limited] = [(recovery_subject(request.email), deps.recovery.per_email)]
+    limited: list[Limited] = [(recovery_subject(request.email), deps.recovery.per_recipient)]
     if request.client_address is not None:
         subject = recovery_address_subject(address_subject(request.client_address))
         limited.append((subject, deps.limits.per_address))

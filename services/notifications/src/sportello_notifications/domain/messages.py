@@ -4,7 +4,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from sportello_contracts.contacts import EmailChanged, EmailConfirmationIssued
+from sportello_contracts.contacts import (
+    EmailChanged,
+    EmailConfirmationIssued,
+    PhoneChanged,
+    PhoneCodeIssued,
+)
 from sportello_contracts.credentials import PasswordChanged, PasswordResetIssued
 from sportello_contracts.identity import AccountRegistered
 
@@ -19,6 +24,16 @@ class Mail:
     template: str
     # Out of reprs: it may hold a link's token.
     context: dict[str, object] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text message (SMS) to send: which template, to which number, with what."""
+
+    key: str  # unique per event and kind of message: sending it twice is recognised
+    to: str  # E.164
+    template: str
+    context: dict[str, object] = field(default_factory=dict, repr=False)  # it may hold a code
 
 
 class Status(StrEnum):
@@ -142,6 +157,33 @@ def email_changed(event_id: str, changed: EmailChanged, portal_url: str) -> Mail
             "full_name": changed.full_name,
             "username": changed.username,
             "new_email": changed.new_email,
+            "at": _when(changed.at),
+            "portal_url": portal_url,
+        },
+    )
+
+
+def phone_code(event_id: str, issued: PhoneCodeIssued) -> Text:
+    """The code that confirms a new mobile number, texted to it."""
+    return Text(
+        key=f"{event_id}:phone-code",
+        to=issued.phone,
+        template="phone_code",
+        context={"code": issued.code, "expires_at": _when(issued.expires_at)},
+    )
+
+
+def phone_changed(event_id: str, changed: PhoneChanged, portal_url: str) -> Mail:
+    """A security notice to the account's address: its mobile number changed."""
+    return Mail(
+        key=f"{event_id}:phone-changed",
+        to=changed.email,
+        subject="Area Clienti: il tuo numero di cellulare è cambiato",
+        template="phone_changed",
+        context={
+            "full_name": changed.full_name,
+            "username": changed.username,
+            "phone": changed.new_phone,
             "at": _when(changed.at),
             "portal_url": portal_url,
         },

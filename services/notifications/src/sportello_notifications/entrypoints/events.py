@@ -1,6 +1,11 @@
 """The events that make notifications write to users."""
 
-from sportello_contracts.contacts import EmailChanged, EmailConfirmationIssued
+from sportello_contracts.contacts import (
+    EmailChanged,
+    EmailConfirmationIssued,
+    PhoneChanged,
+    PhoneCodeIssued,
+)
 from sportello_contracts.credentials import PasswordChanged, PasswordResetIssued
 from sportello_contracts.envelope import Event
 from sportello_contracts.identity import AccountRegistered
@@ -12,9 +17,12 @@ from sportello_notifications.domain.messages import (
     email_confirmation,
     password_changed,
     password_reset,
+    phone_changed,
+    phone_code,
     registration_summary,
 )
 from sportello_notifications.usecases.delivery import deliver
+from sportello_notifications.usecases.texts import deliver_text
 
 
 def subscribe(service: Service, deps: Dependencies) -> None:
@@ -45,6 +53,17 @@ def subscribe(service: Service, deps: Dependencies) -> None:
     async def email_changed_(event: Event[EmailChanged]) -> None:
         """Tell the address mail went to that it goes to the new one from now on."""
         await send(email_changed(str(event.event_id), event.payload, deps.settings.portal_url))
+
+    @service.on(PhoneCodeIssued, transactional=False)
+    async def phone_code_issued(event: Event[PhoneCodeIssued]) -> None:
+        """Text the code to the new mobile number."""
+        text = phone_code(str(event.event_id), event.payload)
+        await deliver_text(text, claims=deps.claims, sender=deps.texts)
+
+    @service.on(PhoneChanged, transactional=False)
+    async def phone_changed_(event: Event[PhoneChanged]) -> None:
+        """Tell the account's address that its mobile number changed."""
+        await send(phone_changed(str(event.event_id), event.payload, deps.settings.portal_url))
 
     async def send(mail: Mail) -> None:
         # A claim held by another delivery fails with `ClaimHeld`: the kit looks again after
