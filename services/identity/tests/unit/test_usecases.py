@@ -11,9 +11,13 @@ import pytest
 
 from sportello_contracts.contacts import (
     ChangeEmailRequest,
+    ChangePhoneRequest,
     ConfirmEmailRequest,
+    ConfirmPhoneRequest,
     EmailChanged,
     EmailConfirmationIssued,
+    PhoneChanged,
+    PhoneCodeIssued,
 )
 from sportello_contracts.credentials import (
     AccountRecoveryAsked,
@@ -47,6 +51,7 @@ from sportello_identity.usecases import (
     guesses,
     onboarding,
     passwords,
+    phone,
     profile,
     recovery,
     registration,
@@ -1381,3 +1386,99 @@ async def test_another_accounts_address_is_refused_when_asked_and_when_confirmed
     with pytest.raises(errors.EmailTaken):
         await confirm(world, token)
     assert world.store.accounts[mine.account_id].email == mine.email
+
+
+# Phone numbers confirmed by a code
+
+MOBILE = "+393331234567"
+
+
+async def ask_code(world: World, account: Account, number: str = MOBILE) -> PhoneCodeIssued:
+    tx = FakeTransaction()
+    caller = Caller(user_id=account.account_id, role="customer")
+    await phone.change_phone(world.deps, ChangePhoneRequest(caller=caller, phone=number), tx)
+    (issued,) = [e for e in tx.emitted if isinstance(e, PhoneCodeIssued)]
+    return issued
+
+
+async def enter_code(world: World, account: Account, code: str) -> FakeTransaction:
+    tx = FakeTransaction()
+    caller = Caller(user_id=account.account_id, role="customer")
+    await phone.confirm_phone(world.deps, ConfirmPhoneRequest(caller=caller, code=code), tx)
+    return tx
+
+
+def wrong(code: str) -> str:
+    return f"{(int(code) + 1) % 10**6:06d}"
+
+
+async def test_the_right_code_makes_the_number_the_accounts_and_tells_the_address(
+    world: World,
+) -> None:
+    account = await registered(world, await onboarded(world))
+    issued = await ask_code(world, account, "+39 333 123 4567")
+    assert issued.phone == MOBILE
+    assert len(issued.code) == 6
+    assert issued.code not in repr(issued)
+    (stored,) = world.store.challenges.values()
+    assert stored.code_hash == f"h:{issued.code}"  # hashed (the fake's scheme), never kept bare
+    assert issued.code not in repr(stored)
+    assert world.store.accounts[account.account_id].phone is None  # not before the code
+
+    tx = await enter_code(world, account, issued.code)
+
+    assert world.store.accounts[account.account_id].phone == MOBILE
+    (changed,) = [e for e in tx.emitted if isinstance(e, PhoneChanged)]
+    assert (changed.email, changed.new_phone) == (account.email, MOBILE)
+    assert world.store.activity[-1].details == {"phone": "+39*******567"}
+    with pytest.raises(errors.CodeInvalid):
+        await enter_code(world, account, issued.code)  # spent
+
+
+async def test_wrong_codes_are_counted_and_the_fifth_voids_the_code(world: World) -> None:
+    account = await registered(world, await onboarded(world))
+    issued = await ask_code(world, account)
+    for _ in range(4):
+        with pytest.raises(errors.CodeInvalid):
+            await enter_code(world, account, wrong(issued.code))
+    with pytest.raises(errors.CodeAttemptsExhausted):
+        await enter_code(world, account, wrong(issued.code))
+    with pytest.raises(errors.CodeInvalid):
+        await enter_code(world, account, issued.code)  # void now, even the right one
+    assert world.store.accounts[account.account_id].phone is None
+
+
+@pytest.mark.parametrize("attack", ["expired", "older", "another_account", "none_asked"])
+async def test_a_code_no_longer_valid_changes_nothing(
+    world: World, attack: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    codes = iter(["111111", "222222"])  # two codes that differ, as random ones nearly always do
+    monkeypatch.setattr(phone, "new_phone_code", lambda: next(codes))
+    account = await registered(world, await onboarded(world))
+    other = await registered(world, await onboarded(world))
+    issued = await ask_code(world, account)
+    code, entering = issued.code, account
+    if attack == "expired":
+        world.clock.advance(timedelta(minutes=10))
+    elif attack == "older":
+        await ask_code(world, account, "+393339876543")
+    elif attack == "another_account":
+        entering = other  # the code of `account` is nothing to `other`
+    else:
+        world.store.challenges.clear()
+    with pytest.raises(errors.CodeInvalid):
+        await enter_code(world, entering, code)
+    assert {a.phone for a in world.store.accounts.values()} == {None}
+
+
+async def test_codes_texted_are_limited_per_number_and_per_account(world: World) -> None:
+    account = await registered(world, await onboarded(world))
+    for _ in range(3):
+        await ask_code(world, account)
+    with pytest.raises(errors.TooManyCodesSent):
+        await ask_code(world, account)
+    with pytest.raises(errors.TooManyCodesSent):
+        await ask_code(world, account, "+393339876543")  # the account's own count
+    other = await registered(world, await onboarded(world))
+    with pytest.raises(errors.TooManyCodesSent):
+        await ask_code(world, other)  # the number's count

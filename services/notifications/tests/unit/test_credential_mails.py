@@ -2,15 +2,24 @@
 where the token goes."""
 
 from datetime import UTC, datetime
+from pathlib import Path
 
-from sportello_contracts.contacts import EmailChanged, EmailConfirmationIssued
+from sportello_contracts.contacts import (
+    EmailChanged,
+    EmailConfirmationIssued,
+    PhoneChanged,
+    PhoneCodeIssued,
+)
 from sportello_contracts.credentials import PasswordChanged, PasswordResetIssued
+from sportello_notifications.adapters.sms import SmsFolder
 from sportello_notifications.adapters.templates import render
 from sportello_notifications.domain.messages import (
     email_changed,
     email_confirmation,
     password_changed,
     password_reset,
+    phone_changed,
+    phone_code,
 )
 
 TOKEN = "pr_Vb3k9QxT2mWz8LcR5nYp1aHs7dJf4uEg6oIt0eKyBwM"
@@ -100,3 +109,35 @@ def test_the_old_address_is_told_where_mail_goes_from_now_on() -> None:
     mail = email_changed("ev-6", changed, "https://area.example")
     assert mail.to == "giulia@example.it"
     assert "arrivano al nuovo indirizzo giulia@nuovo.example" in _text(mail)
+
+
+async def test_a_code_is_texted_as_one_file_in_the_folders_new(tmp_path: Path) -> None:
+    issued = PhoneCodeIssued(
+        account_id="acc-1",
+        phone="+393331234567",
+        code="480213",
+        expires_at=datetime(2026, 11, 25, 9, 10, tzinfo=UTC),
+    )
+    text = phone_code("ev-7", issued)
+    assert "480213" not in repr(text)
+    await SmsFolder(tmp_path).send(text)
+    (sent,) = (tmp_path / "new").iterdir()
+    body = sent.read_text()
+    assert body.startswith("To: +393331234567\nKey: ev-7:phone-code\n\n")
+    assert "il codice per confermare questo numero è 480213" in body
+    assert "Scade il 25/11/2026 09:10 (UTC)" in body
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_the_phone_notice_goes_to_the_accounts_address() -> None:
+    changed = PhoneChanged(
+        account_id="acc-1",
+        username="giulia.b",
+        full_name="Giulia Bianchi",
+        email="giulia@example.it",
+        new_phone="+393331234567",
+        at=datetime(2026, 11, 25, 9, 0, tzinfo=UTC),
+    )
+    mail = phone_changed("ev-8", changed, "https://area.example")
+    assert mail.to == "giulia@example.it"
+    assert "è +393331234567, confermato con il codice" in _text(mail)
