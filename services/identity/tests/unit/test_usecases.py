@@ -250,13 +250,6 @@ class FakeStore:
     async def challenge(self, key: str) -> Challenge | None:
         return self.challenges.get(key)
 
-    async def count_challenge_attempt(self, key: str) -> int | None:
-        challenge = self.challenges.get(key)
-        if challenge is None:
-            return None
-        self.challenges[key] = replace(challenge, attempts=challenge.attempts + 1)
-        return challenge.attempts + 1
-
     async def set_phone(self, account_id: str, phone: str, session: Any) -> None:
         self.accounts[account_id] = replace(self.accounts[account_id], phone=phone)
 

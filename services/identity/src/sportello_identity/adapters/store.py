@@ -281,13 +281,6 @@ class IdentityStore:
             await self.challenges.find_one({"account_id": account_id, "purpose": purpose.value})
         )
 
-    async def count_challenge_attempt(self, key: str) -> int | None:
-        """One more code entered (outside any transaction: a wrong one must stay counted)."""
-        counted = await self.challenges.find_one_and_update(
-            {"_id": key}, {"$inc": {"attempts": 1}}, return_document=ReturnDocument.AFTER
-        )
-        return None if counted is None else int(counted["attempts"])
-
     async def set_phone(self, account_id: str, phone: str, session: Session) -> None:
         await self.accounts.update_one(
             {"_id": account_id}, {"$set": {"phone": phone}}, session=session
@@ -338,7 +331,6 @@ def _challenge(doc: dict[str, Any] | None) -> Challenge | None:
         expires_at=doc["expires_at"],
         target=doc.get("target"),
         code_hash=doc.get("code_hash"),
-        attempts=int(doc.get("attempts", 0)),
     )
 
 

@@ -32,7 +32,6 @@ class Challenge:
     expires_at: datetime
     target: str | None = None  # what following it confirms: the new e-mail address or phone
     code_hash: str | None = field(default=None, repr=False)  # a phone code's hash
-    attempts: int = 0  # codes entered so far
 
     def usable(self, now: datetime) -> bool:
         return self.expires_at > now
@@ -88,6 +87,11 @@ def recovery_subject(email: str) -> str:
 def phone_code_subjects(phone: str, account_id: str) -> tuple[str, str]:
     """Texts sent to a number, and texts asked for by an account (to any numbers)."""
     return f"phone_code:{phone}", f"phone_code:account:{account_id}"
+
+
+def phone_code_entry_subject(challenge_key: str) -> str:
+    """The codes entered for one phone challenge."""
+    return f"phone_code:entered:{challenge_key}"
 
 
 def recovery_address_subject(address_subject: str) -> str:

@@ -19,6 +19,7 @@ from sportello_identity.domain.challenges import (
     Purpose,
     masked_phone,
     new_phone_code,
+    phone_code_entry_subject,
     phone_code_subjects,
 )
 from sportello_identity.domain.errors import (
@@ -90,9 +91,12 @@ async def confirm_phone(
     now = deps.clock.now()
     if challenge is None or challenge.target is None or not challenge.usable(now):
         raise CodeInvalid()
-    attempts = await deps.store.count_challenge_attempt(challenge.key)
-    if attempts is None:
-        raise CodeInvalid()
+    # Counted apart from the challenge itself: the command's transaction writes that document,
+    # and a write to it from outside meanwhile would make the transaction conflict and retry.
+    counted = await deps.store.reserve_attempt(
+        phone_code_entry_subject(challenge.key), deps.recovery.phone_code_ttl, now
+    )
+    attempts = counted.failures
     allowed = deps.recovery.phone_code_attempts
     if attempts > allowed:
         raise CodeAttemptsExhausted()

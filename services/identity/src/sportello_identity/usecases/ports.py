@@ -109,9 +109,6 @@ class IdentityStore(Protocol):
     async def confirm_email(self, account_id: str, email: str, session: DbSession) -> None:
         """Make `email` the account's verified address; raises `EmailTaken` on a clash."""
 
-    async def count_challenge_attempt(self, key: str) -> int | None:
-        """One more code entered for the challenge (atomically): the count, None if it is gone."""
-
     async def set_phone(self, account_id: str, phone: str, session: DbSession) -> None: ...
 
     async def issue_challenge(self, challenge: Challenge, session: DbSession) -> None:
