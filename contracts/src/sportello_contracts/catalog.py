@@ -60,6 +60,16 @@ from sportello_contracts.identity import (
     SessionEndedReply,
     SessionReply,
 )
+from sportello_contracts.personal_data import (
+    REQUEST_PERSONAL_DATA_CHANGE,
+    UPDATE_CONTACT_PREFERENCES,
+    ContactPreferencesReply,
+    PersonalDataChangeReply,
+    PersonalDataChangeRequested,
+    RequestPersonalDataChange,
+    Residence,
+    UpdateContactPreferencesRequest,
+)
 from sportello_contracts.rpc import Caller, ErrorKind, Operation, Reply, ServiceError
 
 _CALLER = Caller(user_id="acc-7f3a", role="customer", customer_codes=("C00012345",))
@@ -135,6 +145,18 @@ EVENT_EXAMPLES: tuple[EventPayload, ...] = (
         new_phone="+393331234567",
         at=_WHEN,
     ),
+    PersonalDataChangeRequested(
+        change_id="pdc-5e1b",
+        account_id="acc-7f3a",
+        customer_codes=("C00012345",),
+        fiscal_code="RSSMRA80A01H501U",
+        full_name="Mario Rossi",
+        requested_residence=Residence(
+            street="Via Garibaldi 7", postal_code="20121", city="Milano", province="MI"
+        ),
+        note="Trasferito a Milano da marzo.",
+        requested_at=_WHEN,
+    ),
 )
 
 OPERATIONS: tuple[Operation, ...] = (  # type: ignore[type-arg]
@@ -151,6 +173,8 @@ OPERATIONS: tuple[Operation, ...] = (  # type: ignore[type-arg]
     CONFIRM_EMAIL,
     CHANGE_PHONE,
     CONFIRM_PHONE,
+    UPDATE_CONTACT_PREFERENCES,
+    REQUEST_PERSONAL_DATA_CHANGE,
     *(health_operation(service) for service in SERVICES),
 )
 
@@ -198,6 +222,18 @@ RPC_EXAMPLES: tuple[Contract, ...] = (
     PhoneChangeReply(pending_phone="+393331234567", expires_at=_WHEN),
     ConfirmPhoneRequest(caller=_CALLER, code="480213"),
     PhoneConfirmedReply(phone="+393331234567"),
+    UpdateContactPreferencesRequest(
+        caller=_CALLER, preferred_channel="sms", preferred_times=("morning", "evening")
+    ),
+    ContactPreferencesReply(preferred_channel="sms", preferred_times=("morning", "evening")),
+    RequestPersonalDataChange(
+        caller=_CALLER,
+        residence=Residence(
+            street="Via Garibaldi 7", postal_code="20121", city="Milano", province="mi"
+        ),
+        note="Trasferito a Milano da marzo.",
+    ),
+    PersonalDataChangeReply(change_id="pdc-5e1b", requested_at=_WHEN),
     HealthRequest(),
     HealthReply(
         service="identity", status="ok", database=True, consumers_attached=True, version="0.1.0"

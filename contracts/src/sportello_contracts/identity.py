@@ -134,6 +134,8 @@ class ProfileReply(Contract):
     # An address waiting for its confirmation link to be followed (`email` is where mail goes).
     pending_email: Email | None = None
     phone: str | None = None  # the mobile number, once confirmed by its code
+    preferred_channel: str = "email"  # how customer service should contact the user
+    preferred_times: tuple[str, ...] = ()  # when: morning, afternoon, evening
 
 
 class ScopeRequest(Request):

@@ -24,6 +24,8 @@ WITH_BODY = {
     ("post", "/v1/auth/email-confirmation"),
     ("put", "/v1/me/phone"),
     ("post", "/v1/me/phone/confirmation"),
+    ("put", "/v1/me/contact-preferences"),
+    ("post", "/v1/me/personal-data-change-requests"),
 }
 AUTHENTICATED = {
     ("get", "/v1/me"),
@@ -31,6 +33,8 @@ AUTHENTICATED = {
     ("put", "/v1/me/email"),
     ("put", "/v1/me/phone"),
     ("post", "/v1/me/phone/confirmation"),
+    ("put", "/v1/me/contact-preferences"),
+    ("post", "/v1/me/personal-data-change-requests"),
 }
 # Refresh tokens and reset links are 256 random bits: nothing to limit, so no 429 to promise.
 LIMITED = {

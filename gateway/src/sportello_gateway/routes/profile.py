@@ -25,6 +25,8 @@ class ProfilePublic(BaseModel):
     # An address waiting for its confirmation link to be followed; `email` is where mail goes.
     pending_email: str | None = None
     phone: str | None = None  # the mobile number, once confirmed by its code
+    preferred_channel: str = "email"  # how customer service contacts the user
+    preferred_times: list[str] = []  # when: morning, afternoon, evening
 
 
 @router.get(

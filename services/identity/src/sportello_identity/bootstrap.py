@@ -15,6 +15,7 @@ from sportello_contracts.credentials import (
     PasswordResetIssued,
 )
 from sportello_contracts.identity import AccountActivity, AccountRegistered, ScopeChanged
+from sportello_contracts.personal_data import PersonalDataChangeRequested
 from sportello_identity.adapters.clock import SystemClock
 from sportello_identity.adapters.hashing import Argon2Hasher, Argon2Parameters, HashingPool
 from sportello_identity.adapters.store import IdentityStore
@@ -57,6 +58,7 @@ def bootstrap(
     service.emits(AccountRegistered, ScopeChanged, AccountActivity)
     service.emits(AccountRecoveryAsked, PasswordResetIssued, PasswordChanged)
     service.emits(EmailConfirmationIssued, EmailChanged, PhoneCodeIssued, PhoneChanged)
+    service.emits(PersonalDataChangeRequested)
     service.on_startup(store.create_indexes)
     return service, deps, events
 

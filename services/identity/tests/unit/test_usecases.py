@@ -250,6 +250,14 @@ class FakeStore:
     async def challenge(self, key: str) -> Challenge | None:
         return self.challenges.get(key)
 
+    async def set_contact_preferences(
+        self, account_id: str, channel: str, times: tuple[str, ...], session: Any
+    ) -> None:
+        account = self.accounts[account_id]
+        self.accounts[account_id] = replace(
+            account, preferred_channel=channel, preferred_times=times
+        )
+
     async def set_phone(self, account_id: str, phone: str, session: Any) -> None:
         self.accounts[account_id] = replace(self.accounts[account_id], phone=phone)
 

@@ -281,6 +281,15 @@ class IdentityStore:
             await self.challenges.find_one({"account_id": account_id, "purpose": purpose.value})
         )
 
+    async def set_contact_preferences(
+        self, account_id: str, channel: str, times: tuple[str, ...], session: Session
+    ) -> None:
+        await self.accounts.update_one(
+            {"_id": account_id},
+            {"$set": {"preferred_channel": channel, "preferred_times": list(times)}},
+            session=session,
+        )
+
     async def set_phone(self, account_id: str, phone: str, session: Session) -> None:
         await self.accounts.update_one(
             {"_id": account_id}, {"$set": {"phone": phone}}, session=session
@@ -350,4 +359,6 @@ def _account(doc: dict[str, Any] | None) -> Account | None:
         email_verified=doc.get("email_verified", True),
         onboarding_email=doc.get("onboarding_email"),
         phone=doc.get("phone"),
+        preferred_channel=doc.get("preferred_channel", "email"),
+        preferred_times=tuple(doc.get("preferred_times", ())),
     )

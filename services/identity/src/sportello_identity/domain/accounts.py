@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sportello_contracts.rpc import Role
-from sportello_identity.domain.errors import PinAlreadyUsed
+from sportello_identity.domain.errors import PhoneRequired, PinAlreadyUsed
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,9 @@ class Account:
     email_verified: bool = True
     onboarding_email: str | None = None
     phone: str | None = None  # the mobile number, once confirmed by its code
+    # How and when customer service should contact the user (set directly, no check needed).
+    preferred_channel: str = "email"
+    preferred_times: tuple[str, ...] = ()
 
     @property
     def contact_email(self) -> str:
@@ -72,3 +75,9 @@ def check_pin_unused(customers: list[Customer]) -> None:
     """A PIN registers one account, once; registering again needs the account deleted first."""
     if any(c.account_id is not None for c in customers):
         raise PinAlreadyUsed()
+
+
+def check_channel_reachable(account: Account, channel: str) -> None:
+    """Texts and calls need a mobile number the user confirmed."""
+    if channel in ("sms", "phone") and account.phone is None:
+        raise PhoneRequired()

@@ -96,3 +96,7 @@ class CodeInvalid(IdentityError):
 
 class CodeAttemptsExhausted(IdentityError):
     """So many wrong codes that the code is void: a new one must be asked for."""
+
+
+class PhoneRequired(IdentityError):
+    """Texts or calls asked for as the way to be contacted, with no confirmed mobile number."""

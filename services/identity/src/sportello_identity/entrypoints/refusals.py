@@ -16,6 +16,7 @@ from sportello_identity.domain.errors import (
     InvalidFiscalCode,
     LinkInvalid,
     MustWait,
+    PhoneRequired,
     PinAlreadyUsed,
     SessionEnded,
     TooManyCodesSent,
@@ -116,6 +117,11 @@ REFUSALS: dict[type[IdentityError], tuple[ErrorKind, str, str]] = {
         ErrorKind.INVALID,
         "code_attempts_exhausted",
         "Troppi codici errati: questo codice non vale più. Chiedi un nuovo codice.",
+    ),
+    PhoneRequired: (
+        ErrorKind.INVALID,
+        "phone_required",
+        "Per essere contattato via SMS o per telefono conferma prima un numero di cellulare.",
     ),
     WrongCurrentPassword: (
         ErrorKind.INVALID,

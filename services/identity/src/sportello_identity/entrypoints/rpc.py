@@ -43,12 +43,21 @@ from sportello_contracts.identity import (
     SessionEndedReply,
     SessionReply,
 )
+from sportello_contracts.personal_data import (
+    REQUEST_PERSONAL_DATA_CHANGE,
+    UPDATE_CONTACT_PREFERENCES,
+    ContactPreferencesReply,
+    PersonalDataChangeReply,
+    RequestPersonalDataChange,
+    UpdateContactPreferencesRequest,
+)
 from sportello_contracts.rpc import ErrorKind, Refused
 from sportello_identity.domain.errors import AccountNotFound
 from sportello_identity.entrypoints.refusals import refusing
 from sportello_identity.usecases import (
     email_address,
     passwords,
+    personal_data,
     phone,
     profile,
     recovery,
@@ -150,3 +159,19 @@ def register_operations(service: Service, deps: Dependencies) -> None:
         """Make the number the account's with the code texted to it."""
         with refusing():
             return await phone.confirm_phone(deps, request, tx)
+
+    @service.rpc(UPDATE_CONTACT_PREFERENCES)
+    async def update_contact_preferences(
+        request: UpdateContactPreferencesRequest, tx: Transaction
+    ) -> ContactPreferencesReply:
+        """Set how and when customer service contacts the caller."""
+        with refusing():
+            return await personal_data.update_contact_preferences(deps, request, tx)
+
+    @service.rpc(REQUEST_PERSONAL_DATA_CHANGE)
+    async def request_personal_data_change(
+        request: RequestPersonalDataChange, tx: Transaction
+    ) -> PersonalDataChangeReply:
+        """Ask the back-office to change registered personal data."""
+        with refusing():
+            return await personal_data.request_personal_data_change(deps, request, tx)

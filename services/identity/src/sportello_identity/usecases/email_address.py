@@ -16,9 +16,10 @@ from sportello_identity.domain.challenges import (
     link_token_key,
     new_link_token,
 )
-from sportello_identity.domain.errors import AccountNotFound, EmailTaken, LinkInvalid
+from sportello_identity.domain.errors import EmailTaken, LinkInvalid
 from sportello_identity.usecases import activity
 from sportello_identity.usecases.ports import Dependencies, Transaction
+from sportello_identity.usecases.profile import account_of_caller
 
 
 async def issue_email_confirmation(
@@ -55,10 +56,7 @@ async def change_email(
 
     An address another account has is refused at once (it would be at the confirmation).
     """
-    assert request.caller is not None  # the kit refuses a request without one
-    account = await deps.store.account(request.caller.user_id)
-    if account is None:
-        raise AccountNotFound()
+    account = await account_of_caller(deps, request.caller)
     new_email = request.email.lower()
     holders = await deps.store.accounts_reachable_at(new_email, tx.session)
     if any(a.account_id != account.account_id for a in holders if a.email == new_email):
@@ -107,11 +105,3 @@ async def confirm_email(
         )
     )
     return EmailConfirmedReply(email=challenge.target)
-
-
-async def pending_email(deps: Dependencies, account: Account) -> str | None:
-    """The address waiting for its link to be followed, if any (a link still usable)."""
-    challenge = await deps.store.pending_challenge(account.account_id, Purpose.EMAIL_CONFIRMATION)
-    if challenge is None or not challenge.usable(deps.clock.now()):
-        return None
-    return challenge.target

@@ -7,11 +7,12 @@ from typing import Literal
 from sportello_contracts.credentials import ChangePasswordRequest, PasswordChanged, PasswordSetReply
 from sportello_identity.domain.accounts import Account
 from sportello_identity.domain.attempts import log_in_refusal, username_subject
-from sportello_identity.domain.errors import AccountNotFound, WrongCurrentPassword
+from sportello_identity.domain.errors import WrongCurrentPassword
 from sportello_identity.domain.passwords import check_password
 from sportello_identity.usecases import activity, sessions
 from sportello_identity.usecases.guesses import Guess, address_limited
 from sportello_identity.usecases.ports import Dependencies, Transaction
+from sportello_identity.usecases.profile import account_of_caller
 
 
 async def change_password(
@@ -22,10 +23,8 @@ async def change_password(
     A wrong current password is a guess like a wrong log-in (same limits, per username and
     address): a stolen access token must not become a way to guess the password at leisure.
     """
-    assert request.caller is not None  # the kit refuses a request without one
-    account = await deps.store.account(request.caller.user_id)
-    if account is None:
-        raise AccountNotFound()
+    caller = request.caller
+    account = await account_of_caller(deps, caller)
     # First, before any guess is counted: a refused new password proves nothing either way.
     check_password(request.new_password, username=account.username, fiscal_code=account.fiscal_code)
     await _prove_current_password(deps, account, request)
@@ -36,7 +35,7 @@ async def change_password(
         account,
         password_hash,
         how="changed",
-        keep=request.caller.session_id,
+        keep=caller.session_id if caller is not None else None,
         client_address=request.client_address,
     )
     return PasswordSetReply()

@@ -11,8 +11,6 @@ from sportello_contracts.contacts import (
     PhoneCodeIssued,
     PhoneConfirmedReply,
 )
-from sportello_contracts.rpc import Caller
-from sportello_identity.domain.accounts import Account
 from sportello_identity.domain.attempts import longest
 from sportello_identity.domain.challenges import (
     Challenge,
@@ -23,7 +21,6 @@ from sportello_identity.domain.challenges import (
     phone_code_subjects,
 )
 from sportello_identity.domain.errors import (
-    AccountNotFound,
     CodeAttemptsExhausted,
     CodeInvalid,
     TooManyCodesSent,
@@ -31,6 +28,7 @@ from sportello_identity.domain.errors import (
 from sportello_identity.usecases import activity
 from sportello_identity.usecases.guesses import Guess
 from sportello_identity.usecases.ports import Dependencies, Transaction
+from sportello_identity.usecases.profile import account_of_caller
 
 
 async def change_phone(
@@ -41,7 +39,7 @@ async def change_phone(
     Texts are counted per number and per account, so nobody can flood a phone, or run up the
     bill of texts, through one account or many.
     """
-    account = await _caller_account(deps, request.caller)
+    account = await account_of_caller(deps, request.caller)
     by_number, by_account = phone_code_subjects(request.phone, account.account_id)
     limit = deps.recovery.per_recipient
     guess = Guess(deps, [(by_number, limit), (by_account, limit)])
@@ -86,7 +84,7 @@ async def confirm_phone(
     share one allowance); past the allowance the code is void. Only the caller's own code is
     ever looked at: another account's code is just a wrong one here.
     """
-    account = await _caller_account(deps, request.caller)
+    account = await account_of_caller(deps, request.caller)
     challenge = await deps.store.pending_challenge(account.account_id, Purpose.PHONE_CONFIRMATION)
     now = deps.clock.now()
     if challenge is None or challenge.target is None or not challenge.usable(now):
@@ -128,11 +126,3 @@ async def confirm_phone(
         )
     )
     return PhoneConfirmedReply(phone=challenge.target)
-
-
-async def _caller_account(deps: Dependencies, caller: Caller | None) -> Account:
-    assert caller is not None  # the kit refuses a request without one
-    account = await deps.store.account(caller.user_id)
-    if account is None:
-        raise AccountNotFound()
-    return account

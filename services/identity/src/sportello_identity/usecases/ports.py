@@ -111,6 +111,10 @@ class IdentityStore(Protocol):
 
     async def set_phone(self, account_id: str, phone: str, session: DbSession) -> None: ...
 
+    async def set_contact_preferences(
+        self, account_id: str, channel: str, times: tuple[str, ...], session: DbSession
+    ) -> None: ...
+
     async def issue_challenge(self, challenge: Challenge, session: DbSession) -> None:
         """Keep `challenge`, voiding every earlier one of the account for the same purpose."""
 
