@@ -37,6 +37,12 @@ from sportello_contracts.identity import (
     RegisterAccountRequest,
     ScopeChanged,
 )
+from sportello_contracts.personal_data import (
+    PersonalDataChangeRequested,
+    RequestPersonalDataChange,
+    Residence,
+    UpdateContactPreferencesRequest,
+)
 from sportello_contracts.rpc import Caller
 from sportello_deploy.backoffice import NewCustomer
 from sportello_deploy.testing import random_customer, random_fiscal_code
@@ -51,6 +57,7 @@ from sportello_identity.usecases import (
     guesses,
     onboarding,
     passwords,
+    personal_data,
     phone,
     profile,
     recovery,
@@ -1483,3 +1490,68 @@ async def test_codes_texted_are_limited_per_number_and_per_account(world: World)
     other = await registered(world, await onboarded(world))
     with pytest.raises(errors.TooManyCodesSent):
         await ask_code(world, other)  # the number's count
+
+
+# Contact preferences and registered personal data
+
+
+def as_caller(account: Account) -> Caller:
+    return Caller(user_id=account.account_id, role="customer")
+
+
+async def test_contact_preferences_change_at_once_and_texts_need_a_confirmed_number(
+    world: World,
+) -> None:
+    account = await registered(world, await onboarded(world))
+    by_text = UpdateContactPreferencesRequest(
+        caller=as_caller(account), preferred_channel="sms", preferred_times=("evening",)
+    )
+    with pytest.raises(errors.PhoneRequired):
+        await personal_data.update_contact_preferences(world.deps, by_text, FakeTransaction())
+    await enter_code(world, account, (await ask_code(world, account)).code)
+
+    reply = await personal_data.update_contact_preferences(world.deps, by_text, FakeTransaction())
+
+    assert (reply.preferred_channel, reply.preferred_times) == ("sms", ("evening",))
+    shown = await profile.profile_of(world.deps, account.account_id)
+    assert (shown.preferred_channel, shown.preferred_times) == ("sms", ("evening",))
+    assert world.store.activity[-1].details == {"channel": "sms", "times": "evening"}
+
+
+async def test_a_change_of_registered_data_is_a_request_and_changes_nothing(
+    world: World,
+) -> None:
+    account = await registered(world, await onboarded(world))
+    residence = Residence(
+        street="Via Garibaldi 7", postal_code="20121", city="Milano", province="mi"
+    )
+    tx = FakeTransaction()
+    request = RequestPersonalDataChange(
+        caller=as_caller(account), full_name="Anna Maria Ferrari", residence=residence
+    )
+
+    reply = await personal_data.request_personal_data_change(world.deps, request, tx)
+
+    (asked,) = [e for e in tx.emitted if isinstance(e, PersonalDataChangeRequested)]
+    assert asked.change_id == reply.change_id
+    assert (asked.full_name, asked.requested_full_name) == (account.full_name, "Anna Maria Ferrari")
+    assert asked.requested_residence == residence
+    assert asked.requested_residence.province == "MI"
+    assert asked.customer_codes == account.customer_codes
+    assert world.store.accounts[account.account_id] == account  # nothing changed
+    assert world.store.activity[-1].details == {
+        "change_id": reply.change_id,
+        "fields": "full_name,residence",
+    }
+
+
+async def test_a_new_fiscal_code_must_be_valid_and_something_must_be_asked(
+    world: World,
+) -> None:
+    account = await registered(world, await onboarded(world))
+    broken = random_fiscal_code()[:15] + "0"
+    request = RequestPersonalDataChange(caller=as_caller(account), fiscal_code=broken)
+    with pytest.raises(errors.InvalidFiscalCode):
+        await personal_data.request_personal_data_change(world.deps, request, FakeTransaction())
+    with pytest.raises(ValueError, match="say what to change"):
+        RequestPersonalDataChange(caller=as_caller(account), note="solo una nota")
