@@ -1,12 +1,15 @@
 """A new e-mail address is used only once its link is followed, at registration and from the
 profile; the address mail went to is told. Through the gateway, reading the maildir."""
 
+import hashlib
 import re
 import secrets
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from pymongo import AsyncMongoClient
 
 from e2e.flows import (
     assert_problem,
@@ -119,3 +122,24 @@ async def test_a_change_from_the_profile_waits_for_the_latest_link(
     await mails_about(system, second, RESET_SUBJECT)
     unauthenticated = await gateway.put("/v1/me/email", json={"email": new_address()})
     assert_problem(unauthenticated, 401, "unauthenticated")
+
+
+async def test_an_expired_confirmation_link_changes_nothing(
+    system: Any, gateway: httpx.AsyncClient
+) -> None:
+    customer, session = await signed_in_customer(system, gateway)
+    address = new_address()
+    asked = await gateway.put("/v1/me/email", json={"email": address}, headers=bearer(session))
+    assert asked.status_code == 202, asked.text
+    (token,) = await confirmation_token(system, address)
+    # As if its 24 hours were over (the database's clock moved, not the test's).
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    async with AsyncMongoClient[dict[str, Any]](system.servers.mongo_url) as client:
+        past = datetime.now(UTC) - timedelta(seconds=1)
+        expired = await client.sportello_identity.challenges.update_one(
+            {"_id": digest}, {"$set": {"expires_at": past}}
+        )
+        assert expired.modified_count == 1
+    assert_problem(await confirm(gateway, token), 422, "link_invalid")
+    profile = await me(gateway, session)
+    assert (profile["email"], profile["pending_email"]) == (customer.email, None)
