@@ -390,6 +390,10 @@ def a_challenge(account_id: str, purpose: Purpose, **overrides: Any) -> Challeng
     return Challenge(**(values | overrides))
 
 
+async def issue(database: Database, store: IdentityStore, challenge: Challenge) -> None:
+    await database.transaction(lambda session: store.issue_challenge(challenge, session))
+
+
 async def test_a_new_challenge_voids_the_accounts_earlier_one_of_its_purpose(
     database: Database, store: IdentityStore
 ) -> None:
@@ -397,7 +401,7 @@ async def test_a_new_challenge_voids_the_accounts_earlier_one_of_its_purpose(
     email = a_challenge("acc-c1", Purpose.EMAIL_CONFIRMATION, target="nuovo@example.it")
     newer = a_challenge("acc-c1", Purpose.PASSWORD_RESET)
     for challenge in (older, email, newer):
-        await database.transaction(lambda s, c=challenge: store.issue_challenge(c, s))
+        await issue(database, store, challenge)
     assert await store.challenge(older.key) is None
     assert await store.challenge(newer.key) == newer
     assert await store.pending_challenge("acc-c1", Purpose.EMAIL_CONFIRMATION) == email
@@ -407,12 +411,12 @@ async def test_a_challenge_is_spent_once_and_never_once_expired(
     database: Database, store: IdentityStore
 ) -> None:
     live = a_challenge("acc-c2", Purpose.PASSWORD_RESET)
-    await database.transaction(lambda s: store.issue_challenge(live, s))
+    await issue(database, store, live)
     now = datetime.now(UTC)
     assert await database.transaction(lambda s: store.spend_challenge(live.key, now, s))
     assert not await database.transaction(lambda s: store.spend_challenge(live.key, now, s))
     late = a_challenge("acc-c3", Purpose.PASSWORD_RESET)
-    await database.transaction(lambda s: store.issue_challenge(late, s))
+    await issue(database, store, late)
     after = late.expires_at + timedelta(seconds=1)
     assert not await database.transaction(lambda s: store.spend_challenge(late.key, after, s))
 
