@@ -125,6 +125,8 @@ def system(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         # Identity reads its signing keys again this often: a rotation shows within a second.
         "IDENTITY_SIGNING_KEY_RELOAD_SECONDS": "1",
         "NOTIFICATIONS_SMTP_PORT": str(mail.port),
+        # Texts (SMS) land in this folder's `new/`, one file per message, as e-mails do.
+        "NOTIFICATIONS_SMS_FOLDER": str(tmp_path_factory.mktemp("sms")),
         **BUS_SETTINGS,
         "GRACEFUL_TIMEOUT": "5",
     }

@@ -4,6 +4,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from email.header import decode_header, make_header
 from email.message import Message
 from typing import Any
 
@@ -177,3 +178,27 @@ async def own_gateway(system: Any, name: str, **env: str) -> AsyncIterator[Gatew
         yield gateway
     finally:
         stop_all([process], seconds=10)
+
+
+def subject_of(mail: Message) -> str:
+    """A mail's subject, decoded (a subject with accents travels encoded)."""
+    return str(make_header(decode_header(mail["Subject"] or "")))
+
+
+async def mails_about(
+    system: Any, address: str, subject: str, count: int = 1, seconds: float = 30
+) -> list[Message]:
+    """The e-mails to `address` whose subject starts with `subject`, once `count` came and no
+    further one followed them."""
+
+    def about() -> list[Message]:
+        return [m for m in system.mail.messages_to(address) if subject_of(m).startswith(subject)]
+
+    async def arrived() -> bool:
+        return len(about()) >= count
+
+    await eventually(arrived, seconds=seconds, what=f"{count} e-mail(s) {subject!r} to {address}")
+    await asyncio.sleep(LATE_DUPLICATE_SECONDS)
+    mails = about()
+    assert len(mails) == count, [m["Message-ID"] for m in mails]
+    return mails

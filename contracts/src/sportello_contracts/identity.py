@@ -81,7 +81,9 @@ class RegisterAccountRequest(Request):
 class RegisterAccountReply(Contract):
     account_id: str
     username: str
-    email: Email
+    email: Email  # where the account's mail goes
+    # The address typed at registration, until its confirmation link is followed.
+    pending_email: Email | None = None
 
 
 # The client's `User-Agent`, as the gateway passes it on (cut to this length): the device a
@@ -141,6 +143,11 @@ class ProfileReply(Contract):
     # Whether a log-in takes a second step; an operator's permissions in force (none until then).
     totp_enabled: bool = False
     permissions: tuple[str, ...] = ()
+    # An address waiting for its confirmation link to be followed (`email` is where mail goes).
+    pending_email: Email | None = None
+    phone: str | None = None  # the mobile number, once confirmed by its code
+    preferred_channel: str = "email"  # how customer service should contact the user
+    preferred_times: tuple[str, ...] = ()  # when: morning, afternoon, evening
 
 
 class ScopeRequest(Request):

@@ -11,19 +11,41 @@ from sportello_contracts.account_deletion import (
 )
 from sportello_contracts.administrators import AdministratorCodeIssued
 from sportello_contracts.backoffice import CustomerOnboarded, RegistrationPinIssued
+from sportello_contracts.contacts import (
+    EmailChanged,
+    EmailConfirmationIssued,
+    PhoneChanged,
+    PhoneCodeIssued,
+)
+from sportello_contracts.credentials import (
+    AccountRecoveryAsked,
+    PasswordChanged,
+    PasswordResetIssued,
+)
 from sportello_contracts.envelope import EventPayload
 from sportello_contracts.identity import AccountRegistered
 
 SUBSCRIPTIONS: dict[str, tuple[type[EventPayload], ...]] = {
     # Only identity hears of registration PINs: `test_subscriptions` keeps it so. Administrator
-    # codes (secret too) reach notifications alone, which e-mails them.
+    # codes and reset links (secret too) reach notifications alone, which e-mails them.
     "identity": (
         CustomerOnboarded,
         RegistrationPinIssued,
+        AccountRecoveryAsked,
         BillingAccountDataErased,
         NotificationsAccountDataErased,
     ),
     # Billing keeps who owns supplies and profiles.
     "billing": (CustomerOnboarded, AccountDeleted),
-    "notifications": (AccountRegistered, AccountDeleted, AdministratorCodeIssued),
+    "notifications": (
+        AccountRegistered,
+        AccountDeleted,
+        AdministratorCodeIssued,
+        PasswordResetIssued,
+        PasswordChanged,
+        EmailConfirmationIssued,
+        EmailChanged,
+        PhoneCodeIssued,
+        PhoneChanged,
+    ),
 }

@@ -208,6 +208,7 @@ Sportello is running.
   Gateway        {gateway_url}   (API docs: {gateway_url}/docs)
   Health         {settings.health_url}   (every service; the operators' port)
   E-mails        {mail.resolve()}/new   (one file per message)
+  Texts (SMS)    {(settings.home / "sms").resolve()}/new   (one file per message)
   Logs           {logs.resolve()}
   Demo login     username {DEMO_LOGIN.username}  password {DEMO_LOGIN.password}
   Demo operator  username {DEMO_OPERATOR.username}  password {DEMO_OPERATOR.password}
@@ -230,6 +231,7 @@ def _deployable_environment(
         "GATEWAY_INTERNAL_PORT": str(settings.internal_port),
         "NOTIFICATIONS_SMTP_PORT": str(settings.smtp_port),
         "NOTIFICATIONS_PORTAL_URL": f"{settings.gateway_url}/docs",
+        "NOTIFICATIONS_SMS_FOLDER": str((settings.home / "sms").resolve()),
     }
 
 

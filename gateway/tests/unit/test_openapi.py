@@ -29,6 +29,15 @@ WITH_BODY = {
     ("post", "/v1/operators/administrator-codes"),
     ("post", "/v1/auth/register/administrator"),
     ("post", "/v1/me/condominiums"),
+    ("post", "/v1/auth/recovery"),
+    ("post", "/v1/auth/password-reset"),
+    ("put", "/v1/me/password"),
+    ("put", "/v1/me/email"),
+    ("post", "/v1/auth/email-confirmation"),
+    ("put", "/v1/me/phone"),
+    ("post", "/v1/me/phone/confirmation"),
+    ("put", "/v1/me/contact-preferences"),
+    ("post", "/v1/me/personal-data-change-requests"),
 }
 AUTHENTICATED = {
     ("get", "/v1/me"),
@@ -52,6 +61,12 @@ AUTHENTICATED = {
     ("delete", "/v1/me/condominiums/{customer_code}"),
     ("get", "/v1/me/activity"),
     ("get", "/v1/operators/accounts/{account_id}/activity"),
+    ("put", "/v1/me/password"),
+    ("put", "/v1/me/email"),
+    ("put", "/v1/me/phone"),
+    ("post", "/v1/me/phone/confirmation"),
+    ("put", "/v1/me/contact-preferences"),
+    ("post", "/v1/me/personal-data-change-requests"),
 }
 # Second-factor codes are guessed like passwords.
 CODES_CHECKED = {
@@ -60,7 +75,7 @@ CODES_CHECKED = {
     ("post", "/v1/me/totp/disable"),
     ("post", "/v1/me/totp/recovery-codes"),
 }
-# Refresh tokens are 256 random bits: nothing to limit, so no 429 to promise.
+# Refresh tokens and reset links are 256 random bits: nothing to limit, so no 429 to promise.
 LIMITED = {
     ("post", "/v1/auth/register"),
     ("post", "/v1/auth/login"),
@@ -68,6 +83,9 @@ LIMITED = {
     ("post", "/v1/auth/passkey/options"),  # a challenge stored for anyone: per address
     ("post", "/v1/me/condominiums"),  # registration PINs
     ("post", "/v1/auth/register/administrator"),  # administrator codes
+    ("post", "/v1/auth/recovery"),
+    ("put", "/v1/me/password"),
+    ("put", "/v1/me/phone"),
     *CODES_CHECKED,
 }
 

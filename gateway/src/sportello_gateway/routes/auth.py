@@ -59,7 +59,9 @@ else:
 class AccountPublic(BaseModel):
     account_id: str
     username: str
-    email: Email
+    email: Email  # where the account's mail goes
+    # The address typed at registration, until its confirmation link is followed.
+    pending_email: Email | None = None
 
 
 class SessionPublic(BaseModel):

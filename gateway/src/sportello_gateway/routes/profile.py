@@ -24,6 +24,11 @@ class ProfilePublic(BaseModel):
     registered_at: datetime
     totp_enabled: bool
     permissions: list[str]  # an operator's, once TOTP is on
+    # An address waiting for its confirmation link to be followed; `email` is where mail goes.
+    pending_email: str | None = None
+    phone: str | None = None  # the mobile number, once confirmed by its code
+    preferred_channel: str = "email"  # how customer service contacts the user
+    preferred_times: list[str] = []  # when: morning, afternoon, evening
 
 
 @router.get(

@@ -5,12 +5,24 @@ from datetime import timedelta
 
 from sportello_contracts.account_deletion import AccountDeleted
 from sportello_contracts.administrators import AdministratorCodeIssued
+from sportello_contracts.contacts import (
+    EmailChanged,
+    EmailConfirmationIssued,
+    PhoneChanged,
+    PhoneCodeIssued,
+)
+from sportello_contracts.credentials import (
+    AccountRecoveryAsked,
+    PasswordChanged,
+    PasswordResetIssued,
+)
 from sportello_contracts.identity import (
     AccountActivity,
     AccountRegistered,
     ScopeChanged,
     SessionsEnded,
 )
+from sportello_contracts.personal_data import PersonalDataChangeRequested
 from sportello_identity.adapters.clock import SystemClock
 from sportello_identity.adapters.deletion_store import MongoDeletionStore
 from sportello_identity.adapters.hashing import Argon2Hasher, Argon2Parameters, HashingPool
@@ -20,6 +32,7 @@ from sportello_identity.adapters.signing_keys import KeyRing, KeySealer, Signing
 from sportello_identity.adapters.store import IdentityStore
 from sportello_identity.adapters.tokens import TokenIssuer
 from sportello_identity.domain.attempts import GuessLimit, GuessLimits
+from sportello_identity.domain.challenges import RecoveryRules
 from sportello_identity.domain.signing_keys import KeyTimes
 from sportello_identity.settings import IdentitySettings
 from sportello_identity.usecases.ports import (
@@ -64,10 +77,14 @@ def bootstrap(
         challenge_ttl=timedelta(seconds=settings.login_challenge_seconds),
         totp_issuer=settings.totp_issuer,
         administrator_code_ttl=timedelta(days=settings.administrator_code_days),
+        recovery=recovery_rules(settings),
     )
     events = replace(deps, hasher=argon2.waiting(settings.hashing_event_wait_seconds))
     service.emits(AccountRegistered, ScopeChanged, AccountActivity, SessionsEnded)
     service.emits(AdministratorCodeIssued)
+    service.emits(AccountRecoveryAsked, PasswordResetIssued, PasswordChanged)
+    service.emits(EmailConfirmationIssued, EmailChanged, PhoneCodeIssued, PhoneChanged)
+    service.emits(PersonalDataChangeRequested)
     service.on_startup(store.create_indexes)
     service.on_startup(keys_store.create_indexes)
     service.on_startup(keys.ready)
@@ -152,4 +169,21 @@ def deletion_dependencies(service: Service, keys: PasskeyDependencies) -> Deleti
         passkeys=keys,
         confirm_within=timedelta(seconds=settings.deletion_confirm_seconds),
         expected_services=settings.deletion_expected_services,
+    )
+
+
+def recovery_rules(settings: IdentitySettings) -> RecoveryRules:
+    s = settings
+    return RecoveryRules(
+        link_ttl=timedelta(minutes=s.reset_link_minutes),
+        email_link_ttl=timedelta(hours=s.email_link_hours),
+        phone_code_ttl=timedelta(minutes=s.phone_code_minutes),
+        phone_code_attempts=s.phone_code_attempts,
+        per_recipient=GuessLimit(
+            free_failures=s.recovery_free_requests,
+            lock_failures=s.recovery_lock_requests,
+            lock_for=timedelta(seconds=s.recovery_lock_seconds),
+            first_delay=timedelta(seconds=s.guess_first_delay_seconds),
+            max_delay=timedelta(seconds=s.guess_max_delay_seconds),
+        ),
     )

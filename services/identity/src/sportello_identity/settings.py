@@ -89,6 +89,21 @@ class IdentitySettings(TokenSettings):
     totp_issuer: str = Field("Sportello", min_length=1, max_length=60)
     # Condominium administrators: how long the code an operator issues for a firm lasts.
     administrator_code_days: int = Field(14, ge=1, le=90)
+    # Lost password or username: how long a reset link works (a newer one voids it sooner).
+    reset_link_minutes: int = Field(30, ge=1, le=24 * 60)
+    # Reset mails one e-mail address may be sent, and codes one phone number (or one account)
+    # may be texted: a few free, then the guesses' growing delays, then none until the lock
+    # ends. For reset mails per client address the guesses' own limits apply too (counted
+    # apart from wrong passwords), so one client cannot flood many inboxes either.
+    recovery_free_requests: int = Field(3, ge=0)
+    recovery_lock_requests: int = Field(10, ge=1)
+    recovery_lock_seconds: float = Field(3600.0, gt=0)
+    # How long the link that confirms a new e-mail address works.
+    email_link_hours: int = Field(24, ge=1, le=7 * 24)
+    # How long the code that confirms a new phone number works, and how many wrong ones are
+    # checked before it is void.
+    phone_code_minutes: int = Field(10, ge=1, le=60)
+    phone_code_attempts: int = Field(5, ge=1, le=10)
 
     @model_validator(mode="after")
     def _coherent(self) -> Self:
@@ -98,6 +113,8 @@ class IdentitySettings(TokenSettings):
             free = getattr(self, f"{scope}_free_failures")
             if getattr(self, f"{scope}_lock_failures") <= free:
                 raise ValueError(f"{scope}: the lock comes after the free failures")
+        if self.recovery_lock_requests <= self.recovery_free_requests:
+            raise ValueError("recovery: the lock comes after the free requests")
         if self.guess_max_delay_seconds < self.guess_first_delay_seconds:
             raise ValueError("the longest delay is at least the first one")
         return self

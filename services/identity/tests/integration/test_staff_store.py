@@ -107,14 +107,16 @@ async def test_a_step_and_a_recovery_code_are_each_spent_by_one_of_many(
     assert not (await store.account(account_id)).totp_enabled  # type: ignore[union-attr]
 
 
-async def test_a_challenge_is_live_until_it_expires_and_taken_once(store: IdentityStore) -> None:
+async def test_a_login_challenge_lives_until_it_expires_and_is_taken_once(
+    store: IdentityStore,
+) -> None:
     live = LoginChallenge(uuid4().hex, "acc-1", now() + timedelta(minutes=5))
     late = LoginChallenge(uuid4().hex, "acc-1", now() - timedelta(seconds=1))
-    await store.insert_challenge(live)
-    await store.insert_challenge(late)
-    assert await store.challenge(live.key, now()) == live
-    assert await store.challenge(late.key, now()) is None
-    taken = await asyncio.gather(*(store.spend_challenge(live.key) for _ in range(5)))
+    await store.insert_login_challenge(live)
+    await store.insert_login_challenge(late)
+    assert await store.login_challenge(live.key, now()) == live
+    assert await store.login_challenge(late.key, now()) is None
+    taken = await asyncio.gather(*(store.spend_login_challenge(live.key) for _ in range(5)))
     assert taken.count(True) == 1
 
 

@@ -15,6 +15,7 @@ from sportello_identity.adapters.hashing import Argon2Hasher, Argon2Parameters, 
 from sportello_identity.adapters.store import IdentityStore
 from sportello_identity.domain.accounts import Account, Customer, CustomerDetails
 from sportello_identity.domain.attempts import Attempts
+from sportello_identity.domain.challenges import Challenge, Purpose
 from sportello_identity.domain.errors import AlreadyRegistered, EmailTaken, UsernameTaken
 from sportello_identity.domain.sessions import SessionLine, SessionRecord
 from sportello_kit.mongo import Database, connect
@@ -434,3 +435,73 @@ async def test_failures_that_only_count_count_exactly_even_at_once(store: Identi
             *(store.count_failure(subject, timedelta(minutes=2), now) for _ in range(20))
         )
         assert sorted(counts) == list(range(1, 21))
+
+
+# Links and codes sent to users; verified addresses
+
+
+def a_challenge(account_id: str, purpose: Purpose, **overrides: Any) -> Challenge:
+    values: dict[str, Any] = {
+        "key": uuid4().hex,
+        "purpose": purpose,
+        "account_id": account_id,
+        "expires_at": from_now(timedelta(minutes=30)),
+    }
+    return Challenge(**(values | overrides))
+
+
+async def issue(database: Database, store: IdentityStore, challenge: Challenge) -> None:
+    await database.transaction(lambda session: store.issue_challenge(challenge, session))
+
+
+async def test_a_new_challenge_voids_the_accounts_earlier_one_of_its_purpose(
+    database: Database, store: IdentityStore
+) -> None:
+    older = a_challenge("acc-c1", Purpose.PASSWORD_RESET)
+    email = a_challenge("acc-c1", Purpose.EMAIL_CONFIRMATION, target="nuovo@example.it")
+    newer = a_challenge("acc-c1", Purpose.PASSWORD_RESET)
+    for challenge in (older, email, newer):
+        await issue(database, store, challenge)
+    assert await store.challenge(older.key) is None
+    assert await store.challenge(newer.key) == newer
+    assert await store.pending_challenge("acc-c1", Purpose.EMAIL_CONFIRMATION) == email
+
+
+async def test_a_challenge_is_spent_once_and_never_once_expired(
+    database: Database, store: IdentityStore
+) -> None:
+    live = a_challenge("acc-c2", Purpose.PASSWORD_RESET)
+    await issue(database, store, live)
+    now = datetime.now(UTC)
+    assert await database.transaction(lambda s: store.spend_challenge(live.key, now, s))
+    assert not await database.transaction(lambda s: store.spend_challenge(live.key, now, s))
+    late = a_challenge("acc-c3", Purpose.PASSWORD_RESET)
+    await issue(database, store, late)
+    after = late.expires_at + timedelta(seconds=1)
+    assert not await database.transaction(lambda s: store.spend_challenge(late.key, after, s))
+
+
+async def test_mail_reaches_a_verified_address_or_the_back_offices_meanwhile(
+    database: Database, store: IdentityStore
+) -> None:
+    shared = f"famiglia.{uuid4().hex[:6]}@example.it"
+    verified = an_account(email=shared)
+    pending = an_account(email_verified=False, onboarding_email=shared)
+    typed_only = an_account(email_verified=False, onboarding_email="altro@example.it")
+    for account in (verified, pending, typed_only):
+        await insert(database, store, account)
+    reachable = await store.accounts_reachable_at(shared)
+    assert {a.account_id for a in reachable} == {verified.account_id, pending.account_id}
+    assert await store.accounts_reachable_at(typed_only.email) == []
+
+
+async def test_confirming_an_address_another_account_has_is_refused(
+    database: Database, store: IdentityStore
+) -> None:
+    mine, theirs = an_account(email_verified=False), an_account()
+    await insert(database, store, mine)
+    await insert(database, store, theirs)
+    with pytest.raises(EmailTaken):
+        await database.transaction(lambda s: store.confirm_email(mine.account_id, theirs.email, s))
+    await database.transaction(lambda s: store.confirm_email(mine.account_id, mine.email, s))
+    assert await store.account(mine.account_id) == replace(mine, email_verified=True)

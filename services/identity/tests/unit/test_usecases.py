@@ -28,8 +28,27 @@ from sportello_contracts.administrators import (
     RegisterAdministratorRequest,
     RemoveCondominiumRequest,
 )
+from sportello_contracts.contacts import (
+    ChangeEmailRequest,
+    ChangePhoneRequest,
+    ConfirmEmailRequest,
+    ConfirmPhoneRequest,
+    EmailChanged,
+    EmailConfirmationIssued,
+    PhoneChanged,
+    PhoneCodeIssued,
+)
+from sportello_contracts.credentials import (
+    AccountRecoveryAsked,
+    ChangePasswordRequest,
+    PasswordChanged,
+    PasswordResetIssued,
+    RecoverAccountRequest,
+    ResetPasswordRequest,
+)
 from sportello_contracts.envelope import EventPayload
 from sportello_contracts.identity import (
+    AccountActivity,
     AccountRegistered,
     EndAllSessionsRequest,
     EndMySessionRequest,
@@ -44,6 +63,12 @@ from sportello_contracts.identity import (
     SessionsEnded,
 )
 from sportello_contracts.operators import CreateOperatorRequest
+from sportello_contracts.personal_data import (
+    PersonalDataChangeRequested,
+    RequestPersonalDataChange,
+    Residence,
+    UpdateContactPreferencesRequest,
+)
 from sportello_contracts.rpc import Caller
 from sportello_contracts.second_factor import CompleteLogInRequest
 from sportello_contracts.trail import CustomerActivityRequest, MyActivityRequest
@@ -61,21 +86,28 @@ from sportello_identity.domain.attempts import (
     GuessLimits,
     fiscal_code_subject,
 )
+from sportello_identity.domain.challenges import Challenge, Purpose, link_token_key
 from sportello_identity.domain.deletion import Deletion
-from sportello_identity.domain.passkeys import Challenge, Passkey
+from sportello_identity.domain.passkeys import Challenge as PasskeyChallenge
+from sportello_identity.domain.passkeys import Passkey
 from sportello_identity.domain.second_factor import LoginChallenge, TotpState
 from sportello_identity.domain.sessions import SessionLine, SessionRecord
 from sportello_identity.usecases import (
     account_deletion,
     activity,
     administrators,
+    email_address,
     guesses,
     legacy_accounts,
     my_sessions,
     onboarding,
     operators,
     passkeys,
+    passwords,
+    personal_data,
+    phone,
     profile,
+    recovery,
     registration,
     second_factor,
     sessions,
@@ -147,8 +179,9 @@ class FakeStore:
         self.activity: list[Activity] = []
         self.lines: dict[str, SessionLine] = {}
         self.totp: dict[str, TotpState] = {}
-        self.challenges: dict[str, LoginChallenge] = {}
+        self.login_challenges: dict[str, LoginChallenge] = {}
         self.administrator_codes: dict[str, AdministratorCode] = {}
+        self.challenges: dict[str, Challenge] = {}
 
     async def touch_identity(self, fiscal_code: str, session: Any) -> None:
         self.identity_versions[fiscal_code] = self.identity_versions.get(fiscal_code, 0) + 1
@@ -203,7 +236,9 @@ class FakeStore:
         codes = (*account.customer_codes, customer_code)
         self.accounts[account_id] = replace(account, customer_codes=codes)
 
-    async def set_password_hash(self, account_id: str, password_hash: str) -> None:
+    async def set_password_hash(
+        self, account_id: str, password_hash: str, session: Any = None
+    ) -> None:
         account = self.accounts[account_id]
         self.accounts[account_id] = replace(account, password_hash=password_hash)
 
@@ -369,15 +404,15 @@ class FakeStore:
         self.totp.pop(account_id, None)
         self.accounts[account_id] = replace(self.accounts[account_id], totp_enabled=False)
 
-    async def insert_challenge(self, challenge: LoginChallenge) -> None:
-        self.challenges[challenge.key] = challenge
+    async def insert_login_challenge(self, challenge: LoginChallenge) -> None:
+        self.login_challenges[challenge.key] = challenge
 
-    async def challenge(self, key: str, now: datetime) -> LoginChallenge | None:
-        found = self.challenges.get(key)
+    async def login_challenge(self, key: str, now: datetime) -> LoginChallenge | None:
+        found = self.login_challenges.get(key)
         return found if found is not None and found.expires_at > now else None
 
-    async def spend_challenge(self, key: str) -> bool:
-        return self.challenges.pop(key, None) is not None
+    async def spend_login_challenge(self, key: str) -> bool:
+        return self.login_challenges.pop(key, None) is not None
 
     async def insert_administrator_code(self, code: AdministratorCode, session: object) -> None:
         self.administrator_codes[code.key] = code
@@ -414,6 +449,52 @@ class FakeStore:
         account = self.accounts[account_id]
         codes = tuple(c for c in account.customer_codes if c != customer_code)
         self.accounts[account_id] = replace(account, customer_codes=codes)
+
+    async def accounts_reachable_at(self, email: str, session: Any = None) -> list[Account]:
+        return [a for a in self.accounts.values() if a.contact_email == email]
+
+    async def pending_challenge(self, account_id: str, purpose: Purpose) -> Challenge | None:
+        mine = (
+            c
+            for c in self.challenges.values()
+            if (c.account_id, c.purpose) == (account_id, purpose)
+        )
+        return next(mine, None)
+
+    async def confirm_email(self, account_id: str, email: str, session: Any) -> None:
+        if any(a.email == email for a in self.accounts.values() if a.account_id != account_id):
+            raise errors.EmailTaken()
+        account = self.accounts[account_id]
+        self.accounts[account_id] = replace(account, email=email, email_verified=True)
+
+    async def issue_challenge(self, challenge: Challenge, session: Any) -> None:
+        self.challenges = {
+            k: c
+            for k, c in self.challenges.items()
+            if (c.account_id, c.purpose) != (challenge.account_id, challenge.purpose)
+        }
+        self.challenges[challenge.key] = challenge
+
+    async def challenge(self, key: str) -> Challenge | None:
+        return self.challenges.get(key)
+
+    async def set_contact_preferences(
+        self, account_id: str, channel: str, times: tuple[str, ...], session: Any
+    ) -> None:
+        account = self.accounts[account_id]
+        self.accounts[account_id] = replace(
+            account, preferred_channel=channel, preferred_times=times
+        )
+
+    async def set_phone(self, account_id: str, phone: str, session: Any) -> None:
+        self.accounts[account_id] = replace(self.accounts[account_id], phone=phone)
+
+    async def spend_challenge(self, key: str, now: datetime, session: Any) -> bool:
+        challenge = self.challenges.get(key)
+        if challenge is None or not challenge.usable(now):
+            return False
+        del self.challenges[key]
+        return True
 
 
 class FakeHasher:
@@ -1329,13 +1410,13 @@ ORIGIN = "http://localhost:8000"
 
 class FakePasskeyStore:
     def __init__(self) -> None:
-        self.challenges: dict[str, Challenge] = {}
+        self.challenges: dict[str, PasskeyChallenge] = {}
         self.passkeys: dict[str, Passkey] = {}
 
-    async def insert_challenge(self, challenge: Challenge) -> None:
+    async def insert_challenge(self, challenge: PasskeyChallenge) -> None:
         self.challenges[challenge.key] = challenge
 
-    async def take_challenge(self, key: str) -> Challenge | None:
+    async def take_challenge(self, key: str) -> PasskeyChallenge | None:
         return self.challenges.pop(key, None)
 
     async def insert_passkey(self, passkey: Passkey, session: Any) -> None:
@@ -2251,3 +2332,507 @@ async def test_an_operator_reading_a_trail_is_in_it(world: World) -> None:
     missing = request.model_copy(update={"account_id": "nobody"})
     with pytest.raises(errors.AccountNotFound):
         await trail.customer_activity(world.deps, missing)
+
+
+# Lost password or username, and password changes
+
+NEW_PASSWORD = "Autunno-a-Trieste-31"
+
+
+async def locked_out(world: World, username: str) -> None:
+    """The username locked, and still locked now."""
+    answers = await guesses_until_locked(world, username)
+    world.clock.advance(-timedelta(seconds=answers[-1][1] or 0))  # back inside the lock
+    assert (await answer_to(world, log_in_as(username)))[0] == "AccountLocked"
+
+
+async def ask(world: World, email: str, address: str | None = None) -> list[EventPayload]:
+    """A lost-password request answered; the events it wrote."""
+    tx = FakeTransaction()
+    request = RecoverAccountRequest(
+        email=email, client_address=ip_address(address) if address else None
+    )
+    await recovery.ask_recovery(world.deps, request, tx)
+    return tx.emitted
+
+
+async def reset_link_for(world: World, account: Account) -> str:
+    """Ask for a reset link of the account's address and return the token its mail carries."""
+    (asked,) = await ask(world, account.email)
+    assert isinstance(asked, AccountRecoveryAsked)
+    tx = FakeTransaction()
+    await recovery.issue_reset_link(world.deps, asked, tx)
+    issued = [e for e in tx.emitted if isinstance(e, PasswordResetIssued)]
+    assert len(issued) == 1
+    return issued[0].reset_token
+
+
+async def reset(world: World, token: str, password: str = NEW_PASSWORD) -> FakeTransaction:
+    tx = FakeTransaction()
+    request = ResetPasswordRequest(reset_token=token, new_password=password)
+    await recovery.reset_password(world.deps, request, tx)
+    return tx
+
+
+async def test_a_recovery_request_is_answered_alike_for_known_and_unknown_addresses(
+    world: World,
+) -> None:
+    account = await registered(world, await onboarded(world))
+    known = await ask(world, account.email.upper())
+    unknown = await ask(world, "nessuno@example.it")
+    # One event each, the address unlooked at: the work that differs happens after the answer.
+    assert known == [AccountRecoveryAsked(email=account.email)]
+    assert unknown == [AccountRecoveryAsked(email="nessuno@example.it")]
+    tx = FakeTransaction()
+    await recovery.issue_reset_link(world.deps, unknown[0], tx)  # type: ignore[arg-type]
+    assert tx.emitted == []
+    assert world.store.challenges == {}
+
+
+async def test_a_reset_link_is_kept_as_a_digest_and_its_mail_carries_the_username(
+    world: World,
+) -> None:
+    account = await registered(world, await onboarded(world))
+    (asked,) = await ask(world, account.email, "203.0.113.7")
+    tx = FakeTransaction()
+    await recovery.issue_reset_link(world.deps, asked, tx)  # type: ignore[arg-type]
+    issued = next(e for e in tx.emitted if isinstance(e, PasswordResetIssued))
+    assert issued.username == account.username
+    assert issued.email == account.email
+    assert issued.expires_at == NOW + timedelta(minutes=30)
+    assert issued.reset_token.startswith("pr_")
+    assert set(world.store.challenges) == {link_token_key(issued.reset_token)}
+    assert issued.reset_token not in repr(issued)
+    trail = [(a.kind, a.client_address) for a in world.store.activity]
+    assert trail == [("password_reset.requested", "203.0.113.7")]
+
+
+async def test_a_reset_sets_the_password_spends_the_link_and_ends_sessions_and_lock(
+    world: World,
+) -> None:
+    account = await registered(world, await onboarded(world))
+    await sessions.log_in(world.deps, log_in_as(account.username))
+    await locked_out(world, account.username)
+    token = await reset_link_for(world, account)
+
+    tx = await reset(world, token)
+
+    assert world.store.accounts[account.account_id].password_hash == f"h:{NEW_PASSWORD}"
+    assert world.store.challenges == {}
+    assert [s for s in world.store.sessions.values() if s.account_id == account.account_id] == []
+    changed = [e for e in tx.emitted if isinstance(e, PasswordChanged)]
+    assert [(c.how, c.email) for c in changed] == [("reset", account.email)]
+    assert "password.reset" in [e.kind for e in tx.emitted if isinstance(e, AccountActivity)]
+    # The lock is over: the new password opens a session at once.
+    assert await answer_to(world, log_in_as(account.username, NEW_PASSWORD)) == ("session", None)
+
+
+@pytest.mark.parametrize("attack", ["replayed", "expired", "tampered", "older", "empty"])
+async def test_a_link_that_is_no_longer_valid_changes_nothing(world: World, attack: str) -> None:
+    account = await registered(world, await onboarded(world))
+    token = await reset_link_for(world, account)
+    if attack == "replayed":
+        await reset(world, token)
+        account = world.store.accounts[account.account_id]
+    elif attack == "expired":
+        world.clock.advance(timedelta(minutes=30))
+    elif attack == "tampered":
+        token = token[:-1] + ("A" if token[-1] != "A" else "B")
+    elif attack == "older":
+        await reset_link_for(world, account)  # a newer mail voids this one
+    else:
+        token = ""
+    before = dict(world.store.accounts)
+    with pytest.raises(errors.LinkInvalid):
+        await reset(world, token, "Inverno-a-Bolzano-58")
+    assert world.store.accounts == before
+
+
+async def test_another_accounts_link_resets_only_that_account(world: World) -> None:
+    mine = await registered(world, await onboarded(world))
+    theirs = await registered(world, await onboarded(world))
+    await reset(world, await reset_link_for(world, theirs))
+    assert world.store.accounts[mine.account_id].password_hash == f"h:{PASSWORD}"
+    assert world.store.accounts[theirs.account_id].password_hash == f"h:{NEW_PASSWORD}"
+
+
+async def test_a_refused_new_password_leaves_the_link_usable(world: World) -> None:
+    account = await registered(world, await onboarded(world))
+    token = await reset_link_for(world, account)
+    with pytest.raises(errors.WeakPassword):
+        await reset(world, token, "Password2026!")
+    await reset(world, token)
+    assert world.store.accounts[account.account_id].password_hash == f"h:{NEW_PASSWORD}"
+
+
+async def test_recovery_requests_are_limited_per_address_and_per_client(world: World) -> None:
+    # The defaults: 3 free per address, then a growing wait.
+    for _ in range(3):
+        await ask(world, "anna@example.it")
+    with pytest.raises(errors.TooManyRecoveryRequests) as waiting:
+        await ask(world, "ANNA@example.it")
+    assert waiting.value.retry_after == 1
+    assert await ask(world, "bruno@example.it")  # another address is not held up
+    world.clock.advance(SECOND)
+    assert await ask(world, "anna@example.it")
+
+    # One client asking for many addresses is stopped by the per-address limit of guesses.
+    for n in range(LIMITS.per_address.free_failures):
+        await ask(world, f"vittima{n}@example.it", "198.51.100.9")
+    with pytest.raises(errors.TooManyRecoveryRequests):
+        await ask(world, "altra@example.it", "198.51.100.9")
+    # Counted apart from wrong passwords: the client may still log in.
+    assert world.store.failures_of("address:198.51.100.9") == 0
+
+
+def change(
+    account: Account, current: str, new: str, session_id: str | None = None
+) -> ChangePasswordRequest:
+    return ChangePasswordRequest(
+        caller=Caller(user_id=account.account_id, role="customer", session_id=session_id),
+        current_password=current,
+        new_password=new,
+    )
+
+
+async def test_a_password_change_ends_every_other_session_and_tells_the_address(
+    world: World,
+) -> None:
+    account = await registered(world, await onboarded(world))
+    mine = await sessions.log_in(world.deps, log_in_as(account.username))
+    await sessions.log_in(world.deps, log_in_as(account.username))
+    family = world.store.sessions[f"digest:{mine.refresh_token}"].family
+    tx = FakeTransaction()
+
+    await passwords.change_password(world.deps, change(account, PASSWORD, NEW_PASSWORD, family), tx)
+
+    assert world.store.accounts[account.account_id].password_hash == f"h:{NEW_PASSWORD}"
+    assert {s.family for s in world.store.sessions.values()} == {family}
+    assert [(e.how, e.email) for e in tx.emitted if isinstance(e, PasswordChanged)] == [
+        ("changed", account.email)
+    ]
+    assert world.store.activity[-1].kind == "password.changed"
+
+
+async def test_a_wrong_current_password_is_counted_as_a_guess_and_recorded(world: World) -> None:
+    account = await registered(world, await onboarded(world))
+    with pytest.raises(errors.WrongCurrentPassword):
+        await passwords.change_password(
+            world.deps, change(account, "Sbagliata-123", NEW_PASSWORD), FakeTransaction()
+        )
+    assert world.store.failures_of(f"username:{account.username}") == 1
+    assert world.store.activity[-1].kind == "password.change_refused"
+    assert world.store.accounts[account.account_id].password_hash == f"h:{PASSWORD}"
+    # A locked username cannot be guessed through the profile either.
+    await locked_out(world, account.username)
+    with pytest.raises(errors.AccountLocked):
+        await passwords.change_password(
+            world.deps, change(account, PASSWORD, NEW_PASSWORD), FakeTransaction()
+        )
+
+
+async def test_a_weak_new_password_is_refused_before_any_guess(world: World) -> None:
+    account = await registered(world, await onboarded(world))
+    with pytest.raises(errors.WeakPassword):
+        await passwords.change_password(
+            world.deps, change(account, "Sbagliata-123", "qwertyuiop"), FakeTransaction()
+        )
+    assert world.store.failures_of(f"username:{account.username}") == 0
+
+
+# Verified e-mail addresses
+
+
+async def register_with_email(
+    world: World, email: str
+) -> tuple[NewCustomer, Account, FakeTransaction]:
+    customer = await onboarded(world)
+    tx = FakeTransaction()
+    request = registration_of(customer, email=email)
+    reply = await registration.register_account(world.deps, request, tx)
+    return customer, world.store.accounts[reply.account_id], tx
+
+
+def confirmation_in(tx: FakeTransaction) -> EmailConfirmationIssued:
+    (issued,) = [e for e in tx.emitted if isinstance(e, EmailConfirmationIssued)]
+    return issued
+
+
+async def confirm(world: World, token: str) -> FakeTransaction:
+    tx = FakeTransaction()
+    request = ConfirmEmailRequest(confirmation_token=token)
+    await email_address.confirm_email(world.deps, request, tx)
+    return tx
+
+
+async def change_email_of(world: World, account: Account, email: str) -> FakeTransaction:
+    tx = FakeTransaction()
+    caller = Caller(user_id=account.account_id, role="customer")
+    await email_address.change_email(world.deps, ChangeEmailRequest(caller=caller, email=email), tx)
+    return tx
+
+
+async def test_an_address_typed_at_registration_waits_for_its_link(world: World) -> None:
+    customer, account, tx = await register_with_email(world, "Nuovo@Example.it")
+    assert (account.email, account.email_verified) == ("nuovo@example.it", False)
+    assert account.contact_email == customer.email
+    registered_event = next(e for e in tx.emitted if isinstance(e, AccountRegistered))
+    assert registered_event.email == customer.email  # the summary goes where mail goes
+    issued = confirmation_in(tx)
+    assert (issued.new_email, issued.current_email) == ("nuovo@example.it", customer.email)
+    assert issued.confirmation_token.startswith("ec_")
+    assert issued.confirmation_token not in repr(issued)
+    shown = await profile.profile_of(world.deps, account.account_id)
+    assert (shown.email, shown.pending_email) == (customer.email, "nuovo@example.it")
+
+
+async def test_the_back_offices_address_typed_again_needs_no_link(world: World) -> None:
+    customer = await onboarded(world)
+    tx = FakeTransaction()
+    request = registration_of(customer, email=customer.email.upper())
+    reply = await registration.register_account(world.deps, request, tx)
+    assert world.store.accounts[reply.account_id].email_verified
+    assert (reply.email, reply.pending_email) == (customer.email, None)
+    assert not any(isinstance(e, EmailConfirmationIssued) for e in tx.emitted)
+
+
+async def test_following_the_link_makes_the_address_the_accounts_once(world: World) -> None:
+    customer, account, tx = await register_with_email(world, "nuovo@example.it")
+    token = confirmation_in(tx).confirmation_token
+
+    confirmed = await confirm(world, token)
+
+    now = world.store.accounts[account.account_id]
+    assert (now.contact_email, now.email_verified) == ("nuovo@example.it", True)
+    (changed,) = [e for e in confirmed.emitted if isinstance(e, EmailChanged)]
+    assert (changed.old_email, changed.new_email) == (customer.email, "nuovo@example.it")
+    assert world.store.activity[-1].kind == "email.confirmed"
+    with pytest.raises(errors.LinkInvalid):
+        await confirm(world, token)
+
+
+async def test_an_unconfirmed_address_cannot_receive_a_reset_link(world: World) -> None:
+    # Anyone can type someone else's address: until it is confirmed, it gets nothing.
+    customer, account, _ = await register_with_email(world, "non.mio@example.it")
+    tx = FakeTransaction()
+    await recovery.issue_reset_link(
+        world.deps, AccountRecoveryAsked(email="non.mio@example.it"), tx
+    )
+    assert tx.emitted == []
+    await recovery.issue_reset_link(world.deps, AccountRecoveryAsked(email=customer.email), tx)
+    (issued,) = [e for e in tx.emitted if isinstance(e, PasswordResetIssued)]
+    assert (issued.email, issued.username) == (customer.email, account.username)
+
+
+async def test_a_change_from_the_profile_is_confirmed_and_only_the_latest_link_works(
+    world: World,
+) -> None:
+    customer = await onboarded(world)
+    account = await registered(world, customer)
+    first = confirmation_in(await change_email_of(world, account, "primo@example.it"))
+    assert first.current_email == customer.email  # the old address is told
+    second = confirmation_in(await change_email_of(world, account, "secondo@example.it"))
+    assert world.store.accounts[account.account_id].email == customer.email  # nothing yet
+
+    with pytest.raises(errors.LinkInvalid):
+        await confirm(world, first.confirmation_token)
+    await confirm(world, second.confirmation_token)
+    assert world.store.accounts[account.account_id].email == "secondo@example.it"
+
+
+@pytest.mark.parametrize("attack", ["expired", "tampered", "reset_link"])
+async def test_a_confirmation_link_no_longer_valid_changes_nothing(
+    world: World, attack: str
+) -> None:
+    customer = await onboarded(world)
+    account = await registered(world, customer)
+    token = confirmation_in(
+        await change_email_of(world, account, "altro@example.it")
+    ).confirmation_token
+    if attack == "expired":
+        world.clock.advance(timedelta(hours=24))
+    elif attack == "tampered":
+        token = token[:-1] + ("A" if token[-1] != "A" else "B")
+    else:
+        token = await reset_link_for(world, account)  # a link of another purpose
+    with pytest.raises(errors.LinkInvalid):
+        await confirm(world, token)
+    assert world.store.accounts[account.account_id].email == customer.email
+
+
+async def test_another_accounts_address_is_refused_when_asked_and_when_confirmed(
+    world: World,
+) -> None:
+    mine = await registered(world, await onboarded(world))
+    theirs = await registered(world, await onboarded(world))
+    with pytest.raises(errors.EmailTaken):
+        await change_email_of(world, mine, theirs.email)
+    token = confirmation_in(
+        await change_email_of(world, mine, "conteso@example.it")
+    ).confirmation_token
+    await confirm(
+        world,
+        confirmation_in(
+            await change_email_of(world, theirs, "conteso@example.it")
+        ).confirmation_token,
+    )
+    with pytest.raises(errors.EmailTaken):
+        await confirm(world, token)
+    assert world.store.accounts[mine.account_id].email == mine.email
+
+
+# Phone numbers confirmed by a code
+
+MOBILE = "+393331234567"
+
+
+async def ask_code(world: World, account: Account, number: str = MOBILE) -> PhoneCodeIssued:
+    tx = FakeTransaction()
+    caller = Caller(user_id=account.account_id, role="customer")
+    await phone.change_phone(world.deps, ChangePhoneRequest(caller=caller, phone=number), tx)
+    (issued,) = [e for e in tx.emitted if isinstance(e, PhoneCodeIssued)]
+    return issued
+
+
+async def enter_code(world: World, account: Account, code: str) -> FakeTransaction:
+    tx = FakeTransaction()
+    caller = Caller(user_id=account.account_id, role="customer")
+    await phone.confirm_phone(world.deps, ConfirmPhoneRequest(caller=caller, code=code), tx)
+    return tx
+
+
+def wrong(code: str) -> str:
+    return f"{(int(code) + 1) % 10**6:06d}"
+
+
+async def test_the_right_code_makes_the_number_the_accounts_and_tells_the_address(
+    world: World,
+) -> None:
+    account = await registered(world, await onboarded(world))
+    issued = await ask_code(world, account, "+39 333 123 4567")
+    assert issued.phone == MOBILE
+    assert len(issued.code) == 6
+    assert issued.code not in repr(issued)
+    (stored,) = world.store.challenges.values()
+    assert stored.code_hash == f"h:{issued.code}"  # hashed (the fake's scheme), never kept bare
+    assert issued.code not in repr(stored)
+    assert world.store.accounts[account.account_id].phone is None  # not before the code
+
+    tx = await enter_code(world, account, issued.code)
+
+    assert world.store.accounts[account.account_id].phone == MOBILE
+    (changed,) = [e for e in tx.emitted if isinstance(e, PhoneChanged)]
+    assert (changed.email, changed.new_phone) == (account.email, MOBILE)
+    assert world.store.activity[-1].details == {"phone": "+39*******567"}
+    with pytest.raises(errors.CodeInvalid):
+        await enter_code(world, account, issued.code)  # spent
+
+
+async def test_wrong_codes_are_counted_and_the_fifth_voids_the_code(world: World) -> None:
+    account = await registered(world, await onboarded(world))
+    issued = await ask_code(world, account)
+    for _ in range(4):
+        with pytest.raises(errors.CodeInvalid):
+            await enter_code(world, account, wrong(issued.code))
+    with pytest.raises(errors.CodeAttemptsExhausted):
+        await enter_code(world, account, wrong(issued.code))
+    with pytest.raises(errors.CodeInvalid):
+        await enter_code(world, account, issued.code)  # void now, even the right one
+    assert world.store.accounts[account.account_id].phone is None
+
+
+@pytest.mark.parametrize("attack", ["expired", "older", "another_account", "none_asked"])
+async def test_a_code_no_longer_valid_changes_nothing(
+    world: World, attack: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    codes = iter(["111111", "222222"])  # two codes that differ, as random ones nearly always do
+    monkeypatch.setattr(phone, "new_phone_code", lambda: next(codes))
+    account = await registered(world, await onboarded(world))
+    other = await registered(world, await onboarded(world))
+    issued = await ask_code(world, account)
+    code, entering = issued.code, account
+    if attack == "expired":
+        world.clock.advance(timedelta(minutes=10))
+    elif attack == "older":
+        await ask_code(world, account, "+393339876543")
+    elif attack == "another_account":
+        entering = other  # the code of `account` is nothing to `other`
+    else:
+        world.store.challenges.clear()
+    with pytest.raises(errors.CodeInvalid):
+        await enter_code(world, entering, code)
+    assert {a.phone for a in world.store.accounts.values()} == {None}
+
+
+async def test_codes_texted_are_limited_per_number_and_per_account(world: World) -> None:
+    account = await registered(world, await onboarded(world))
+    for _ in range(3):
+        await ask_code(world, account)
+    with pytest.raises(errors.TooManyCodesSent):
+        await ask_code(world, account)
+    with pytest.raises(errors.TooManyCodesSent):
+        await ask_code(world, account, "+393339876543")  # the account's own count
+    other = await registered(world, await onboarded(world))
+    with pytest.raises(errors.TooManyCodesSent):
+        await ask_code(world, other)  # the number's count
+
+
+# Contact preferences and registered personal data
+
+
+async def test_contact_preferences_change_at_once_and_texts_need_a_confirmed_number(
+    world: World,
+) -> None:
+    account = await registered(world, await onboarded(world))
+    by_text = UpdateContactPreferencesRequest(
+        caller=caller_of(account), preferred_channel="sms", preferred_times=("evening",)
+    )
+    with pytest.raises(errors.PhoneRequired):
+        await personal_data.update_contact_preferences(world.deps, by_text, FakeTransaction())
+    await enter_code(world, account, (await ask_code(world, account)).code)
+
+    reply = await personal_data.update_contact_preferences(world.deps, by_text, FakeTransaction())
+
+    assert (reply.preferred_channel, reply.preferred_times) == ("sms", ("evening",))
+    shown = await profile.profile_of(world.deps, account.account_id)
+    assert (shown.preferred_channel, shown.preferred_times) == ("sms", ("evening",))
+    assert world.store.activity[-1].details == {"channel": "sms", "times": "evening"}
+
+
+async def test_a_change_of_registered_data_is_a_request_and_changes_nothing(
+    world: World,
+) -> None:
+    account = await registered(world, await onboarded(world))
+    residence = Residence(
+        street="Via Garibaldi 7", postal_code="20121", city="Milano", province="mi"
+    )
+    tx = FakeTransaction()
+    request = RequestPersonalDataChange(
+        caller=caller_of(account), full_name="Anna Maria Ferrari", residence=residence
+    )
+
+    reply = await personal_data.request_personal_data_change(world.deps, request, tx)
+
+    (asked,) = [e for e in tx.emitted if isinstance(e, PersonalDataChangeRequested)]
+    assert asked.change_id == reply.change_id
+    assert (asked.full_name, asked.requested_full_name) == (account.full_name, "Anna Maria Ferrari")
+    assert asked.requested_residence == residence
+    assert asked.requested_residence.province == "MI"
+    assert asked.customer_codes == account.customer_codes
+    assert world.store.accounts[account.account_id] == account  # nothing changed
+    assert world.store.activity[-1].details == {
+        "change_id": reply.change_id,
+        "fields": "full_name,residence",
+    }
+
+
+async def test_a_new_fiscal_code_must_be_valid_and_something_must_be_asked(
+    world: World,
+) -> None:
+    account = await registered(world, await onboarded(world))
+    broken = random_fiscal_code()[:15] + "0"
+    request = RequestPersonalDataChange(caller=caller_of(account), fiscal_code=broken)
+    with pytest.raises(errors.InvalidFiscalCode):
+        await personal_data.request_personal_data_change(world.deps, request, FakeTransaction())
+    with pytest.raises(ValueError, match="say what to change"):
+        RequestPersonalDataChange(caller=caller_of(account), note="solo una nota")

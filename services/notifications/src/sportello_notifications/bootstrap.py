@@ -1,11 +1,13 @@
 """The one place that wires notifications' real dependencies (no I/O happens here)."""
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sportello_contracts.account_deletion import NotificationsAccountDataErased
 from sportello_kit.claims import Claims
 from sportello_kit.service import Service
 from sportello_notifications.adapters.mailer import SmtpMailer
+from sportello_notifications.adapters.sms import SmsFolder
 from sportello_notifications.adapters.store import MongoMessageLog
 from sportello_notifications.adapters.templates import MailTemplates
 from sportello_notifications.settings import NotificationsSettings
@@ -19,6 +21,7 @@ class Dependencies:
     mailer: SmtpMailer
     templates: MailTemplates
     transactions: Service  # for what a handler outside a transaction writes and announces
+    texts: SmsFolder
 
 
 def bootstrap(settings: NotificationsSettings | None = None) -> tuple[Service, Dependencies]:
@@ -31,6 +34,7 @@ def bootstrap(settings: NotificationsSettings | None = None) -> tuple[Service, D
         mailer=SmtpMailer(settings),
         templates=MailTemplates(settings.sender),
         transactions=service,
+        texts=SmsFolder(Path(settings.sms_folder)),
     )
     service.on_startup(deps.messages.create_indexes)
     service.emits(NotificationsAccountDataErased)

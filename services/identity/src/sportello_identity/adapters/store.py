@@ -14,6 +14,7 @@ from sportello_identity.domain.accounts import Account, Customer, CustomerDetail
 from sportello_identity.domain.activity import Activity
 from sportello_identity.domain.administrators import AdministratorCode
 from sportello_identity.domain.attempts import Attempts
+from sportello_identity.domain.challenges import Challenge, Purpose
 from sportello_identity.domain.errors import (
     AlreadyRegistered,
     EmailTaken,
@@ -36,13 +37,15 @@ class IdentityStore:
         self.activity = db.activity
         self.session_lines = db.session_lines
         self.totp = db.totp
-        self.challenges = db.login_challenges
+        self.login_challenges = db.login_challenges
         self.administrator_codes = db.administrator_codes
+        self.challenges = db.challenges
 
     async def create_indexes(self) -> None:
         await self.customers.create_index("fiscal_code")
         await self.accounts.create_index("username", unique=True)
         await self.accounts.create_index("email", unique=True)
+        await self.accounts.create_index("onboarding_email")
         await self.accounts.create_index("fiscal_code", unique=True)
         await self.sessions.create_index("expires_at", expireAfterSeconds=0)
         await self.sessions.create_index("family")
@@ -51,7 +54,9 @@ class IdentityStore:
         await self.activity.create_index([("account_id", 1), ("at", -1)])
         await self.session_lines.create_index("forget_at", expireAfterSeconds=0)
         await self.session_lines.create_index("account_id")
+        await self.login_challenges.create_index("expires_at", expireAfterSeconds=0)
         await self.challenges.create_index("expires_at", expireAfterSeconds=0)
+        await self.challenges.create_index([("account_id", 1), ("purpose", 1)])
 
     # Fiscal identities
 
@@ -153,10 +158,32 @@ class IdentityStore:
             {"_id": account_id}, {"$addToSet": {"customer_codes": customer_code}}, session=session
         )
 
-    async def set_password_hash(self, account_id: str, password_hash: str) -> None:
+    async def set_password_hash(
+        self, account_id: str, password_hash: str, session: Session = None
+    ) -> None:
         await self.accounts.update_one(
-            {"_id": account_id}, {"$set": {"password_hash": password_hash}}
+            {"_id": account_id}, {"$set": {"password_hash": password_hash}}, session=session
         )
+
+    async def accounts_reachable_at(self, email: str, session: Session = None) -> list[Account]:
+        reachable = {
+            "$or": [
+                {"email": email, "email_verified": {"$ne": False}},
+                {"onboarding_email": email, "email_verified": False},
+            ]
+        }
+        docs = await self.accounts.find(reachable, session=session).to_list()
+        return [a for a in map(_account, docs) if a is not None]
+
+    async def confirm_email(self, account_id: str, email: str, session: Session) -> None:
+        try:
+            await self.accounts.update_one(
+                {"_id": account_id},
+                {"$set": {"email": email, "email_verified": True}},
+                session=session,
+            )
+        except DuplicateKeyError:
+            raise EmailTaken() from None
 
     # Guesses of passwords and PINs, per subject (outside any transaction: a refused guess
     # aborts the transaction it was made in, and its count must stay)
@@ -424,23 +451,23 @@ class IdentityStore:
 
     # Log-in challenges: the password step's proof, waiting for the second factor
 
-    async def insert_challenge(self, challenge: LoginChallenge) -> None:
+    async def insert_login_challenge(self, challenge: LoginChallenge) -> None:
         doc = asdict(challenge)
         doc["_id"] = doc.pop("key")
-        await self.challenges.insert_one(doc)
+        await self.login_challenges.insert_one(doc)
 
-    async def challenge(self, key: str, now: datetime) -> LoginChallenge | None:
+    async def login_challenge(self, key: str, now: datetime) -> LoginChallenge | None:
         """The challenge if it is live (the TTL index removes expired ones within a minute)."""
-        doc = await self.challenges.find_one({"_id": key, "expires_at": {"$gt": now}})
+        doc = await self.login_challenges.find_one({"_id": key, "expires_at": {"$gt": now}})
         if doc is None:
             return None
         return LoginChallenge(
             key=doc["_id"], account_id=doc["account_id"], expires_at=doc["expires_at"]
         )
 
-    async def spend_challenge(self, key: str) -> bool:
+    async def spend_login_challenge(self, key: str) -> bool:
         """Single use: True for the one caller that takes it."""
-        taken = await self.challenges.delete_one({"_id": key})
+        taken = await self.login_challenges.delete_one({"_id": key})
         return taken.deleted_count == 1
 
     # Administrator codes, and which administrator holds which condominium (customer code)
@@ -491,6 +518,45 @@ class IdentityStore:
             {"_id": account_id}, {"$pull": {"customer_codes": customer_code}}, session=session
         )
 
+    # Links sent to users (password resets), by their token's digest
+
+    async def issue_challenge(self, challenge: Challenge, session: Session) -> None:
+        """Keep `challenge`; every earlier one of the account for the same purpose is void."""
+        same = {"account_id": challenge.account_id, "purpose": challenge.purpose.value}
+        await self.challenges.delete_many(same, session=session)
+        doc = asdict(challenge)
+        doc["_id"] = doc.pop("key")
+        doc["purpose"] = challenge.purpose.value
+        await self.challenges.insert_one(doc, session=session)
+
+    async def challenge(self, key: str) -> Challenge | None:
+        return _challenge(await self.challenges.find_one({"_id": key}))
+
+    async def pending_challenge(self, account_id: str, purpose: Purpose) -> Challenge | None:
+        return _challenge(
+            await self.challenges.find_one({"account_id": account_id, "purpose": purpose.value})
+        )
+
+    async def set_contact_preferences(
+        self, account_id: str, channel: str, times: tuple[str, ...], session: Session
+    ) -> None:
+        await self.accounts.update_one(
+            {"_id": account_id},
+            {"$set": {"preferred_channel": channel, "preferred_times": list(times)}},
+            session=session,
+        )
+
+    async def set_phone(self, account_id: str, phone: str, session: Session) -> None:
+        await self.accounts.update_one(
+            {"_id": account_id}, {"$set": {"phone": phone}}, session=session
+        )
+
+    async def spend_challenge(self, key: str, now: datetime, session: Session) -> bool:
+        spent = await self.challenges.delete_one(
+            {"_id": key, "expires_at": {"$gt": now}}, session=session
+        )
+        return spent.deleted_count == 1
+
 
 def _clash(clash: DuplicateKeyError) -> IdentityError:
     field = next(iter((clash.details or {}).get("keyPattern", {})), "")
@@ -521,6 +587,19 @@ def _customer(doc: dict[str, Any]) -> Customer:
     )
 
 
+def _challenge(doc: dict[str, Any] | None) -> Challenge | None:
+    if doc is None:
+        return None
+    return Challenge(
+        key=doc["_id"],
+        purpose=Purpose(doc["purpose"]),
+        account_id=doc["account_id"],
+        expires_at=doc["expires_at"],
+        target=doc.get("target"),
+        code_hash=doc.get("code_hash"),
+    )
+
+
 def _account(doc: dict[str, Any] | None) -> Account | None:
     if doc is None:
         return None
@@ -536,6 +615,11 @@ def _account(doc: dict[str, Any] | None) -> Account | None:
         customer_codes=tuple(doc.get("customer_codes", ())),
         permissions=tuple(doc.get("permissions", ())),
         totp_enabled=bool(doc.get("totp_enabled", False)),
+        email_verified=doc.get("email_verified", True),
+        onboarding_email=doc.get("onboarding_email"),
+        phone=doc.get("phone"),
+        preferred_channel=doc.get("preferred_channel", "email"),
+        preferred_times=tuple(doc.get("preferred_times", ())),
     )
 
 

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sportello_contracts.rpc import Role
-from sportello_identity.domain.errors import PinAlreadyUsed
+from sportello_identity.domain.errors import PhoneRequired, PinAlreadyUsed
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,26 @@ class Account:
     # An operator's permissions (`accounts.read`...), in force only with TOTP on.
     permissions: tuple[str, ...] = field(default=())
     totp_enabled: bool = False
+    # An address typed at registration is the account's (no other account may take it) but
+    # used only once its link was followed; until then mail goes to the address the back-office
+    # onboarded the customer with. Accounts from before verification count as verified.
+    email_verified: bool = True
+    onboarding_email: str | None = None
+    phone: str | None = None  # the mobile number, once confirmed by its code
+    # How and when customer service should contact the user (set directly, no check needed).
+    preferred_channel: str = "email"
+    preferred_times: tuple[str, ...] = ()
+
+    @property
+    def contact_email(self) -> str:
+        """Where the account's mail goes: its own address once verified."""
+        if self.email_verified or self.onboarding_email is None:
+            return self.email
+        return self.onboarding_email
+
+    @property
+    def unverified_email(self) -> str | None:
+        return None if self.email_verified else self.email
 
 
 def joins_account(customer: Customer, account: Account) -> bool:
@@ -59,3 +79,9 @@ def check_pin_unused(customers: list[Customer]) -> None:
     """A PIN registers one account, once; registering again needs the account deleted first."""
     if any(c.account_id is not None for c in customers):
         raise PinAlreadyUsed()
+
+
+def check_channel_reachable(account: Account, channel: str) -> None:
+    """Texts and calls need a mobile number the user confirmed."""
+    if channel in ("sms", "phone") and account.phone is None:
+        raise PhoneRequired()

@@ -224,3 +224,31 @@ class InvalidCursor(IdentityError):
 
 class TooManyAdministratorCodeAttempts(MustWait):
     """Too many made-up administrator codes from the client's address."""
+
+
+class TooManyRecoveryRequests(MustWait):
+    """Too many lost-password requests for the address (or from the client's address)."""
+
+
+class LinkInvalid(IdentityError):
+    """A reset or confirmation link that is unknown, expired, used, or replaced by a newer one."""
+
+
+class WrongCurrentPassword(IdentityError):
+    """A change of password with a current password that is not the account's."""
+
+
+class TooManyCodesSent(MustWait):
+    """Too many codes texted to the number (or asked for by the account) lately."""
+
+
+class CodeInvalid(IdentityError):
+    """A phone code that is wrong, expired, or none is waiting to be entered."""
+
+
+class CodeAttemptsExhausted(IdentityError):
+    """So many wrong codes that the code is void: a new one must be asked for."""
+
+
+class PhoneRequired(IdentityError):
+    """Texts or calls asked for as the way to be contacted, with no confirmed mobile number."""

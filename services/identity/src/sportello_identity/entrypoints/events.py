@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sportello_contracts.backoffice import CustomerOnboarded, RegistrationPinIssued
+from sportello_contracts.credentials import AccountRecoveryAsked
 from sportello_contracts.envelope import Event
 from sportello_identity.domain.errors import InvalidFiscalCode
 from sportello_identity.usecases.onboarding import (
@@ -11,6 +12,7 @@ from sportello_identity.usecases.onboarding import (
     record_registration_pin,
 )
 from sportello_identity.usecases.ports import Dependencies
+from sportello_identity.usecases.recovery import issue_reset_link
 from sportello_kit.errors import PoisonMessage
 from sportello_kit.logs import masked
 from sportello_kit.service import Service
@@ -29,6 +31,11 @@ def subscribe(service: Service, deps: Dependencies) -> None:
         """Keep the hash of the customer's registration PIN (never the PIN)."""
         with poison_if_never_registrable(event.payload.fiscal_code):
             await record_registration_pin(deps, event.payload, tx)
+
+    @service.on(AccountRecoveryAsked)
+    async def recovery_asked(event: Event[AccountRecoveryAsked], tx: Transaction) -> None:
+        """E-mail the username and a reset link to the address, if an account has it."""
+        await issue_reset_link(deps, event.payload, tx)
 
 
 @contextmanager

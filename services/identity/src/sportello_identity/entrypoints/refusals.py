@@ -14,6 +14,8 @@ from sportello_identity.domain.errors import (
     AdministratorsOnly,
     AlreadyRegistered,
     ChallengeEnded,
+    CodeAttemptsExhausted,
+    CodeInvalid,
     CondominiumHeld,
     CondominiumNotHeld,
     CondominiumRegistered,
@@ -26,6 +28,7 @@ from sportello_identity.domain.errors import (
     InvalidCursor,
     InvalidFiscalCode,
     InvalidVatNumber,
+    LinkInvalid,
     MustWait,
     NotPermitted,
     OperatorOnly,
@@ -37,6 +40,7 @@ from sportello_identity.domain.errors import (
     PasskeyRefused,
     PasskeyTaken,
     PermissionMissing,
+    PhoneRequired,
     PinAlreadyUsed,
     ReauthenticationFailed,
     SecondFactorEnrolmentRequired,
@@ -44,9 +48,11 @@ from sportello_identity.domain.errors import (
     SessionEnded,
     SessionNotFound,
     TooManyAdministratorCodeAttempts,
+    TooManyCodesSent,
     TooManyLogInAttempts,
     TooManyPasskeySignIns,
     TooManyPinAttempts,
+    TooManyRecoveryRequests,
     TooManySecondFactorAttempts,
     TotpAlreadyOn,
     TotpNotOn,
@@ -55,6 +61,7 @@ from sportello_identity.domain.errors import (
     UsernameTaken,
     WeakPassword,
     WrongCredentials,
+    WrongCurrentPassword,
     WrongPin,
     WrongSecondFactor,
 )
@@ -292,6 +299,43 @@ REFUSALS: dict[type[IdentityError], tuple[ErrorKind, str, str]] = {
         ErrorKind.INVALID,
         "invalid_cursor",
         "Il riferimento alla pagina non è valido: ricomincia dalla prima pagina.",
+    ),
+    TooManyRecoveryRequests: (
+        ErrorKind.TOO_MANY,
+        "too_many_requests",
+        "Hai già chiesto più volte il recupero delle credenziali: controlla la posta (anche "
+        "la cartella dello spam) e riprova più tardi.",
+    ),
+    LinkInvalid: (
+        ErrorKind.INVALID,
+        "link_invalid",
+        "Il link non è valido: è scaduto, è già stato usato oppure ne è stato inviato uno più "
+        "recente. Chiedine uno nuovo.",
+    ),
+    TooManyCodesSent: (
+        ErrorKind.TOO_MANY,
+        "too_many_requests",
+        "Abbiamo già inviato più codici a questo numero: attendi prima di chiederne un altro.",
+    ),
+    CodeInvalid: (
+        ErrorKind.INVALID,
+        "code_invalid",
+        "Il codice non è corretto o è scaduto. Controlla l'SMS o chiedi un nuovo codice.",
+    ),
+    CodeAttemptsExhausted: (
+        ErrorKind.INVALID,
+        "code_attempts_exhausted",
+        "Troppi codici errati: questo codice non vale più. Chiedi un nuovo codice.",
+    ),
+    PhoneRequired: (
+        ErrorKind.INVALID,
+        "phone_required",
+        "Per essere contattato via SMS o per telefono conferma prima un numero di cellulare.",
+    ),
+    WrongCurrentPassword: (
+        ErrorKind.INVALID,
+        "wrong_current_password",
+        "La password attuale non è corretta.",
     ),
 }
 # Every reason an operators' action is refused has its refusal above.

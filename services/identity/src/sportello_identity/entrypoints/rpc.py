@@ -1,5 +1,29 @@
 """Identity's request/reply operations."""
 
+from sportello_contracts.contacts import (
+    CHANGE_EMAIL,
+    CHANGE_PHONE,
+    CONFIRM_EMAIL,
+    CONFIRM_PHONE,
+    ChangeEmailRequest,
+    ChangePhoneRequest,
+    ConfirmEmailRequest,
+    ConfirmPhoneRequest,
+    EmailChangeReply,
+    EmailConfirmedReply,
+    PhoneChangeReply,
+    PhoneConfirmedReply,
+)
+from sportello_contracts.credentials import (
+    CHANGE_PASSWORD,
+    RECOVER_ACCOUNT,
+    RESET_PASSWORD,
+    ChangePasswordRequest,
+    PasswordSetReply,
+    RecoverAccountRequest,
+    RecoveryAskedReply,
+    ResetPasswordRequest,
+)
 from sportello_contracts.identity import (
     END_ALL_SESSIONS,
     END_MY_SESSION,
@@ -34,13 +58,26 @@ from sportello_contracts.identity import (
     SessionsEndedReply,
     SessionsReply,
 )
+from sportello_contracts.personal_data import (
+    REQUEST_PERSONAL_DATA_CHANGE,
+    UPDATE_CONTACT_PREFERENCES,
+    ContactPreferencesReply,
+    PersonalDataChangeReply,
+    RequestPersonalDataChange,
+    UpdateContactPreferencesRequest,
+)
 from sportello_contracts.rpc import ErrorKind, Refused
 from sportello_identity.domain.errors import AccountNotFound
 from sportello_identity.entrypoints.refusals import refusing
 from sportello_identity.usecases import (
+    email_address,
     legacy_accounts,
     my_sessions,
+    passwords,
+    personal_data,
+    phone,
     profile,
+    recovery,
     registration,
     sessions,
 )
@@ -95,6 +132,66 @@ def register_operations(service: Service, deps: Dependencies) -> None:
             return await profile.scope_of(deps, request.account_id)
         except AccountNotFound:
             raise scope_of_no_account() from None
+
+    @service.rpc(RECOVER_ACCOUNT)
+    async def recover_account(
+        request: RecoverAccountRequest, tx: Transaction
+    ) -> RecoveryAskedReply:
+        """Lost password or username: e-mail the username and a reset link to the address."""
+        with refusing():
+            return await recovery.ask_recovery(deps, request, tx)
+
+    @service.rpc(RESET_PASSWORD)
+    async def reset_password(request: ResetPasswordRequest, tx: Transaction) -> PasswordSetReply:
+        """Set a new password with the token of a reset link."""
+        with refusing():
+            return await recovery.reset_password(deps, request, tx)
+
+    @service.rpc(CHANGE_PASSWORD)
+    async def change_password(request: ChangePasswordRequest, tx: Transaction) -> PasswordSetReply:
+        """Change the caller's password, the current one required."""
+        with refusing():
+            return await passwords.change_password(deps, request, tx)
+
+    @service.rpc(CHANGE_EMAIL)
+    async def change_email(request: ChangeEmailRequest, tx: Transaction) -> EmailChangeReply:
+        """Send a confirmation link to the caller's new address."""
+        with refusing():
+            return await email_address.change_email(deps, request, tx)
+
+    @service.rpc(CONFIRM_EMAIL)
+    async def confirm_email(request: ConfirmEmailRequest, tx: Transaction) -> EmailConfirmedReply:
+        """Make a confirmation link's address the account's."""
+        with refusing():
+            return await email_address.confirm_email(deps, request, tx)
+
+    @service.rpc(CHANGE_PHONE)
+    async def change_phone(request: ChangePhoneRequest, tx: Transaction) -> PhoneChangeReply:
+        """Text a code to the caller's new mobile number."""
+        with refusing():
+            return await phone.change_phone(deps, request, tx)
+
+    @service.rpc(CONFIRM_PHONE)
+    async def confirm_phone(request: ConfirmPhoneRequest, tx: Transaction) -> PhoneConfirmedReply:
+        """Make the number the account's with the code texted to it."""
+        with refusing():
+            return await phone.confirm_phone(deps, request, tx)
+
+    @service.rpc(UPDATE_CONTACT_PREFERENCES)
+    async def update_contact_preferences(
+        request: UpdateContactPreferencesRequest, tx: Transaction
+    ) -> ContactPreferencesReply:
+        """Set how and when customer service contacts the caller."""
+        with refusing():
+            return await personal_data.update_contact_preferences(deps, request, tx)
+
+    @service.rpc(REQUEST_PERSONAL_DATA_CHANGE)
+    async def request_personal_data_change(
+        request: RequestPersonalDataChange, tx: Transaction
+    ) -> PersonalDataChangeReply:
+        """Ask the back-office to change registered personal data."""
+        with refusing():
+            return await personal_data.request_personal_data_change(deps, request, tx)
 
     @service.rpc(IMPORT_LEGACY_ACCOUNT)
     async def import_legacy_account(

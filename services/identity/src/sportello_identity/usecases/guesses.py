@@ -95,6 +95,13 @@ class Guess:
             else:
                 await self.deps.store.release_attempt(subject)
 
+    async def spent(self) -> None:
+        """A request that is limited by its number, not by being wrong (a reset mail asked for):
+        it uses up the allowance as a failure would, without counting toward the alert."""
+        now = self.deps.clock.now()
+        for subject, limit in self.limited:
+            await self.deps.store.record_failure(subject, limit.lock_for, now)
+
     async def _release_all(self) -> None:
         for subject, _ in self.limited:
             await self.deps.store.release_attempt(subject)

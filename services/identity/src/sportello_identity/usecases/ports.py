@@ -1,7 +1,7 @@
 """What identity's use cases need from outside, as Protocols: bootstrap wires the real ones."""
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
@@ -10,15 +10,16 @@ from sportello_identity.domain.accounts import Account, Customer, CustomerDetail
 from sportello_identity.domain.activity import Activity
 from sportello_identity.domain.administrators import AdministratorCode
 from sportello_identity.domain.attempts import Attempts, GuessLimits
+from sportello_identity.domain.challenges import Challenge, Purpose, RecoveryRules
 from sportello_identity.domain.deletion import Deletion
 from sportello_identity.domain.passkeys import (
     Assertion,
-    Challenge,
     Credential,
     NewCredential,
     Options,
     Passkey,
 )
+from sportello_identity.domain.passkeys import Challenge as PasskeyChallenge
 from sportello_identity.domain.second_factor import LoginChallenge, TotpState
 from sportello_identity.domain.sessions import SessionLine, SessionRecord
 
@@ -78,7 +79,9 @@ class IdentityStore(Protocol):
         self, account_id: str, customer_code: str, session: DbSession
     ) -> None: ...
 
-    async def set_password_hash(self, account_id: str, password_hash: str) -> None: ...
+    async def set_password_hash(
+        self, account_id: str, password_hash: str, session: DbSession = None
+    ) -> None: ...
 
     async def reserve_attempt(self, subject: str, kept: timedelta, now: datetime) -> Attempts:
         """Count one more guess for `subject` (atomically) and read the count back."""
@@ -168,12 +171,12 @@ class IdentityStore(Protocol):
 
     async def disable_totp(self, account_id: str, session: DbSession) -> None: ...
 
-    async def insert_challenge(self, challenge: LoginChallenge) -> None: ...
+    async def insert_login_challenge(self, challenge: LoginChallenge) -> None: ...
 
-    async def challenge(self, key: str, now: datetime) -> LoginChallenge | None:
+    async def login_challenge(self, key: str, now: datetime) -> LoginChallenge | None:
         """The challenge while it is live, else None."""
 
-    async def spend_challenge(self, key: str) -> bool:
+    async def spend_login_challenge(self, key: str) -> bool:
         """True for the one caller that takes it."""
 
     async def insert_administrator_code(
@@ -199,6 +202,29 @@ class IdentityStore(Protocol):
     async def remove_customer_code(
         self, account_id: str, customer_code: str, session: DbSession
     ) -> None: ...
+    async def accounts_reachable_at(self, email: str, session: DbSession = None) -> list[Account]:
+        """The accounts whose mail goes to `email` (lower case): their own verified address, or
+        the back-office's while theirs is not (which two fiscal identities may share)."""
+
+    async def pending_challenge(self, account_id: str, purpose: Purpose) -> Challenge | None:
+        """The account's latest challenge of `purpose`, if any."""
+
+    async def confirm_email(self, account_id: str, email: str, session: DbSession) -> None:
+        """Make `email` the account's verified address; raises `EmailTaken` on a clash."""
+
+    async def set_phone(self, account_id: str, phone: str, session: DbSession) -> None: ...
+
+    async def set_contact_preferences(
+        self, account_id: str, channel: str, times: tuple[str, ...], session: DbSession
+    ) -> None: ...
+
+    async def issue_challenge(self, challenge: Challenge, session: DbSession) -> None:
+        """Keep `challenge`, voiding every earlier one of the account for the same purpose."""
+
+    async def challenge(self, key: str) -> Challenge | None: ...
+
+    async def spend_challenge(self, key: str, now: datetime, session: DbSession) -> bool:
+        """Remove the challenge if it is still usable; False if it was not (spent, expired)."""
 
 
 class SecretHasher(Protocol):
@@ -250,6 +276,7 @@ class Dependencies:
     totp_issuer: str = "Sportello"
     # How long an administrator code may be used after it was issued.
     administrator_code_ttl: timedelta = timedelta(days=14)
+    recovery: RecoveryRules = field(default_factory=RecoveryRules)
 
 
 # Passkeys (issue 16, item 10)
@@ -258,9 +285,9 @@ class Dependencies:
 class PasskeyStore(Protocol):
     """Passkeys and the WebAuthn challenges still open."""
 
-    async def insert_challenge(self, challenge: Challenge) -> None: ...
+    async def insert_challenge(self, challenge: PasskeyChallenge) -> None: ...
 
-    async def take_challenge(self, key: str) -> Challenge | None:
+    async def take_challenge(self, key: str) -> PasskeyChallenge | None:
         """The challenge, removed as it is read (atomically): a second taker gets None."""
 
     async def insert_passkey(self, passkey: Passkey, session: DbSession) -> None:

@@ -1,7 +1,9 @@
 """What an account is and may act on."""
 
 from sportello_contracts.identity import ProfileReply, ScopeReply
+from sportello_contracts.rpc import Caller
 from sportello_identity.domain.accounts import Account
+from sportello_identity.domain.challenges import Purpose
 from sportello_identity.domain.errors import AccountNotFound
 from sportello_identity.domain.operators import permissions_in_force
 from sportello_identity.usecases.ports import Dependencies
@@ -13,7 +15,7 @@ async def profile_of(deps: Dependencies, account_id: str) -> ProfileReply:
     return ProfileReply(
         account_id=account.account_id,
         username=account.username,
-        email=account.email,
+        email=account.contact_email,
         full_name=account.full_name,
         fiscal_code=account.fiscal_code or None,
         role=account.role,
@@ -21,6 +23,10 @@ async def profile_of(deps: Dependencies, account_id: str) -> ProfileReply:
         registered_at=account.registered_at,
         totp_enabled=account.totp_enabled,
         permissions=permissions_in_force(account),
+        pending_email=await pending_email(deps, account),
+        phone=account.phone,
+        preferred_channel=account.preferred_channel,
+        preferred_times=account.preferred_times,
     )
 
 
@@ -44,3 +50,17 @@ async def _account(deps: Dependencies, account_id: str) -> Account:
     if account is None:
         raise AccountNotFound()
     return account
+
+
+async def account_of_caller(deps: Dependencies, caller: Caller | None) -> Account:
+    """The account a request with a caller acts on (the kit refuses one without)."""
+    assert caller is not None
+    return await _account(deps, caller.user_id)
+
+
+async def pending_email(deps: Dependencies, account: Account) -> str | None:
+    """The address waiting for its link to be followed, if any (a link still usable)."""
+    challenge = await deps.store.pending_challenge(account.account_id, Purpose.EMAIL_CONFIRMATION)
+    if challenge is None or not challenge.usable(deps.clock.now()):
+        return None
+    return challenge.target

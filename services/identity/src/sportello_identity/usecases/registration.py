@@ -13,6 +13,7 @@ from sportello_identity.domain.attempts import fiscal_code_subject, longest
 from sportello_identity.domain.errors import TooManyPinAttempts, WrongPin
 from sportello_identity.domain.fiscal import check_fiscal_code
 from sportello_identity.domain.passwords import check_password
+from sportello_identity.usecases.email_address import issue_email_confirmation
 from sportello_identity.usecases.guesses import Guess, address_limited
 from sportello_identity.usecases.ports import DbSession, Dependencies, Transaction
 
@@ -34,10 +35,15 @@ async def register_account(
     customers, matching = await _customers_matching_pin(deps, request, tx)
     check_pin_unused(matching)
     first = matching[0]
+    # An address typed here is reserved for the account but used only once confirmed.
+    onboarding_email = first.email.lower()
+    email = (request.email or onboarding_email).lower()
     account = Account(
         account_id=str(uuid4()),
         username=request.username,
-        email=(request.email or first.email).lower(),
+        email=email,
+        email_verified=email == onboarding_email,
+        onboarding_email=onboarding_email,
         full_name=first.full_name,
         fiscal_code=request.fiscal_code,
         password_hash=await deps.hasher.hash(request.password),
@@ -52,15 +58,20 @@ async def register_account(
         AccountRegistered(
             account_id=account.account_id,
             username=account.username,
-            email=account.email,
+            email=account.contact_email,
             full_name=account.full_name,
             fiscal_code=account.fiscal_code,
             customer_codes=account.customer_codes,
             registered_at=account.registered_at,
         )
     )
+    if account.unverified_email is not None:
+        await issue_email_confirmation(deps, tx, account, account.unverified_email)
     return RegisterAccountReply(
-        account_id=account.account_id, username=account.username, email=account.email
+        account_id=account.account_id,
+        username=account.username,
+        email=account.contact_email,
+        pending_email=account.unverified_email,
     )
 
 

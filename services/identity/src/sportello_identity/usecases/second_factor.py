@@ -152,7 +152,7 @@ async def challenge_if_enabled(deps: Dependencies, account: Account) -> None:
     if not account.totp_enabled:
         return
     challenge = new_challenge()
-    await deps.store.insert_challenge(
+    await deps.store.insert_login_challenge(
         LoginChallenge(
             key=challenge_key(challenge),
             account_id=account.account_id,
@@ -165,12 +165,12 @@ async def challenge_if_enabled(deps: Dependencies, account: Account) -> None:
 async def complete_log_in(deps: Dependencies, request: CompleteLogInRequest) -> SessionReply:
     """The session, for a live challenge and a right code; the challenge is spent with it."""
     key = challenge_key(request.challenge)
-    challenge = await deps.store.challenge(key, deps.clock.now())
+    challenge = await deps.store.login_challenge(key, deps.clock.now())
     account = await deps.store.account(challenge.account_id) if challenge else None
     if challenge is None or account is None:
         raise ChallengeEnded()
     method = await verify_code(deps, account, request.code, request.client_address)
-    if not await deps.store.spend_challenge(key):
+    if not await deps.store.spend_login_challenge(key):
         raise ChallengeEnded()  # a parallel second step took it first
     return await deps.transactions.transaction(
         lambda tx: sessions.open_session(

@@ -4,7 +4,7 @@ from email.message import EmailMessage
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from sportello_notifications.domain.messages import Mail
+from sportello_notifications.domain.messages import Mail, Text
 
 _environment = Environment(
     loader=PackageLoader("sportello_notifications", "templates"),
@@ -36,3 +36,8 @@ def render(mail: Mail, sender: str) -> EmailMessage:
         _environment.get_template(f"{mail.template}.html.j2").render(mail.context), subtype="html"
     )
     return message
+
+
+def render_text(text: Text) -> str:
+    """A text message's body (plain: an SMS has no HTML to escape for)."""
+    return _environment.get_template(f"{text.template}.sms.j2").render(text.context).strip()

@@ -4,13 +4,31 @@ from datetime import UTC, datetime
 
 from sportello_contracts.account_deletion import AccountDeleted
 from sportello_contracts.administrators import AdministratorCodeIssued
+from sportello_contracts.contacts import (
+    EmailChanged,
+    EmailConfirmationIssued,
+    PhoneChanged,
+    PhoneCodeIssued,
+)
+from sportello_contracts.credentials import PasswordChanged, PasswordResetIssued
 from sportello_contracts.envelope import Event
 from sportello_contracts.identity import AccountRegistered
 from sportello_kit.service import Service
 from sportello_notifications.bootstrap import Dependencies
-from sportello_notifications.domain.messages import administrator_code, registration_summary
+from sportello_notifications.domain.messages import (
+    Mail,
+    administrator_code,
+    email_changed,
+    email_confirmation,
+    password_changed,
+    password_reset,
+    phone_changed,
+    phone_code,
+    registration_summary,
+)
 from sportello_notifications.usecases.account_deletion import erase_account_data
 from sportello_notifications.usecases.delivery import deliver
+from sportello_notifications.usecases.texts import deliver_text
 
 
 def subscribe(service: Service, deps: Dependencies) -> None:
@@ -18,6 +36,42 @@ def subscribe(service: Service, deps: Dependencies) -> None:
     async def account_registered(event: Event[AccountRegistered]) -> None:
         """Send the registration summary e-mail."""
         mail = registration_summary(str(event.event_id), event.payload, deps.settings.portal_url)
+        await send(mail)
+
+    @service.on(PasswordResetIssued, transactional=False)
+    async def password_reset_issued(event: Event[PasswordResetIssued]) -> None:
+        """Send the username and the reset link."""
+        await send(password_reset(str(event.event_id), event.payload, deps.settings.reset_page_url))
+
+    @service.on(PasswordChanged, transactional=False)
+    async def password_changed_(event: Event[PasswordChanged]) -> None:
+        """Tell the account's address that its password changed."""
+        await send(password_changed(str(event.event_id), event.payload, deps.settings.portal_url))
+
+    @service.on(EmailConfirmationIssued, transactional=False)
+    async def email_confirmation_issued(event: Event[EmailConfirmationIssued]) -> None:
+        """Send the confirmation link to the new address, and the notice to the current one."""
+        url = deps.settings.email_confirmation_page_url
+        for mail in email_confirmation(str(event.event_id), event.payload, url):
+            await send(mail)
+
+    @service.on(EmailChanged, transactional=False)
+    async def email_changed_(event: Event[EmailChanged]) -> None:
+        """Tell the address mail went to that it goes to the new one from now on."""
+        await send(email_changed(str(event.event_id), event.payload, deps.settings.portal_url))
+
+    @service.on(PhoneCodeIssued, transactional=False)
+    async def phone_code_issued(event: Event[PhoneCodeIssued]) -> None:
+        """Text the code to the new mobile number."""
+        text = phone_code(str(event.event_id), event.payload)
+        await deliver_text(text, claims=deps.claims, sender=deps.texts)
+
+    @service.on(PhoneChanged, transactional=False)
+    async def phone_changed_(event: Event[PhoneChanged]) -> None:
+        """Tell the account's address that its mobile number changed."""
+        await send(phone_changed(str(event.event_id), event.payload, deps.settings.portal_url))
+
+    async def send(mail: Mail) -> None:
         # A claim held by another delivery fails with `ClaimHeld`: the kit looks again after
         # the claim's lease, so a mail whose sender died is taken over, never dropped.
         await deliver(
