@@ -4,18 +4,16 @@ which identity replaces with argon2id at once."""
 import base64
 import hashlib
 import os
-from datetime import UTC, datetime
 from typing import Any
-from uuid import uuid4
 
 import bcrypt
 import httpx
 import pytest
-from argon2 import PasswordHasher
 from pymongo import AsyncMongoClient
 
-from e2e.flows import PASSWORD, assert_problem, bearer, log_in, signed_in_customer
-from sportello_deploy.testing import random_customer, random_fiscal_code
+from e2e import staff_flows
+from e2e.flows import assert_problem, bearer, log_in, signed_in_customer
+from sportello_deploy.testing import random_customer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 
@@ -23,24 +21,9 @@ OLD_PASSWORD = "ciao2011"  # the older portal had no rules: the old password kee
 
 
 async def signed_in_operator(system: Any, gateway: httpx.AsyncClient) -> dict[str, Any]:
-    """An operator's session. Operators are made by a bootstrap command built apart (issue 16,
-    item 2): here one is put in identity's database as that command would."""
-    username = f"operatore.{uuid4().hex[:8]}"
-    async with AsyncMongoClient[dict[str, Any]](system.servers.mongo_url) as client:
-        await client.sportello_identity.accounts.insert_one(
-            {
-                "_id": str(uuid4()),
-                "username": username,
-                "email": f"{username}@sportello.example",
-                "full_name": "Operatore di prova",
-                "fiscal_code": random_fiscal_code(),
-                "password_hash": PasswordHasher().hash(PASSWORD),
-                "registered_at": datetime.now(UTC),
-                "role": "operator",
-                "customer_codes": [],
-            }
-        )
-    return await log_in(gateway, username)
+    """A bootstrap operator's session, TOTP on (every permission, `accounts.import` too)."""
+    _, session, _ = await staff_flows.signed_in_operator(system, gateway)
+    return session
 
 
 def legacy_account(password_hash: str, **overrides: Any) -> dict[str, Any]:
@@ -98,7 +81,9 @@ async def test_an_imported_account_logs_in_with_its_old_password_then_holds_argo
     operator = await signed_in_operator(system, gateway)
     body = legacy_account(make(OLD_PASSWORD))
 
-    answer = await gateway.post("/v1/operator/legacy-accounts", json=body, headers=bearer(operator))
+    answer = await gateway.post(
+        "/v1/operators/legacy-accounts", json=body, headers=bearer(operator)
+    )
     assert answer.status_code == 201, answer.text
     imported = answer.json()
     assert imported["username"] == body["username"].lower()
@@ -132,10 +117,10 @@ async def test_only_an_operator_imports_and_nothing_is_created_otherwise(
     body = legacy_account(hashlib.md5(OLD_PASSWORD.encode()).hexdigest())  # noqa: S324
 
     refused = await gateway.post(
-        "/v1/operator/legacy-accounts", json=body, headers=bearer(customer_session)
+        "/v1/operators/legacy-accounts", json=body, headers=bearer(customer_session)
     )
-    assert_problem(refused, 403, "operator_only")
-    anonymous = await gateway.post("/v1/operator/legacy-accounts", json=body)
+    assert_problem(refused, 403, "operators_only")
+    anonymous = await gateway.post("/v1/operators/legacy-accounts", json=body)
     assert anonymous.status_code == 401
     nobody = await gateway.post(
         "/v1/auth/login", json={"username": body["username"], "password": OLD_PASSWORD}
@@ -149,7 +134,7 @@ async def test_a_malformed_hash_or_a_registered_fiscal_code_is_refused(
     operator = await signed_in_operator(system, gateway)
     for malformed in ("ciao2011", "$2b$10$tooshort", "pbkdf2_sha256$abc$salt$hash", "f" * 64):
         answer = await gateway.post(
-            "/v1/operator/legacy-accounts",
+            "/v1/operators/legacy-accounts",
             json=legacy_account(malformed),
             headers=bearer(operator),
         )
@@ -162,6 +147,6 @@ async def test_a_malformed_hash_or_a_registered_fiscal_code_is_refused(
         customer_codes=[registered.customer_code],
     )
     answer = await gateway.post(
-        "/v1/operator/legacy-accounts", json=clash, headers=bearer(operator)
+        "/v1/operators/legacy-accounts", json=clash, headers=bearer(operator)
     )
     assert_problem(answer, 409, "already_registered")

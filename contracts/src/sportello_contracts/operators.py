@@ -10,11 +10,14 @@ from sportello_contracts.identity import Password
 from sportello_contracts.rpc import Operation, Request
 
 # What an operator may do, each granted on its own. A bootstrap operator has every one.
-Permission = Literal["operators.manage", "administrator_codes.issue", "accounts.read"]
+Permission = Literal[
+    "operators.manage", "administrator_codes.issue", "accounts.read", "accounts.import"
+]
 PERMISSIONS: tuple[Permission, ...] = (
     "operators.manage",
     "administrator_codes.issue",
     "accounts.read",
+    "accounts.import",  # bring accounts of the older portal over
 )
 
 FullName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

@@ -17,7 +17,7 @@ WITH_BODY = {
     ("post", "/v1/auth/login"),
     ("post", "/v1/auth/refresh"),
     ("post", "/v1/auth/logout"),
-    ("post", "/v1/operator/legacy-accounts"),
+    ("post", "/v1/operators/legacy-accounts"),
     ("post", "/v1/me/passkeys"),
     ("post", "/v1/auth/passkey"),
     ("post", "/v1/me/deletion"),
@@ -41,7 +41,7 @@ WITH_BODY = {
 }
 AUTHENTICATED = {
     ("get", "/v1/me"),
-    ("post", "/v1/operator/legacy-accounts"),
+    ("post", "/v1/operators/legacy-accounts"),
     ("post", "/v1/me/passkeys/options"),
     ("post", "/v1/me/passkeys"),
     ("get", "/v1/me/passkeys"),

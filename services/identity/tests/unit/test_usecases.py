@@ -1279,12 +1279,19 @@ async def test_ending_all_sessions_spares_only_the_one_kept(world: World) -> Non
 # Accounts of the older portal
 
 
-OPERATOR = Caller(user_id="op-1", role="operator")
+@pytest.fixture
+async def importer(world: World) -> Caller:
+    """An operator who may import accounts (TOTP on: permissions are in force only then)."""
+    operator = await operator_in(world, ("accounts.import",))
+    await with_totp(world, operator)
+    return caller_for(world.store.accounts[operator.account_id])
 
 
-def legacy_import(customer: NewCustomer, password_hash: str, **overrides: Any) -> Any:
+def legacy_import(
+    importer: Caller, customer: NewCustomer, password_hash: str, **overrides: Any
+) -> Any:
     values = {
-        "caller": OPERATOR,
+        "caller": importer,
         "username": "Mario Rossi (vecchio portale)",
         "password_hash": password_hash,
         "fiscal_code": customer.fiscal_code,
@@ -1302,14 +1309,16 @@ def with_argon2(world: World) -> Dependencies:
 
 
 async def test_an_operator_imports_an_account_that_logs_in_with_its_old_password_once_upgraded(
-    world: World,
+    world: World, importer: Caller
 ) -> None:
     customer = await onboarded(world, full_name="Mario Rossi")
     deps = with_argon2(world)
     old = bcrypt.hashpw(b"Vecchia-2011", bcrypt.gensalt(4)).decode()
     tx = FakeTransaction()
 
-    reply = await legacy_accounts.import_legacy_account(deps, legacy_import(customer, old), tx)
+    reply = await legacy_accounts.import_legacy_account(
+        deps, legacy_import(importer, customer, old), tx
+    )
 
     assert reply.username == "mario rossi (vecchio portale)"  # as log-in compares it
     assert reply.password_scheme == "bcrypt"
@@ -1320,8 +1329,10 @@ async def test_an_operator_imports_an_account_that_logs_in_with_its_old_password
         (customer.customer_code,),
     )
     assert world.store.customers[customer.customer_code].account_id == account.account_id
-    (imported,) = world.store.activity
-    assert (imported.kind, imported.actor_id) == ("account.imported", "op-1")
+    before = [a for a in world.store.activity if a.account_id == importer.user_id]
+    entries = [a for a in world.store.activity if a.account_id == account.account_id]
+    (imported,) = entries
+    assert (imported.kind, imported.actor_id) == ("account.imported", importer.user_id)
     assert imported.details == {"password_scheme": "bcrypt"}
     assert [e.kind for e in tx.emitted] == ["account.imported"]  # type: ignore[attr-defined]
 
@@ -1329,8 +1340,10 @@ async def test_an_operator_imports_an_account_that_logs_in_with_its_old_password
     await sessions.log_in(deps, login)
     upgraded = world.store.accounts[account.account_id].password_hash
     assert upgraded.startswith("$argon2id$")
-    assert [a.kind for a in world.store.activity][1:] == ["password.upgraded", "session.opened"]
-    assert world.store.activity[1].details == {"from": "bcrypt"}
+    entries = [a for a in world.store.activity if a.account_id == account.account_id]
+    assert [a.kind for a in entries][1:] == ["password.upgraded", "session.opened"]
+    assert entries[1].details == {"from": "bcrypt"}
+    assert [a for a in world.store.activity if a.account_id == importer.user_id] == before
     await sessions.log_in(deps, login)  # the argon2id hash now
     assert world.store.accounts[account.account_id].password_hash == upgraded
     # The PIN of the letter registers nothing more: the customer has an account.
@@ -1338,40 +1351,44 @@ async def test_an_operator_imports_an_account_that_logs_in_with_its_old_password
         await registered(world, customer)
 
 
-async def test_a_wrong_old_password_is_refused_and_the_legacy_hash_stays(world: World) -> None:
+async def test_a_wrong_old_password_is_refused_and_the_legacy_hash_stays(
+    world: World, importer: Caller
+) -> None:
     customer = await onboarded(world)
     deps = with_argon2(world)
     old = hashlib.md5(b"Vecchia-2011").hexdigest()  # noqa: S324 (the older portal's)
     reply = await legacy_accounts.import_legacy_account(
-        deps, legacy_import(customer, old, username="m.rossi"), FakeTransaction()
+        deps, legacy_import(importer, customer, old, username="m.rossi"), FakeTransaction()
     )
     with pytest.raises(errors.WrongCredentials):
         await sessions.log_in(deps, LogInRequest(username="m.rossi", password="Vecchia-2012"))
     assert world.store.accounts[reply.account_id].password_hash == old
 
 
-async def test_only_an_operator_imports_accounts(world: World) -> None:
+async def test_only_an_operator_imports_accounts(world: World, importer: Caller) -> None:
     customer = await onboarded(world)
     customer_caller = Caller(user_id="acc-9", role="customer", customer_codes=("C1",))
-    for caller in (customer_caller, Caller(user_id="adm-1", role="administrator"), None):
-        request = legacy_import(customer, "a" * 32, caller=caller)
-        with pytest.raises(errors.OperatorOnly):
+    for caller in (customer_caller, Caller(user_id="adm-1", role="administrator")):
+        request = legacy_import(importer, customer, "a" * 32, caller=caller)
+        with pytest.raises(errors.OperatorsOnly):
             await legacy_accounts.import_legacy_account(world.deps, request, FakeTransaction())
-    assert world.store.accounts == {}
-    assert world.store.activity == []
+    assert set(world.store.accounts) == {importer.user_id}
+    assert not [e for e in world.store.activity if e.kind == "account.imported"]
 
 
-async def test_an_import_with_a_hash_of_no_known_format_is_refused(world: World) -> None:
+async def test_an_import_with_a_hash_of_no_known_format_is_refused(
+    world: World, importer: Caller
+) -> None:
     customer = await onboarded(world)
     for malformed in ("plain-text-password", "$2b$10$short", "a" * 64):
-        request = legacy_import(customer, malformed)
+        request = legacy_import(importer, customer, malformed)
         with pytest.raises(errors.UnknownHashFormat):
             await legacy_accounts.import_legacy_account(world.deps, request, FakeTransaction())
-    assert world.store.accounts == {}
+    assert set(world.store.accounts) == {importer.user_id}
 
 
 async def test_an_import_for_a_registered_fiscal_code_or_a_taken_username_is_refused(
-    world: World,
+    world: World, importer: Caller
 ) -> None:
     customer = await onboarded(world)
     taken = await registered(world, customer)
@@ -1379,28 +1396,32 @@ async def test_an_import_for_a_registered_fiscal_code_or_a_taken_username_is_ref
     with pytest.raises(errors.AlreadyRegistered):
         await legacy_accounts.import_legacy_account(
             world.deps,
-            legacy_import(customer, "a" * 40, email="nuovo@example.it"),
+            legacy_import(importer, customer, "a" * 40, email="nuovo@example.it"),
             FakeTransaction(),
         )
     with pytest.raises(errors.UsernameTaken):
         await legacy_accounts.import_legacy_account(
-            world.deps, legacy_import(other, "a" * 40, username=taken.username), FakeTransaction()
+            world.deps,
+            legacy_import(importer, other, "a" * 40, username=taken.username),
+            FakeTransaction(),
         )
-    assert list(world.store.accounts) == [taken.account_id]
+    assert set(world.store.accounts) == {importer.user_id, taken.account_id}
 
 
-async def test_an_import_with_another_identitys_customer_code_is_refused(world: World) -> None:
+async def test_an_import_with_another_identitys_customer_code_is_refused(
+    world: World, importer: Caller
+) -> None:
     customer, stranger = await onboarded(world), await onboarded(world)
-    request = legacy_import(customer, "a" * 32, customer_codes=(stranger.customer_code,))
+    request = legacy_import(importer, customer, "a" * 32, customer_codes=(stranger.customer_code,))
     with pytest.raises(errors.CustomerOfAnotherIdentity):
         await legacy_accounts.import_legacy_account(world.deps, request, FakeTransaction())
     with pytest.raises(errors.InvalidFiscalCode):
         await legacy_accounts.import_legacy_account(
             world.deps,
-            legacy_import(customer, "a" * 32, fiscal_code="RSSMRA80A01H501X"),
+            legacy_import(importer, customer, "a" * 32, fiscal_code="RSSMRA80A01H501X"),
             FakeTransaction(),
         )
-    assert world.store.accounts == {}
+    assert set(world.store.accounts) == {importer.user_id}
 
 
 # Passkeys

@@ -78,10 +78,6 @@ class UnknownHashFormat(IdentityError):
     """An imported password hash in none of the older portal's known formats."""
 
 
-class OperatorOnly(IdentityError):
-    """Only an operator may do this (the role on the caller the gateway resolved)."""
-
-
 class CustomerOfAnotherIdentity(IdentityError):
     """A customer code the back-office onboarded for another fiscal identity."""
 

@@ -31,7 +31,6 @@ from sportello_identity.domain.errors import (
     LinkInvalid,
     MustWait,
     NotPermitted,
-    OperatorOnly,
     OperatorsOnly,
     PasskeyChallengeInvalid,
     PasskeyCloned,
@@ -132,11 +131,6 @@ REFUSALS: dict[type[IdentityError], tuple[ErrorKind, str, str]] = {
         "unknown_hash_format",
         "L'hash della password non è in un formato riconosciuto (bcrypt, PBKDF2-SHA256, "
         "SHA-1 o MD5 esadecimale).",
-    ),
-    OperatorOnly: (
-        ErrorKind.FORBIDDEN,
-        "operator_only",
-        "Questa operazione è riservata agli operatori.",
     ),
     CustomerOfAnotherIdentity: (
         ErrorKind.INVALID,

@@ -7,21 +7,12 @@ it (`Argon2Hasher.verify`) and replaces it with argon2id (`sessions.log_in`).
 from uuid import uuid4
 
 from sportello_contracts.identity import ImportLegacyAccountReply, ImportLegacyAccountRequest
-from sportello_contracts.rpc import Caller
 from sportello_identity.domain.accounts import Account
-from sportello_identity.domain.errors import CustomerOfAnotherIdentity, OperatorOnly
+from sportello_identity.domain.errors import CustomerOfAnotherIdentity
 from sportello_identity.domain.fiscal import check_fiscal_code
 from sportello_identity.domain.legacy_hashes import check_legacy_hash
-from sportello_identity.usecases import activity
+from sportello_identity.usecases import activity, operators
 from sportello_identity.usecases.ports import Dependencies, Transaction
-
-
-def check_operator(caller: Caller | None) -> Caller:
-    """The caller, if an operator. (Finer permissions per operator are built apart: issue 16,
-    item 2; until then the role is what allows it.)"""
-    if caller is None or caller.role != "operator":
-        raise OperatorOnly()
-    return caller
 
 
 async def import_legacy_account(
@@ -32,7 +23,10 @@ async def import_legacy_account(
     Like a registration it holds every registrable customer code of the fiscal identity, and
     the PINs of those codes register nothing more (one account per fiscal identity).
     """
-    operator = check_operator(request.caller)
+    assert request.caller is not None  # the kit refuses a request without one
+    operator = await operators.require(
+        deps, request.caller, "accounts.import", "legacy_account.import", request.client_address
+    )
     legacy = check_legacy_hash(request.password_hash)
     check_fiscal_code(request.fiscal_code)
     # As registration does: an onboarding of this fiscal identity meanwhile conflicts with it.
@@ -62,7 +56,7 @@ async def import_legacy_account(
         tx,
         account.account_id,
         "account.imported",
-        actor_id=operator.user_id,
+        actor_id=operator.account_id,
         client_address=request.client_address,
         details={"password_scheme": legacy.scheme.value},
     )
