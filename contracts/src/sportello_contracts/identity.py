@@ -285,6 +285,7 @@ class BeginPasskeySignInRequest(Request):
 
 class FinishPasskeySignInRequest(Request):
     credential: PasskeyCredential
+    user_agent: UserAgent | None = None  # filled in by the gateway: the session list's device
 
 
 BEGIN_PASSKEY_REGISTRATION = Operation(

@@ -5,7 +5,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from sportello_contracts.base import Contract
-from sportello_contracts.identity import SessionReply
+from sportello_contracts.identity import SessionReply, UserAgent
 from sportello_contracts.rpc import Operation, Request
 
 # A TOTP code (6 digits) or a recovery code (`xxxx-xxxx-xxxx`), as the user types it.
@@ -60,6 +60,7 @@ class CompleteLogInRequest(Request):
 
     challenge: Challenge
     code: SecondFactorCode
+    user_agent: UserAgent | None = None  # filled in by the gateway: the session list's device
 
 
 # Neither enrolment step is replayed from a stored answer: the answers hold the secret and the

@@ -3,6 +3,7 @@ unique credentials, guarded counts, and what erasing an account leaves behind.""
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
@@ -16,13 +17,19 @@ from sportello_identity.adapters.passkey_store import MongoPasskeyStore
 from sportello_identity.adapters.store import IdentityStore
 from sportello_identity.domain.accounts import Account, CustomerDetails
 from sportello_identity.domain.activity import Activity
+from sportello_identity.domain.challenges import Challenge as Link
+from sportello_identity.domain.challenges import Purpose
 from sportello_identity.domain.deletion import Deletion
 from sportello_identity.domain.errors import PasskeyTaken
 from sportello_identity.domain.passkeys import Ceremony, Challenge, Passkey
+from sportello_identity.domain.second_factor import LoginChallenge
+from sportello_identity.domain.sessions import SessionLine
 from sportello_kit.mongo import Database, connect
 
 # To the millisecond: the database keeps no finer time, so what is read back equals it.
 MONDAY = datetime(2026, 11, 23, 9, 0, 0, 123000, tzinfo=UTC)
+# In the future: the TTL indexes must not be what empties the collections checked below.
+LATER = datetime.now(UTC) + timedelta(days=1)
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -121,8 +128,14 @@ async def test_erasing_an_account_frees_its_customers_and_keeps_a_trail_without_
             uuid4().hex, account.account_id, "session.opened", MONDAY, None, "203.0.113.7", {}
         )
         await identity.insert_activity(entry, session)
+        await identity.set_pending_totp(account.account_id, "JBSWY3DPEHPK3PXP", session)
+        link = Link(uuid4().hex, Purpose.PASSWORD_RESET, account.account_id, LATER)
+        await identity.issue_challenge(link, session)
+        line = SessionLine(uuid4().hex, account.account_id, MONDAY, LATER, MONDAY, "203.0.113.7")
+        await identity.insert_line(replace(line, user_agent="Firefox"), session)
 
     await database.transaction(setup)
+    await identity.insert_login_challenge(LoginChallenge(uuid4().hex, account.account_id, LATER))
     await passkeys.insert_passkey(passkey(account.account_id), None)
     deletion = Deletion(uuid4().hex, account.account_id, MONDAY, MONDAY + timedelta(minutes=10))
     await database.transaction(lambda session: deletions.insert(deletion, session))
@@ -136,6 +149,12 @@ async def test_erasing_an_account_frees_its_customers_and_keeps_a_trail_without_
     assert await passkeys.passkeys_of(account.account_id) == []
     trail = await database.db.activity.find({"account_id": account.account_id}).to_list()
     assert [(e["kind"], e["client_address"]) for e in trail] == [("session.opened", None)]
+    assert await identity.totp_of(account.account_id) is None
+    mine = {"account_id": account.account_id}
+    assert await database.db.challenges.count_documents(mine) == 0
+    assert await database.db.login_challenges.count_documents(mine) == 0
+    (line,) = await database.db.session_lines.find(mine).to_list()
+    assert (line["client_address"], line["user_agent"]) == (None, None)
 
     async def confirm(service: str) -> Deletion | None:
         return await database.transaction(

@@ -2139,10 +2139,14 @@ async def test_with_totp_on_the_password_earns_a_challenge_and_the_code_a_sessio
 
     world.clock.advance(timedelta(seconds=30))
     code = pyotp.TOTP(secret).at(world.clock.now())
-    second = CompleteLogInRequest(challenge=required.value.challenge, code=code)
+    second = CompleteLogInRequest(
+        challenge=required.value.challenge, code=code, user_agent="Mozilla/5.0 (iPhone)"
+    )
     reply = await second_factor.complete_log_in(world.deps, second)
     assert reply.access_token == f"access:{account.account_id}:customer"
     assert world.store.activity[-1].details == {"method": "totp"}
+    (line,) = world.store.lines.values()  # the session list names the device
+    assert line.user_agent == "Mozilla/5.0 (iPhone)"
 
     with pytest.raises(errors.ChallengeEnded):  # the challenge is spent
         await second_factor.complete_log_in(world.deps, second)

@@ -1,5 +1,6 @@
 """Account deletions in MongoDB: the requests and their confirmations, and the erasure of what
-identity holds of an account (its document, passkeys, the personal details of its trail)."""
+identity holds of an account (its document, passkeys, second factor, links and codes sent,
+where its sessions came from, the personal details of its trail)."""
 
 from datetime import datetime
 from typing import Any
@@ -21,6 +22,12 @@ class MongoDeletionStore:
         self.customers = db.customers
         self.passkeys = db.passkeys
         self.activity = db.activity
+        # Second factors, links and codes sent, the lines of sessions (named as IdentityStore
+        # names them): all personal, all erased with the account.
+        self.totp = db.totp
+        self.login_challenges = db.login_challenges
+        self.challenges = db.challenges
+        self.session_lines = db.session_lines
 
     async def create_indexes(self) -> None:
         await self.deletions.create_index("account_id")
@@ -87,7 +94,20 @@ class MongoDeletionStore:
             {"$set": {"account_id": None}},
             session=session,
         )
-        await self.passkeys.delete_many({"account_id": account.account_id}, session=session)
+        # An administrator's condominiums are free for another administrator to add.
+        await self.customers.update_many(
+            {"administrator_id": account.account_id},
+            {"$set": {"administrator_id": None}},
+            session=session,
+        )
+        mine = {"account_id": account.account_id}
+        await self.passkeys.delete_many(mine, session=session)
+        await self.totp.delete_one({"_id": account.account_id}, session=session)
+        await self.login_challenges.delete_many(mine, session=session)
+        await self.challenges.delete_many(mine, session=session)
+        await self.session_lines.update_many(
+            mine, {"$set": {"client_address": None, "user_agent": None}}, session=session
+        )
         await self.activity.update_many(
             {"account_id": account.account_id},
             {"$set": {"client_address": None, "details": {}}},

@@ -134,7 +134,12 @@ async def finish_sign_in(
     account = await prove_with_passkey(deps, keys, request.credential, request.client_address)
     return await deps.transactions.transaction(
         lambda tx: sessions.open_session(
-            deps, tx, account, client_address=request.client_address, method="passkey"
+            deps,
+            tx,
+            account,
+            client_address=request.client_address,
+            user_agent=request.user_agent,
+            method="passkey",
         )
     )
 

@@ -174,7 +174,12 @@ async def complete_log_in(deps: Dependencies, request: CompleteLogInRequest) -> 
         raise ChallengeEnded()  # a parallel second step took it first
     return await deps.transactions.transaction(
         lambda tx: sessions.open_session(
-            deps, tx, account, client_address=request.client_address, method=method
+            deps,
+            tx,
+            account,
+            client_address=request.client_address,
+            user_agent=request.user_agent,
+            method=method,
         )
     )
 
