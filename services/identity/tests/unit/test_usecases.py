@@ -635,6 +635,20 @@ async def registered(world: World, customer: NewCustomer, **overrides: Any) -> A
 # Registration
 
 
+async def test_a_condominium_an_administrator_holds_is_not_registered_nor_joined(
+    world: World,
+) -> None:
+    held = await onboarded(world)
+    world.store.customers[held.customer_code].administrator_id = "adm-1"
+    with pytest.raises(errors.PinAlreadyUsed):
+        await registered(world, held)
+    # Another code of the same fiscal identity registers, without the one held.
+    other = await onboarded(world, fiscal_code=held.fiscal_code)
+    account = await registered(world, other)
+    assert account.customer_codes == (other.customer_code,)
+    assert world.store.customers[held.customer_code].account_id is None
+
+
 async def test_registering_stores_the_account_and_announces_it(world: World) -> None:
     customer = await onboarded(world, full_name="Anna Ferrari")
     tx = FakeTransaction()

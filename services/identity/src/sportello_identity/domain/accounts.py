@@ -71,13 +71,21 @@ class Account:
 
 
 def joins_account(customer: Customer, account: Account) -> bool:
-    """A registrable customer code of a registered fiscal identity joins its account, once."""
-    return customer.account_id is None and customer.customer_code not in account.customer_codes
+    """A registrable customer code of a registered fiscal identity joins its account, once,
+    unless an administrator holds it (a condominium is acted on by one of the two)."""
+    return (
+        customer.account_id is None
+        and customer.administrator_id is None
+        and customer.customer_code not in account.customer_codes
+    )
 
 
 def check_pin_unused(customers: list[Customer]) -> None:
-    """A PIN registers one account, once; registering again needs the account deleted first."""
-    if any(c.account_id is not None for c in customers):
+    """A PIN registers one account, once; registering again needs the account deleted first.
+
+    An administrator adding a condominium used its PIN too: while held, it registers nothing.
+    """
+    if any(c.account_id is not None or c.administrator_id is not None for c in customers):
         raise PinAlreadyUsed()
 
 

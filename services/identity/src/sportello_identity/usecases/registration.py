@@ -48,8 +48,11 @@ async def register_account(
         fiscal_code=request.fiscal_code,
         password_hash=await deps.hasher.hash(request.password),
         registered_at=deps.clock.now(),
-        # Every customer code of the fiscal identity, not only the one whose PIN was used.
-        customer_codes=tuple(sorted(c.customer_code for c in customers)),
+        # Every customer code of the fiscal identity, not only the one whose PIN was used, but
+        # those an administrator holds.
+        customer_codes=tuple(
+            sorted(c.customer_code for c in customers if c.administrator_id is None)
+        ),
     )
     # A clash on username, e-mail or fiscal code is raised here as the domain's error.
     await deps.store.insert_account(account, tx.session)
