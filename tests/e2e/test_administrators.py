@@ -227,6 +227,9 @@ async def test_a_condominium_held_or_registered_is_refused_and_others_cannot_act
     other_id = (await gateway.get("/v1/me", headers=bearer(other))).json()["account_id"]
     assert (await trail(system, other_id))[-1]["details"]["reason"] == "operators_only"
 
+    # Held, the condominium's own PIN registers no account beside the administrator.
+    assert_problem(await register(gateway, held), 409, "pin_already_used")
+
     own = await condominium(system)
     assert (await register(gateway, own)).status_code == 201
     assert_problem(await add(gateway, other, own), 409, "condominium_registered")

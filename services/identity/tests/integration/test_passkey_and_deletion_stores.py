@@ -2,7 +2,6 @@
 unique credentials, guarded counts, and what erasing an account leaves behind."""
 
 import asyncio
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,23 +23,12 @@ from sportello_identity.domain.errors import PasskeyTaken
 from sportello_identity.domain.passkeys import Ceremony, Challenge, Passkey
 from sportello_identity.domain.second_factor import LoginChallenge
 from sportello_identity.domain.sessions import SessionLine
-from sportello_kit.mongo import Database, connect
+from sportello_kit.mongo import Database
 
 # To the millisecond: the database keeps no finer time, so what is read back equals it.
 MONDAY = datetime(2026, 11, 23, 9, 0, 0, 123000, tzinfo=UTC)
 # In the future: the TTL indexes must not be what empties the collections checked below.
 LATER = datetime.now(UTC) + timedelta(days=1)
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def database(servers: Any) -> AsyncIterator[Database]:
-    client = connect(servers.mongo_url)
-    name = f"identity_test_{uuid4().hex[:8]}"
-    try:
-        yield Database(client, name)
-    finally:
-        await client.drop_database(name)
-        await client.close()
 
 
 @pytest_asyncio.fixture(loop_scope="session")

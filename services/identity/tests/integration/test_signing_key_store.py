@@ -1,10 +1,7 @@
 """Signing keys in the real database: sealed at rest, one per generation however many race."""
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
-from uuid import uuid4
 
 import pytest_asyncio
 
@@ -15,7 +12,7 @@ from sportello_identity.adapters.signing_keys import (
     new_key,
 )
 from sportello_identity.domain.signing_keys import KeyTimes
-from sportello_kit.mongo import Database, connect
+from sportello_kit.mongo import Database
 
 MONDAY = datetime(2026, 11, 23, 9, 0, 0, 123000, tzinfo=UTC)
 TIMES = KeyTimes(
@@ -24,17 +21,6 @@ TIMES = KeyTimes(
     token_lifetime=timedelta(minutes=15),
     reload=timedelta(seconds=30),
 )
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def database(servers: Any) -> AsyncIterator[Database]:
-    client = connect(servers.mongo_url)
-    name = f"identity_keys_{uuid4().hex[:8]}"
-    try:
-        yield Database(client, name)
-    finally:
-        await client.drop_database(name)
-        await client.close()
 
 
 @pytest_asyncio.fixture(loop_scope="session")

@@ -3,20 +3,17 @@ without a fiscal code, TOTP steps and recovery codes spent once under concurrenc
 administrator codes, condominiums held, and the trail read in pages."""
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from uuid import uuid4
 
 import pytest
-import pytest_asyncio
 
 from sportello_identity.adapters.store import IdentityStore
 from sportello_identity.domain.accounts import Account, CustomerDetails
 from sportello_identity.domain.activity import Activity
 from sportello_identity.domain.administrators import AdministratorCode
 from sportello_identity.domain.second_factor import LoginChallenge
-from sportello_kit.mongo import Database, connect
+from sportello_kit.mongo import Database
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -24,24 +21,6 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 def now() -> datetime:
     at = datetime.now(UTC)
     return at.replace(microsecond=at.microsecond // 1000 * 1000)
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def database(servers: Any) -> AsyncIterator[Database]:
-    client = connect(servers.mongo_url)
-    name = f"identity_staff_{uuid4().hex[:8]}"
-    try:
-        yield Database(client, name)
-    finally:
-        await client.drop_database(name)
-        await client.close()
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def store(database: Database) -> IdentityStore:
-    store = IdentityStore(database.db)
-    await store.create_indexes()
-    return store
 
 
 def staff(role: str = "operator") -> Account:

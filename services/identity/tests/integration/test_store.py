@@ -1,14 +1,12 @@
 """Identity's store against the real database: customers, accounts, sessions, guesses."""
 
 import asyncio
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
 import pytest
-import pytest_asyncio
 
 from sportello_deploy.testing import random_fiscal_code
 from sportello_identity.adapters.hashing import Argon2Hasher, Argon2Parameters, HashingPool
@@ -18,7 +16,7 @@ from sportello_identity.domain.attempts import Attempts
 from sportello_identity.domain.challenges import Challenge, Purpose
 from sportello_identity.domain.errors import AlreadyRegistered, EmailTaken, UsernameTaken
 from sportello_identity.domain.sessions import SessionLine, SessionRecord
-from sportello_kit.mongo import Database, connect
+from sportello_kit.mongo import Database
 
 # To the millisecond: the database keeps no finer time, so what is read back equals it.
 MONDAY = datetime(2026, 11, 23, 9, 0, 0, 123000, tzinfo=UTC)
@@ -28,24 +26,6 @@ def from_now(delta: timedelta) -> datetime:
     """A time still ahead, so the TTL indexes on expiry times never remove a test's documents."""
     later = datetime.now(UTC) + delta
     return later.replace(microsecond=later.microsecond // 1000 * 1000)
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def database(servers: Any) -> AsyncIterator[Database]:
-    client = connect(servers.mongo_url)
-    name = f"identity_test_{uuid4().hex[:8]}"
-    try:
-        yield Database(client, name)
-    finally:
-        await client.drop_database(name)
-        await client.close()
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def store(database: Database) -> IdentityStore:
-    store = IdentityStore(database.db)
-    await store.create_indexes()
-    return store
 
 
 HASHER = Argon2Hasher(

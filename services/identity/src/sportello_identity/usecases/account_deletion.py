@@ -2,7 +2,6 @@
 and then by every service that holds personal data of it, each confirming by event."""
 
 import logging
-from ipaddress import IPv4Address, IPv6Address
 from uuid import uuid4
 
 from sportello_contracts.account_deletion import (
@@ -14,8 +13,6 @@ from sportello_contracts.account_deletion import (
     RequestAccountDeletionRequest,
 )
 from sportello_contracts.identity import ScopeChanged
-from sportello_identity.domain.accounts import Account
-from sportello_identity.domain.attempts import log_in_refusal, username_subject
 from sportello_identity.domain.deletion import Deletion, all_confirmed, check_confirmable
 from sportello_identity.domain.errors import (
     AccountNotFound,
@@ -23,7 +20,7 @@ from sportello_identity.domain.errors import (
     ReauthenticationFailed,
 )
 from sportello_identity.usecases import activity, passkeys, sessions
-from sportello_identity.usecases.guesses import Guess, address_limited
+from sportello_identity.usecases.guesses import password_again
 from sportello_identity.usecases.ports import DeletionDependencies, Dependencies, Transaction
 
 log = logging.getLogger(__name__)
@@ -41,7 +38,8 @@ async def request_deletion(
     if account is None:
         raise AccountNotFound()
     if request.password is not None:
-        await _check_password(deps, account, request.password, request.client_address)
+        if not await password_again(deps, account, request.password, request.client_address):
+            raise ReauthenticationFailed()
     else:
         assert request.passkey is not None  # the contract wants one of the two
         proven = await passkeys.prove_with_passkey(
@@ -127,22 +125,3 @@ async def record_erasure(
     ):
         await dd.deletions.mark_completed(deletion.deletion_id, deps.clock.now(), tx.session)
         log.info("deletion %s complete: every service confirmed", deletion.deletion_id)
-
-
-async def _check_password(
-    deps: Dependencies,
-    account: Account,
-    password: str,
-    client_address: IPv4Address | IPv6Address | None,
-) -> None:
-    """The account's password, guessed under the same limits as at log-in."""
-    user = username_subject(account.username)
-    guess = Guess(deps, [(user, deps.limits.per_username), *address_limited(deps, client_address)])
-    if waits := await guess.reserve():
-        raise log_in_refusal(waits, user, guess.now)
-    async with guess.checking():
-        right = await deps.hasher.verify(account.password_hash, password)
-    if not right:
-        await guess.failed()
-        raise ReauthenticationFailed()
-    await guess.succeeded(forget={user})

@@ -17,12 +17,15 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from ipaddress import IPv4Address, IPv6Address
 
+from sportello_identity.domain.accounts import Account
 from sportello_identity.domain.attempts import (
     GuessLimit,
     Wait,
     address_subject,
     alert_due,
     failure_minute,
+    log_in_refusal,
+    username_subject,
 )
 from sportello_identity.usecases.ports import Dependencies
 
@@ -105,3 +108,23 @@ class Guess:
     async def _release_all(self) -> None:
         for subject, _ in self.limited:
             await self.deps.store.release_attempt(subject)
+
+
+async def password_again(
+    deps: Dependencies,
+    account: Account,
+    password: str,
+    client_address: IPv4Address | IPv6Address | None,
+) -> bool:
+    """Whether `password` is the signed-in account's own, asked again before a change that
+    matters (a new password, deleting the account): guessed under log-in's own limits, per
+    username and address, so a stolen session cannot try passwords faster than a log-in can.
+    Past them the log-in's refusal (429) is raised."""
+    user = username_subject(account.username)
+    guess = Guess(deps, [(user, deps.limits.per_username), *address_limited(deps, client_address)])
+    if waits := await guess.reserve():
+        raise log_in_refusal(waits, user, guess.now)
+    async with guess.checking():
+        right = await deps.hasher.verify(account.password_hash, password)
+    await (guess.succeeded(forget={user}) if right else guess.failed())
+    return right

@@ -6,11 +6,10 @@ from typing import Literal
 
 from sportello_contracts.credentials import ChangePasswordRequest, PasswordChanged, PasswordSetReply
 from sportello_identity.domain.accounts import Account
-from sportello_identity.domain.attempts import log_in_refusal, username_subject
 from sportello_identity.domain.errors import WrongCurrentPassword
 from sportello_identity.domain.passwords import check_password
 from sportello_identity.usecases import activity, sessions
-from sportello_identity.usecases.guesses import Guess, address_limited
+from sportello_identity.usecases.guesses import password_again
 from sportello_identity.usecases.ports import Dependencies, Transaction
 from sportello_identity.usecases.profile import account_of_caller
 
@@ -72,26 +71,16 @@ async def set_password(
 async def _prove_current_password(
     deps: Dependencies, account: Account, request: ChangePasswordRequest
 ) -> None:
-    user = username_subject(account.username)
-    guess = Guess(
-        deps,
-        [(user, deps.limits.per_username), *address_limited(deps, request.client_address)],
-    )
-    if waits := await guess.reserve():
-        raise log_in_refusal(waits, user, guess.now)
-    async with guess.checking():
-        right = await deps.hasher.verify(account.password_hash, request.current_password)
-    if not right:
-        await guess.failed()
-        # In a transaction of its own: the command's is rolled back by the refusal.
-        await deps.transactions.transaction(
-            lambda tx: activity.record(
-                deps,
-                tx,
-                account.account_id,
-                "password.change_refused",
-                client_address=request.client_address,
-            )
+    if await password_again(deps, account, request.current_password, request.client_address):
+        return
+    # In a transaction of its own: the command's is rolled back by the refusal.
+    await deps.transactions.transaction(
+        lambda tx: activity.record(
+            deps,
+            tx,
+            account.account_id,
+            "password.change_refused",
+            client_address=request.client_address,
         )
-        raise WrongCurrentPassword()
-    await guess.succeeded(forget={user})
+    )
+    raise WrongCurrentPassword()
