@@ -8,7 +8,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pymongo import AsyncMongoClient
 
-from sportello_identity.adapters.signing_keys import KeySealer
+from sportello_identity.adapters.sealing import KeySealer
 from sportello_kit.settings import DEMO_KEY_ENCRYPTION_KEY
 
 

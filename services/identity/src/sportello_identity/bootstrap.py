@@ -28,7 +28,8 @@ from sportello_identity.adapters.deletion_store import MongoDeletionStore
 from sportello_identity.adapters.hashing import Argon2Hasher, Argon2Parameters, HashingPool
 from sportello_identity.adapters.passkey_store import MongoPasskeyStore
 from sportello_identity.adapters.relying_party import WebAuthnRelyingParty
-from sportello_identity.adapters.signing_keys import KeyRing, KeySealer, SigningKeyStore
+from sportello_identity.adapters.sealing import TOTP_SECRETS, KeySealer
+from sportello_identity.adapters.signing_keys import KeyRing, SigningKeyStore
 from sportello_identity.adapters.store import IdentityStore
 from sportello_identity.adapters.tokens import TokenIssuer
 from sportello_identity.domain.attempts import GuessLimit, GuessLimits
@@ -54,7 +55,7 @@ def bootstrap(
     """
     settings = settings or IdentitySettings()
     service = Service("identity", settings, database=settings.database)
-    store = IdentityStore(service.database.db)
+    store = IdentityStore(service.database.db, KeySealer(settings.key_encryption_key, TOTP_SECRETS))
     argon2 = hasher(settings)
     clock = SystemClock()
     keys_store = signing_key_store(settings, service)

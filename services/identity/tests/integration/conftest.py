@@ -6,6 +6,7 @@ from uuid import uuid4
 
 import pytest_asyncio
 
+from sportello_identity.adapters.sealing import TOTP_SECRETS, KeySealer
 from sportello_identity.adapters.store import IdentityStore
 from sportello_kit.mongo import Database, connect
 
@@ -23,6 +24,6 @@ async def database(servers: Any) -> AsyncIterator[Database]:
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def store(database: Database) -> IdentityStore:
-    store = IdentityStore(database.db)
+    store = IdentityStore(database.db, KeySealer("k" * 40, TOTP_SECRETS))
     await store.create_indexes()
     return store

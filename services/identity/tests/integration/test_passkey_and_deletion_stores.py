@@ -88,10 +88,9 @@ async def test_of_two_uses_with_the_same_count_one_is_kept(passkeys: MongoPasske
 
 
 async def test_erasing_an_account_frees_its_customers_and_keeps_a_trail_without_details(
-    database: Database, passkeys: MongoPasskeyStore
+    database: Database, store: IdentityStore, passkeys: MongoPasskeyStore
 ) -> None:
-    identity = IdentityStore(database.db)
-    await identity.create_indexes()
+    identity = store
     deletions = MongoDeletionStore(database.db)
     await deletions.create_indexes()
     fiscal_code, code = random_fiscal_code(), f"C{uuid4().hex[:8].upper()}"

@@ -23,7 +23,8 @@ from sportello_deploy.backoffice import NewCustomer
 from sportello_deploy.testing import random_customer
 from sportello_identity.adapters.clock import SystemClock
 from sportello_identity.adapters.hashing import Argon2Hasher, Argon2Parameters, HashingPool
-from sportello_identity.adapters.signing_keys import KeySealer, SigningKeyStore
+from sportello_identity.adapters.sealing import TOTP_SECRETS, KeySealer
+from sportello_identity.adapters.signing_keys import SigningKeyStore
 from sportello_identity.adapters.store import IdentityStore
 from sportello_identity.adapters.tokens import TokenIssuer
 from sportello_identity.bootstrap import guess_limits, key_ring
@@ -69,7 +70,7 @@ class NoTransactions:
 async def world(servers: Any) -> AsyncIterator[tuple[Database, Dependencies]]:
     client = connect(servers.mongo_url)
     database = Database(client, f"identity_race_{uuid4().hex[:8]}")
-    store = IdentityStore(database.db)
+    store = IdentityStore(database.db, KeySealer("k" * 32, TOTP_SECRETS))
     await store.create_indexes()
     # Real hashing (cheap, but on the pool's threads): the transactions stay open while it runs.
     hasher = Argon2Hasher(

@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest_asyncio
 
+from sportello_identity.adapters.sealing import KeySealer
 from sportello_identity.adapters.signing_keys import (
     KeyRing,
-    KeySealer,
     SigningKeyStore,
     new_key,
 )

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
+from cryptography.exceptions import InvalidTag
 
 from sportello_identity.adapters.store import IdentityStore
 from sportello_identity.domain.accounts import Account, CustomerDetails
@@ -63,6 +64,19 @@ async def with_totp(database: Database, store: IdentityStore) -> str:
         lambda s: store.enable_totp(account.account_id, "SECRET", 101, ["d3"], s)
     )
     return account.account_id
+
+
+async def test_a_totp_secret_is_kept_sealed_and_opens_only_for_its_account(
+    database: Database, store: IdentityStore
+) -> None:
+    account_id = await with_totp(database, store)
+    doc = await database.db.totp.find_one({"_id": account_id})
+    assert doc is not None
+    assert b"SECRET" not in bytes(doc["secret"])
+    # Copied to another account's document, it does not open.
+    await database.db.totp.insert_one({"_id": "acc-other", "secret": doc["secret"]})
+    with pytest.raises(InvalidTag):
+        await store.totp_of("acc-other")
 
 
 async def test_a_step_and_a_recovery_code_are_each_spent_by_one_of_many(

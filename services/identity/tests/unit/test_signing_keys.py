@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from cryptography.exceptions import InvalidTag
 
-from sportello_identity.adapters.signing_keys import KeyRing, KeySealer, new_key
+from sportello_identity.adapters.sealing import KeySealer
+from sportello_identity.adapters.signing_keys import KeyRing, new_key
 from sportello_identity.domain import signing_keys as rules
 from sportello_identity.domain.signing_keys import KeyTimes, SigningKey
 

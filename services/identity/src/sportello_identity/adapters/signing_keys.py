@@ -1,52 +1,29 @@
 """Identity's signing keys: kept in its database (private halves encrypted), rotated, published.
 
-The private halves are sealed with AES-256-GCM under a key derived (HKDF-SHA256) from the
-key-encryption key of the settings, the key id bound in as associated data: a database dump
-alone signs nothing, and a sealed key moved to another id does not open.
+The private halves are sealed (`sealing.KeySealer`), the key id bound in: a database dump alone
+signs nothing, and a sealed key moved to another id does not open.
 """
 
 import asyncio
 import logging
-import os
 import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol
 
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from jwt.algorithms import OKPAlgorithm
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from sportello_identity.adapters.sealing import KeySealer
 from sportello_identity.domain import signing_keys as rules
 from sportello_identity.domain.signing_keys import KeyTimes, SigningKey
 
 log = logging.getLogger(__name__)
 
 ALGORITHM = "EdDSA"
-
-
-class KeySealer:
-    """Seals and opens private keys with the key-encryption key."""
-
-    def __init__(self, key_encryption_key: str) -> None:
-        derived = HKDF(
-            algorithm=hashes.SHA256(),
-            length=32,
-            salt=None,
-            info=b"sportello-identity signing keys",
-        ).derive(key_encryption_key.encode())
-        self._aead = AESGCM(derived)
-
-    def seal(self, kid: str, private_key: bytes) -> bytes:
-        nonce = os.urandom(12)
-        return nonce + self._aead.encrypt(nonce, private_key, kid.encode())
-
-    def open(self, kid: str, sealed: bytes) -> bytes:
-        return self._aead.decrypt(sealed[:12], sealed[12:], kid.encode())
 
 
 def new_key(generation: int, now: datetime, signs_from: datetime) -> SigningKey:

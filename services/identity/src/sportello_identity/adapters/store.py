@@ -10,6 +10,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from sportello_identity.adapters.sealing import KeySealer
 from sportello_identity.domain.accounts import Account, Customer, CustomerDetails
 from sportello_identity.domain.activity import Activity
 from sportello_identity.domain.administrators import AdministratorCode
@@ -28,7 +29,8 @@ Session = AsyncClientSession | None
 
 
 class IdentityStore:
-    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]], totp_sealer: KeySealer) -> None:
+        self.totp_sealer = totp_sealer  # TOTP secrets are kept sealed (`sealing.TOTP_SECRETS`)
         self.customers = db.customers
         self.accounts = db.accounts
         self.sessions = db.sessions
@@ -377,16 +379,17 @@ class IdentityStore:
             return None
         return TotpState(
             account_id=doc["_id"],
-            secret=doc.get("secret"),
-            pending_secret=doc.get("pending_secret"),
+            secret=self._open_totp(account_id, doc.get("secret")),
+            pending_secret=self._open_totp(account_id, doc.get("pending_secret")),
             last_step=int(doc.get("last_step", -1)),
             recovery_digests=tuple(doc.get("recovery_digests", ())),
         )
 
     async def set_pending_totp(self, account_id: str, secret: str, session: Session) -> None:
         """Start (or start again) an enrolment: the secret waits for its first code."""
+        sealed = self.totp_sealer.seal(account_id, secret.encode())
         await self.totp.update_one(
-            {"_id": account_id}, {"$set": {"pending_secret": secret}}, upsert=True, session=session
+            {"_id": account_id}, {"$set": {"pending_secret": sealed}}, upsert=True, session=session
         )
 
     async def enable_totp(
@@ -399,10 +402,19 @@ class IdentityStore:
     ) -> bool:
         """The pending `secret` becomes the account's, with its first step spent; False if it
         is no longer the pending one (confirmed already, or replaced by a new enrolment)."""
+        doc = await self.totp.find_one({"_id": account_id}, session=session)
+        pending = doc.get("pending_secret") if doc else None
+        if pending is None or self._open_totp(account_id, pending) != secret:
+            return False
+        # Guarded by the sealed value read: a new enrolment meanwhile makes this match nothing.
         confirmed = await self.totp.update_one(
-            {"_id": account_id, "pending_secret": secret},
+            {"_id": account_id, "pending_secret": pending},
             {
-                "$set": {"secret": secret, "last_step": step, "recovery_digests": recovery_digests},
+                "$set": {
+                    "secret": pending,
+                    "last_step": step,
+                    "recovery_digests": recovery_digests,
+                },
                 "$unset": {"pending_secret": ""},
             },
             session=session,
@@ -413,6 +425,9 @@ class IdentityStore:
             {"_id": account_id}, {"$set": {"totp_enabled": True}}, session=session
         )
         return True
+
+    def _open_totp(self, account_id: str, sealed: bytes | None) -> str | None:
+        return None if sealed is None else self.totp_sealer.open(account_id, sealed).decode()
 
     async def spend_totp_step(self, account_id: str, step: int, session: Session = None) -> bool:
         """Mark `step` used, atomically: False if it (or a later one) was used already."""
