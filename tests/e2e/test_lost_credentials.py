@@ -117,8 +117,11 @@ async def test_a_lost_password_is_reset_from_the_mail_and_every_session_ends(
     assert "reimpostata con il\nlink di recupero" in text_of(notice)
     # The link was spent: nothing changes a second time.
     assert_problem(await reset(gateway, token, "Inverno-a-Bolzano-58"), 422, "link_invalid")
-    await log_in(gateway, username, NEW_PASSWORD)
-    me = (await gateway.get("/v1/me", headers=bearer(session))).json()
+    fresh = await log_in(gateway, username, NEW_PASSWORD)
+    # The access token of a session the reset ended is refused at once, not at its expiry.
+    stale = await gateway.get("/v1/me", headers=bearer(session))
+    assert_problem(stale, 401, "session_ended")
+    me = (await gateway.get("/v1/me", headers=bearer(fresh))).json()
     trail = await trail_of(system, me["account_id"])
     assert trail.index("password_reset.requested") < trail.index("password.reset")
     # No secret in the logs of the services it crossed.

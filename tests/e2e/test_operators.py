@@ -63,7 +63,12 @@ async def test_a_bootstrap_operator_enrols_totp_before_anything_else_then_acts(
     assert len(recovery_codes) == 10
     me = (await gateway.get("/v1/me", headers=bearer(session))).json()
     assert me["totp_enabled"] is True
-    assert me["permissions"] == ["operators.manage", "administrator_codes.issue", "accounts.read"]
+    assert me["permissions"] == [
+        "operators.manage",
+        "administrator_codes.issue",
+        "accounts.read",
+        "accounts.import",
+    ]
     second = f"op.{operator_id[:8]}"
     created = await gateway.post(
         "/v1/operators", json=new_operator(second, ["accounts.read"]), headers=bearer(session)

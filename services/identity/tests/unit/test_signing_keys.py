@@ -168,3 +168,11 @@ async def test_a_replica_reads_the_keys_again_only_after_its_reload_time() -> No
     (fresh,) = await ring.published()
     # Nothing there any more: a first key again, made when it read.
     assert [fresh.kid] == [k.kid for k in store.keys.values()]
+
+
+def test_keys_made_afresh_on_another_database_never_share_an_id() -> None:
+    # A gateway knows a key by its id: the same id for another key would fail every token.
+    now = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+    first, again = new_key(1, now, now), new_key(1, now, now)
+    assert first.kid != again.kid
+    assert first.kid.startswith("k20261203-1-")

@@ -6,6 +6,7 @@ signs nothing, and a sealed key moved to another id does not open.
 
 import asyncio
 import logging
+import secrets
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -30,7 +31,7 @@ def new_key(generation: int, now: datetime, signs_from: datetime) -> SigningKey:
     private = Ed25519PrivateKey.generate()
     jwk = OKPAlgorithm.to_jwk(private.public_key(), as_dict=True)
     return SigningKey(
-        kid=rules.key_id(generation, now),
+        kid=rules.key_id(generation, now, secrets.token_hex(4)),
         generation=generation,
         created_at=now,
         signs_from=signs_from,

@@ -76,6 +76,11 @@ def next_signs_from(keys: Sequence[SigningKey], now: datetime, times: KeyTimes) 
     return now if not keys else now + times.lead
 
 
-def key_id(generation: int, now: datetime) -> str:
-    """Readable and unique: the day the key was made and its generation."""
-    return f"k{now:%Y%m%d}-{generation}"
+def key_id(generation: int, now: datetime, nonce: str) -> str:
+    """Readable and unique: the day the key was made, its generation, and a random part.
+
+    Day and generation alone repeat when identity starts over on an empty database (a restore,
+    a new environment): a gateway holding the old key under the same id would then refuse
+    every token signed with the new one, without asking again, until its key set expired.
+    """
+    return f"k{now:%Y%m%d}-{generation}-{nonce}"
