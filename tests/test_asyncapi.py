@@ -9,13 +9,39 @@ import pytest
 from sportello_contracts.catalog import OPERATIONS
 from sportello_contracts.health import SERVICES
 
-EXPECTED_EVENTS = {
+EXPECTED_EVENTS: dict[str, dict[str, list[str]]] = {
     "identity": {
-        "consumes": ["backoffice.customer.onboarded"],
-        "emits": ["identity.account.registered", "identity.scope.changed"],
+        "consumes": [
+            "backoffice.customer.onboarded",
+            "identity.recovery.asked",
+            "billing.account_data.erased",
+            "notifications.account_data.erased",
+        ],
+        "emits": [
+            "identity.account.registered",
+            "identity.scope.changed",
+            "identity.activity.recorded",
+            "identity.sessions.ended",
+            "identity.account.deleted",
+            "identity.administrator_code.issued",
+            "identity.password_reset.issued",
+            "identity.personal_data.change_requested",
+        ],
     },
-    "billing": {"consumes": ["backoffice.customer.onboarded"], "emits": []},
-    "notifications": {"consumes": ["identity.account.registered"], "emits": []},
+    "billing": {
+        "consumes": ["backoffice.customer.onboarded", "identity.account.deleted"],
+        "emits": ["billing.account_data.erased"],
+    },
+    "notifications": {
+        "consumes": [
+            "identity.account.registered",
+            "identity.account.deleted",
+            "identity.administrator_code.issued",
+            "identity.password_reset.issued",
+            "identity.phone_code.issued",
+        ],
+        "emits": ["notifications.account_data.erased"],
+    },
     "metering": {"consumes": [], "emits": []},
     "requests": {"consumes": [], "emits": []},
 }
