@@ -12,6 +12,7 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from e2e.flows import (
+    PASSWORD,
     assert_problem,
     bearer,
     log_in,
@@ -96,9 +97,12 @@ async def test_a_change_from_the_profile_waits_for_the_latest_link(
     other, _ = await signed_in_customer(system, gateway)
     first, second = new_address(), new_address()
 
-    async def change(address: str) -> httpx.Response:
-        return await gateway.put("/v1/me/email", json={"email": address}, headers=bearer(session))
+    async def change(address: str, password: str = PASSWORD) -> httpx.Response:
+        body = {"email": address, "current_password": password}
+        return await gateway.put("/v1/me/email", json=body, headers=bearer(session))
 
+    # A stolen session alone does not move the address reset links go to.
+    assert_problem(await change(first, "Non-la-mia-77"), 422, "wrong_current_password")
     assert_problem(await change(other.email), 409, "email_taken")
     asked = await change(first)
     assert asked.status_code == 202, asked.text
@@ -120,7 +124,9 @@ async def test_a_change_from_the_profile_waits_for_the_latest_link(
     # Mail now goes to the new address: a reset link does.
     assert (await gateway.post("/v1/auth/recovery", json={"email": second})).status_code == 202
     await mails_about(system, second, RESET_SUBJECT)
-    unauthenticated = await gateway.put("/v1/me/email", json={"email": new_address()})
+    unauthenticated = await gateway.put(
+        "/v1/me/email", json={"email": new_address(), "current_password": PASSWORD}
+    )
     assert_problem(unauthenticated, 401, "unauthenticated")
 
 
@@ -129,7 +135,8 @@ async def test_an_expired_confirmation_link_changes_nothing(
 ) -> None:
     customer, session = await signed_in_customer(system, gateway)
     address = new_address()
-    asked = await gateway.put("/v1/me/email", json={"email": address}, headers=bearer(session))
+    body = {"email": address, "current_password": PASSWORD}
+    asked = await gateway.put("/v1/me/email", json=body, headers=bearer(session))
     assert asked.status_code == 202, asked.text
     (token,) = await confirmation_token(system, address)
     # As if its 24 hours were over (the database's clock moved, not the test's).

@@ -418,7 +418,9 @@ RPC_EXAMPLES: tuple[Contract, ...] = (
     ChangePasswordRequest(
         caller=_CALLER, current_password="Primavera-2026!", new_password="Autunno-a-Trieste-31"
     ),
-    ChangeEmailRequest(caller=_CALLER, email="mario@rossi.example"),
+    ChangeEmailRequest(
+        caller=_CALLER, email="mario@rossi.example", current_password="Primavera-2026!"
+    ),
     EmailChangeReply(pending_email="mario@rossi.example", expires_at=_WHEN),
     ConfirmEmailRequest(confirmation_token="ec_Qm4nT8vXz2LkP6wR1yHc9bJd3sFa7uEo5iGt0eKyBwN"),
     EmailConfirmedReply(email="mario@rossi.example"),

@@ -10,6 +10,7 @@ from sportello_contracts.base import Contract
 from sportello_contracts.credentials import LinkToken
 from sportello_contracts.envelope import EventPayload
 from sportello_contracts.formats import Email
+from sportello_contracts.identity import Password
 from sportello_contracts.rpc import Operation, Request
 
 
@@ -68,6 +69,7 @@ class EmailChanged(EventPayload):
 
 class ChangeEmailRequest(Request):
     email: Email
+    current_password: Password  # asked again: reset links go to this address
 
 
 class EmailChangeReply(Contract):

@@ -85,6 +85,7 @@ LIMITED = {
     ("post", "/v1/auth/register/administrator"),  # administrator codes
     ("post", "/v1/auth/recovery"),
     ("put", "/v1/me/password"),
+    ("put", "/v1/me/email"),  # the current password again
     ("put", "/v1/me/phone"),
     *CODES_CHECKED,
 }

@@ -37,7 +37,9 @@ else:
         ConfirmPhoneRequest, "PhoneConfirmationCreate", example={"code": "480213"}
     )
     EmailChangeCreate = http_model(
-        ChangeEmailRequest, "EmailChangeCreate", example={"email": "giulia@bianchi.example"}
+        ChangeEmailRequest,
+        "EmailChangeCreate",
+        example={"email": "giulia@bianchi.example", "current_password": "Sole-e-Luna-77"},
     )
     EmailConfirmationCreate = http_model(
         ConfirmEmailRequest,
@@ -65,6 +67,8 @@ class EmailConfirmedPublic(BaseModel):
             401: ("unauthenticated", "account_not_found"),
             404: ("account_not_found",),
             409: ("email_taken", "idempotency_key_reused"),
+            422: ("wrong_current_password",),
+            429: ("account_locked", "too_many_attempts"),
         },
     ),
     summary="Change my e-mail address",

@@ -2607,8 +2607,24 @@ async def confirm(world: World, token: str) -> FakeTransaction:
 async def change_email_of(world: World, account: Account, email: str) -> FakeTransaction:
     tx = FakeTransaction()
     caller = Caller(user_id=account.account_id, role="customer")
-    await email_address.change_email(world.deps, ChangeEmailRequest(caller=caller, email=email), tx)
+    await email_address.change_email(
+        world.deps, ChangeEmailRequest(caller=caller, email=email, current_password=PASSWORD), tx
+    )
     return tx
+
+
+async def test_an_address_change_needs_the_current_password_and_a_wrong_one_is_kept(
+    world: World,
+) -> None:
+    account = await registered(world, await onboarded(world))
+    caller = Caller(user_id=account.account_id, role="customer")
+    request = ChangeEmailRequest(
+        caller=caller, email="altro@example.it", current_password="Non-la-mia-2026"
+    )
+    with pytest.raises(errors.WrongCurrentPassword):
+        await email_address.change_email(world.deps, request, FakeTransaction())
+    assert world.store.challenges == {}  # no link sent
+    assert world.store.activity[-1].kind == "email.change_refused"
 
 
 async def test_an_address_typed_at_registration_waits_for_its_link(world: World) -> None:

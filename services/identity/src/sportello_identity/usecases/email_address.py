@@ -17,7 +17,7 @@ from sportello_identity.domain.challenges import (
     new_link_token,
 )
 from sportello_identity.domain.errors import EmailTaken, LinkInvalid
-from sportello_identity.usecases import activity
+from sportello_identity.usecases import activity, passwords
 from sportello_identity.usecases.ports import Dependencies, Transaction
 from sportello_identity.usecases.profile import account_of_caller
 
@@ -57,6 +57,14 @@ async def change_email(
     An address another account has is refused at once (it would be at the confirmation).
     """
     account = await account_of_caller(deps, request.caller)
+    # A stolen session must not move the address reset links go to: the password first.
+    await passwords.prove_current_password(
+        deps,
+        account,
+        request.current_password,
+        request.client_address,
+        refused="email.change_refused",
+    )
     new_email = request.email.lower()
     holders = await deps.store.accounts_reachable_at(new_email, tx.session)
     if any(a.account_id != account.account_id for a in holders if a.email == new_email):

@@ -26,7 +26,13 @@ async def change_password(
     account = await account_of_caller(deps, caller)
     # First, before any guess is counted: a refused new password proves nothing either way.
     check_password(request.new_password, username=account.username, fiscal_code=account.fiscal_code)
-    await _prove_current_password(deps, account, request)
+    await prove_current_password(
+        deps,
+        account,
+        request.current_password,
+        request.client_address,
+        refused="password.change_refused",
+    )
     password_hash = await deps.hasher.hash(request.new_password)
     await set_password(
         deps,
@@ -68,19 +74,23 @@ async def set_password(
     )
 
 
-async def _prove_current_password(
-    deps: Dependencies, account: Account, request: ChangePasswordRequest
+async def prove_current_password(
+    deps: Dependencies,
+    account: Account,
+    password: str,
+    client_address: IPv4Address | IPv6Address | None,
+    *,
+    refused: str,
 ) -> None:
-    if await password_again(deps, account, request.current_password, request.client_address):
+    """The signed-in account's current password, asked before a change a stolen session must not
+    make (the password, the e-mail address reset links go to). A wrong one is a guess like a
+    wrong log-in, lands in the trail as `refused`, and is `WrongCurrentPassword`."""
+    if await password_again(deps, account, password, client_address):
         return
     # In a transaction of its own: the command's is rolled back by the refusal.
     await deps.transactions.transaction(
         lambda tx: activity.record(
-            deps,
-            tx,
-            account.account_id,
-            "password.change_refused",
-            client_address=request.client_address,
+            deps, tx, account.account_id, refused, client_address=client_address
         )
     )
     raise WrongCurrentPassword()
