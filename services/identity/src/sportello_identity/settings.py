@@ -117,6 +117,15 @@ class IdentitySettings(TokenSettings):
             raise ValueError("recovery: the lock comes after the free requests")
         if self.guess_max_delay_seconds < self.guess_first_delay_seconds:
             raise ValueError("the longest delay is at least the first one")
+        # Passkeys made against `localhost` or a page served over plain HTTP work nowhere
+        # else: a deployment that forgot to set the relying party must not start.
+        if self.production and (
+            self.passkey_rp_id == "localhost"
+            or any(not origin.startswith("https://") for origin in self.passkey_origins)
+        ):
+            raise ValueError(
+                "production needs IDENTITY_PASSKEY_RP_ID and https IDENTITY_PASSKEY_ORIGINS"
+            )
         return self
 
     # Passkeys (WebAuthn). The relying party is the site users see: its ID is the domain a

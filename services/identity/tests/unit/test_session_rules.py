@@ -101,6 +101,13 @@ def test_production_refuses_the_demo_key_encryption_key(monkeypatch: pytest.Monk
     with pytest.raises(ValidationError, match="key_encryption_key"):
         IdentitySettings()
     monkeypatch.setenv("IDENTITY_KEY_ENCRYPTION_KEY", "a-real-key-from-the-vault-0123456789")
+    with pytest.raises(ValidationError, match="IDENTITY_PASSKEY_RP_ID"):
+        IdentitySettings()  # passkeys bound to localhost
+    monkeypatch.setenv("IDENTITY_PASSKEY_RP_ID", "area-clienti.example.it")
+    monkeypatch.setenv("IDENTITY_PASSKEY_ORIGINS", '["http://area-clienti.example.it"]')
+    with pytest.raises(ValidationError, match="https"):
+        IdentitySettings()
+    monkeypatch.setenv("IDENTITY_PASSKEY_ORIGINS", '["https://area-clienti.example.it"]')
     settings = IdentitySettings()
     assert settings.production
     assert settings.key_encryption_key not in repr(settings)
