@@ -15,11 +15,11 @@ from sportello_contracts.account_deletion import (
 from sportello_contracts.identity import ScopeChanged
 from sportello_identity.domain.deletion import Deletion, all_confirmed, check_confirmable
 from sportello_identity.domain.errors import (
-    AccountNotFound,
     DeletionNotFound,
     ReauthenticationFailed,
 )
 from sportello_identity.usecases import activity, passkeys, sessions
+from sportello_identity.usecases.accounts import account_of_caller
 from sportello_identity.usecases.guesses import password_again
 from sportello_identity.usecases.ports import DeletionDependencies, Dependencies, Transaction
 
@@ -33,10 +33,7 @@ async def request_deletion(
     tx: Transaction,
 ) -> AccountDeletionRequestedReply:
     """A deletion to confirm, once the caller proved again that they are the account's user."""
-    assert request.caller is not None
-    account = await deps.store.account(request.caller.user_id)
-    if account is None:
-        raise AccountNotFound()
+    account = await account_of_caller(deps, request.caller)
     if request.password is not None:
         if not await password_again(deps, account, request.password, request.client_address):
             raise ReauthenticationFailed()

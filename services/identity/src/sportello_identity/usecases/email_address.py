@@ -18,8 +18,8 @@ from sportello_identity.domain.challenges import (
 )
 from sportello_identity.domain.errors import EmailTaken, LinkInvalid
 from sportello_identity.usecases import activity, passwords
+from sportello_identity.usecases.accounts import account_of_caller
 from sportello_identity.usecases.ports import Dependencies, Transaction
-from sportello_identity.usecases.profile import account_of_caller
 
 
 async def issue_email_confirmation(

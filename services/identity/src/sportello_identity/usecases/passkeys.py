@@ -17,7 +17,6 @@ from sportello_contracts.rpc import Caller
 from sportello_identity.domain.accounts import Account
 from sportello_identity.domain.attempts import address_subject
 from sportello_identity.domain.errors import (
-    AccountNotFound,
     PasskeyCloned,
     PasskeyNotFound,
     PasskeyRefused,
@@ -33,6 +32,7 @@ from sportello_identity.domain.passkeys import (
     check_sign_count,
 )
 from sportello_identity.usecases import activity, sessions
+from sportello_identity.usecases.accounts import account_of_caller
 from sportello_identity.usecases.ports import (
     Dependencies,
     PasskeyDependencies,
@@ -46,9 +46,7 @@ _MINUTE_KEPT = timedelta(minutes=2)
 async def begin_registration(
     deps: Dependencies, keys: PasskeyDependencies, caller: Caller
 ) -> PasskeyOptionsReply:
-    account = await deps.store.account(caller.user_id)
-    if account is None:
-        raise AccountNotFound()
+    account = await account_of_caller(deps, caller)
     registered = [p.credential_id for p in await keys.passkeys.passkeys_of(account.account_id)]
     options = keys.relying_party.registration_options(account, registered)
     await _open_challenge(deps, keys, options, Ceremony.REGISTRATION, account.account_id)

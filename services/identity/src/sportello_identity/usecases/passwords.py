@@ -9,9 +9,9 @@ from sportello_identity.domain.accounts import Account
 from sportello_identity.domain.errors import WrongCurrentPassword
 from sportello_identity.domain.passwords import check_password
 from sportello_identity.usecases import activity, sessions
+from sportello_identity.usecases.accounts import account_of_caller
 from sportello_identity.usecases.guesses import password_again
 from sportello_identity.usecases.ports import Dependencies, Transaction
-from sportello_identity.usecases.profile import account_of_caller
 
 
 async def change_password(

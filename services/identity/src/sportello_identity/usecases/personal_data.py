@@ -13,8 +13,8 @@ from sportello_contracts.personal_data import (
 from sportello_identity.domain.accounts import check_channel_reachable
 from sportello_identity.domain.fiscal import check_fiscal_code
 from sportello_identity.usecases import activity
+from sportello_identity.usecases.accounts import account_of_caller
 from sportello_identity.usecases.ports import Dependencies, Transaction
-from sportello_identity.usecases.profile import account_of_caller
 
 
 async def update_contact_preferences(

@@ -26,9 +26,9 @@ from sportello_identity.domain.errors import (
     TooManyCodesSent,
 )
 from sportello_identity.usecases import activity
+from sportello_identity.usecases.accounts import account_of_caller
 from sportello_identity.usecases.guesses import Guess
 from sportello_identity.usecases.ports import Dependencies, Transaction
-from sportello_identity.usecases.profile import account_of_caller
 
 
 async def change_phone(

@@ -1,17 +1,16 @@
 """What an account is and may act on."""
 
 from sportello_contracts.identity import ProfileReply, ScopeReply
-from sportello_contracts.rpc import Caller
 from sportello_identity.domain.accounts import Account
 from sportello_identity.domain.challenges import Purpose
-from sportello_identity.domain.errors import AccountNotFound
 from sportello_identity.domain.operators import permissions_in_force
+from sportello_identity.usecases.accounts import existing_account
 from sportello_identity.usecases.ports import Dependencies
 from sportello_identity.usecases.sessions import ended_sessions_kept
 
 
 async def profile_of(deps: Dependencies, account_id: str) -> ProfileReply:
-    account = await _account(deps, account_id)
+    account = await existing_account(deps, account_id)
     return ProfileReply(
         account_id=account.account_id,
         username=account.username,
@@ -31,7 +30,7 @@ async def profile_of(deps: Dependencies, account_id: str) -> ProfileReply:
 
 
 async def scope_of(deps: Dependencies, account_id: str) -> ScopeReply:
-    account = await _account(deps, account_id)
+    account = await existing_account(deps, account_id)
     return ScopeReply(
         account_id=account.account_id,
         role=account.role,
@@ -43,19 +42,6 @@ async def scope_of(deps: Dependencies, account_id: str) -> ScopeReply:
         ),
         permissions=permissions_in_force(account),
     )
-
-
-async def _account(deps: Dependencies, account_id: str) -> Account:
-    account = await deps.store.account(account_id)
-    if account is None:
-        raise AccountNotFound()
-    return account
-
-
-async def account_of_caller(deps: Dependencies, caller: Caller | None) -> Account:
-    """The account a request with a caller acts on (the kit refuses one without)."""
-    assert caller is not None
-    return await _account(deps, caller.user_id)
 
 
 async def pending_email(deps: Dependencies, account: Account) -> str | None:

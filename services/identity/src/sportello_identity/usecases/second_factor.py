@@ -21,7 +21,6 @@ from sportello_contracts.second_factor import (
 from sportello_identity.domain.accounts import Account
 from sportello_identity.domain.attempts import longest
 from sportello_identity.domain.errors import (
-    AccountNotFound,
     ChallengeEnded,
     SecondFactorRequired,
     TooManySecondFactorAttempts,
@@ -43,6 +42,7 @@ from sportello_identity.domain.second_factor import (
     second_factor_subject,
 )
 from sportello_identity.usecases import activity, sessions
+from sportello_identity.usecases.accounts import existing_account
 from sportello_identity.usecases.guesses import Guess, address_limited
 from sportello_identity.usecases.ports import DbSession, Dependencies, Transaction
 
@@ -52,7 +52,7 @@ T = TypeVar("T")
 
 async def start_enrolment(deps: Dependencies, account_id: str) -> TotpEnrolmentReply:
     """A new secret, pending until a first code confirms it; starting again replaces it."""
-    account = await _account(deps, account_id)
+    account = await existing_account(deps, account_id)
     if account.totp_enabled:
         raise TotpAlreadyOn()
     secret = new_secret()
@@ -70,7 +70,7 @@ async def confirm_enrolment(
     deps: Dependencies, account_id: str, code: str, client_address: Address
 ) -> RecoveryCodesReply:
     """The first code turns TOTP on; the recovery codes are shown this once."""
-    account = await _account(deps, account_id)
+    account = await existing_account(deps, account_id)
     if account.totp_enabled:
         raise TotpAlreadyOn()
     state = await deps.store.totp_of(account.account_id)
@@ -105,7 +105,7 @@ async def disable(
     deps: Dependencies, account_id: str, code: str, client_address: Address, tx: Transaction
 ) -> TotpDisabledReply:
     """TOTP off, with a current code (or a recovery code); never for an operator."""
-    account = await _account(deps, account_id)
+    account = await existing_account(deps, account_id)
     if account.role == "operator":
         raise TotpRequired()
     # The code is spent in the command's transaction: spent apart, it would conflict with the
@@ -127,7 +127,7 @@ async def regenerate_recovery_codes(
     deps: Dependencies, account_id: str, code: str, client_address: Address
 ) -> RecoveryCodesReply:
     """Ten new recovery codes, shown this once; the old ones stop working."""
-    account = await _account(deps, account_id)
+    account = await existing_account(deps, account_id)
     method = await verify_code(deps, account, code, client_address)
     codes = new_recovery_codes()
 
@@ -237,10 +237,3 @@ async def _counted(
         raise WrongSecondFactor()
     await guess.succeeded(forget={subject})
     return found
-
-
-async def _account(deps: Dependencies, account_id: str) -> Account:
-    account = await deps.store.account(account_id)
-    if account is None:
-        raise AccountNotFound()
-    return account
