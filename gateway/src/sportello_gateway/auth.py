@@ -121,7 +121,6 @@ class VerifiedToken:
 
     account_id: str
     session_id: str
-    issued_at: float
     expires_at: float
 
 
@@ -161,7 +160,6 @@ async def verified_token(
     return VerifiedToken(
         account_id=str(claims["sub"]),
         session_id=str(claims["sid"]),
-        issued_at=float(claims["iat"]),
         expires_at=float(claims["exp"]),
     )
 
