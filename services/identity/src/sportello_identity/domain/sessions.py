@@ -21,9 +21,6 @@ class SessionRecord:
     spent: bool = False
     spent_at: datetime | None = None
 
-    def usable(self, now: datetime) -> bool:
-        return not self.spent and self.expires_at > now
-
 
 @dataclass(frozen=True)
 class SessionLine:
