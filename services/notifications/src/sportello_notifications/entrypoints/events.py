@@ -99,11 +99,4 @@ def subscribe(service: Service, deps: Dependencies) -> None:
     @service.on(AdministratorCodeIssued, transactional=False)
     async def administrator_code_issued(event: Event[AdministratorCodeIssued]) -> None:
         """Send the firm its administrator code."""
-        mail = administrator_code(str(event.event_id), event.payload, deps.settings.portal_url)
-        await deliver(
-            mail,
-            claims=deps.claims,
-            mailer=deps.mailer,
-            templates=deps.templates,
-            messages=deps.messages,
-        )
+        await send(administrator_code(str(event.event_id), event.payload, deps.settings.portal_url))
