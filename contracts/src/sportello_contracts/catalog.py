@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 from uuid import UUID
 
+from sportello_contracts import catalog_billing
 from sportello_contracts.account_deletion import (
     CONFIRM_ACCOUNT_DELETION,
     REQUEST_ACCOUNT_DELETION,
@@ -268,6 +269,7 @@ EVENT_EXAMPLES: tuple[EventPayload, ...] = (
         note="Trasferito a Milano da marzo.",
         requested_at=_WHEN,
     ),
+    *catalog_billing.EVENT_EXAMPLES,
 )
 
 OPERATIONS: tuple[Operation, ...] = (  # type: ignore[type-arg]
@@ -313,6 +315,7 @@ OPERATIONS: tuple[Operation, ...] = (  # type: ignore[type-arg]
     REMOVE_CONDOMINIUM,
     GET_MY_ACTIVITY,
     GET_CUSTOMER_ACTIVITY,
+    *catalog_billing.OPERATIONS,
 )
 
 RPC_EXAMPLES: tuple[Contract, ...] = (
@@ -516,6 +519,7 @@ RPC_EXAMPLES: tuple[Contract, ...] = (
         ),
         next_cursor="MjAyNi0xMS0wMl8",
     ),
+    *catalog_billing.RPC_EXAMPLES,
 )
 
 EXAMPLE_EVENT_ID = UUID("00000000-0000-4000-8000-000000000001")

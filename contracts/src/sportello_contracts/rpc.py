@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Generic, Literal, TypeVar
 
-from pydantic import IPvAnyAddress, JsonValue
+from pydantic import Field, IPvAnyAddress, JsonValue
 
 from sportello_contracts.base import Contract
 
@@ -117,3 +117,14 @@ class Refused(Exception):
     ) -> None:
         super().__init__(message)
         self.error = ServiceError(kind=kind, code=code, message=message, details=details or {})
+
+
+class Document(Contract):
+    """A file as a reply (a bill's PDF): its bytes travel as the reply message's body, never
+    inside JSON; the rest in its headers."""
+
+    media_type: str
+    filename: str
+    sha256: str  # of the content: the ETag the gateway gives it
+    # Not part of its JSON form (which is all the schema snapshot and AsyncAPI show).
+    content: bytes = Field(b"", exclude=True, repr=False)

@@ -11,6 +11,7 @@ from sportello_contracts.account_deletion import (
 )
 from sportello_contracts.administrators import AdministratorCodeIssued
 from sportello_contracts.backoffice import CustomerOnboarded, RegistrationPinIssued
+from sportello_contracts.bills import BillCancelled, BillCredited, BillIssued
 from sportello_contracts.contacts import (
     EmailChanged,
     EmailConfirmationIssued,
@@ -24,6 +25,7 @@ from sportello_contracts.credentials import (
 )
 from sportello_contracts.envelope import EventPayload
 from sportello_contracts.identity import AccountRegistered
+from sportello_contracts.supplies import SupplyActivated, SupplyCeased, SupplyUpdated
 
 SUBSCRIPTIONS: dict[str, tuple[type[EventPayload], ...]] = {
     # Only identity hears of registration PINs: `test_subscriptions` keeps it so. Administrator
@@ -35,8 +37,18 @@ SUBSCRIPTIONS: dict[str, tuple[type[EventPayload], ...]] = {
         BillingAccountDataErased,
         NotificationsAccountDataErased,
     ),
-    # Billing keeps who owns supplies and profiles.
-    "billing": (CustomerOnboarded, AccountDeleted),
+    # Billing keeps who owns supplies and profiles, and the bills. It alone hears of supply
+    # activations (a direct debit's IBAN rides on them).
+    "billing": (
+        CustomerOnboarded,
+        AccountDeleted,
+        SupplyActivated,
+        SupplyUpdated,
+        SupplyCeased,
+        BillIssued,
+        BillCancelled,
+        BillCredited,
+    ),
     "notifications": (
         AccountRegistered,
         AccountDeleted,

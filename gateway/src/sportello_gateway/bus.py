@@ -33,9 +33,16 @@ from aio_pika.abc import (
 from aio_pika.exceptions import AMQPError, ChannelInvalidStateError
 
 from sportello_contracts.base import Contract
-from sportello_contracts.rpc import Operation, Request, ServiceError
+from sportello_contracts.rpc import Document, Operation, Request, ServiceError
 from sportello_kit.declare import declare_exchange
-from sportello_kit.topology import CORRELATION_ID, DEADLINE, IDEMPOTENCY_KEY, Topology
+from sportello_kit.topology import (
+    CORRELATION_ID,
+    DEADLINE,
+    DOCUMENT_FILENAME,
+    DOCUMENT_SHA256,
+    IDEMPOTENCY_KEY,
+    Topology,
+)
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +86,7 @@ class BusClient:
         self._connection: AbstractRobustConnection | None = None
         self._channel: AbstractRobustChannel | None = None
         self._requests: AbstractExchange | None = None
-        self._pending: dict[str, asyncio.Future[bytes]] = {}
+        self._pending: dict[str, asyncio.Future[AbstractIncomingMessage]] = {}
         # Whether replies can reach us: the channel is open and consumes direct reply-to.
         self._replies_consumed = False
         self._closing = False
@@ -202,7 +209,7 @@ class BusClient:
         if self._channel is None or self._channel.is_closed or self._requests is None:
             raise ServiceUnavailable(operation.service, "the gateway is not connected to the bus")
         call_id = uuid4().hex
-        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[AbstractIncomingMessage] = asyncio.get_running_loop().create_future()
         self._pending[call_id] = future
         try:
             # One deadline for the whole call: the publish can stall too (flow control).
@@ -219,7 +226,7 @@ class BusClient:
                     ),
                     routing_key=self.topology.rpc_queue_name(operation.address),
                 )
-                body = await future
+                message = await future
         except _Returned:
             raise ServiceUnavailable(operation.service, "no service running") from None
         except (AMQPError, ChannelInvalidStateError, ConnectionError) as error:
@@ -233,8 +240,10 @@ class BusClient:
             raise ServiceUnavailable(operation.service, "no reply in time") from None
         finally:
             self._pending.pop(call_id, None)
+        if operation.reply is Document and message.content_type != "application/json":
+            return _document(message)  # type: ignore[return-value]
         # One pass from bytes to the typed reply: the envelope and the result together.
-        reply = typed_reply(operation.reply).model_validate_json(body)
+        reply = typed_reply(operation.reply).model_validate_json(message.body)
         if reply.error is not None:
             raise ServiceRefused(reply.error)
         if reply.result is None:
@@ -244,7 +253,7 @@ class BusClient:
     async def _on_reply(self, message: AbstractIncomingMessage) -> None:
         future = self._pending.get(message.correlation_id or "")
         if future is not None and not future.done():
-            future.set_result(message.body)
+            future.set_result(message)
 
     async def _on_unrouted(self, message: AbstractIncomingMessage) -> None:
         # Every gateway sees every unrouted request; only the one that sent it has its future.
@@ -273,6 +282,16 @@ def typed_reply(reply: type[Rep]) -> type[TypedReply[Rep]]:
     if model is None:
         model = _typed_replies[reply] = TypedReply[reply]  # type: ignore[valid-type]
     return model
+
+
+def _document(message: AbstractIncomingMessage) -> Document:
+    """A file replied as its bytes (a refusal still comes as JSON)."""
+    return Document(
+        media_type=message.content_type or "application/octet-stream",
+        filename=str(message.headers.get(DOCUMENT_FILENAME) or "document"),
+        sha256=str(message.headers.get(DOCUMENT_SHA256) or ""),
+        content=message.body,
+    )
 
 
 def _headers(correlation_id: str, timeout: float, idempotency_key: str | None) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from faststream.message import StreamMessage
 from faststream.rabbit import RabbitResponse
 from pydantic import BaseModel, ValidationError
 
-from sportello_contracts.rpc import ErrorKind, Refused, Reply, ServiceError
+from sportello_contracts.rpc import Document, ErrorKind, Refused, Reply, ServiceError
 from sportello_kit.claims import ClaimHeld
 from sportello_kit.errors import HandlerFailed, PoisonMessage
 from sportello_kit.logs import correlation_id
@@ -37,6 +37,8 @@ from sportello_kit.topology import (
     DEAD_LETTER_QUEUE,
     DEAD_LETTER_REASON,
     DEADLINE,
+    DOCUMENT_FILENAME,
+    DOCUMENT_SHA256,
     LAST_ERROR,
     Topology,
 )
@@ -86,13 +88,17 @@ class ServiceMiddleware(BaseMiddleware):
                 # Not mandatory: the broker treats direct reply-to as no queue, so it would
                 # return every mandatory reply, delivered or not (an error line per request).
                 # A reply whose caller is gone is worth nothing anyway.
+                if isinstance(reply, Document):
+                    return _document_response(reply)
                 return None if reply is None else RabbitResponse(reply, mandatory=False)
             return await self._handle_event(call_next, msg, queue)
         finally:
             current_message.reset(current)
             correlation_id.reset(token)
 
-    async def _answer(self, call_next: Any, msg: StreamMessage[Any], queue: str) -> Reply | None:
+    async def _answer(
+        self, call_next: Any, msg: StreamMessage[Any], queue: str
+    ) -> Reply | Document | None:
         if not msg.reply_to:
             await self._dead_letter(msg, queue, "a request without reply_to: nobody to answer")
             return None
@@ -114,6 +120,8 @@ class ServiceMiddleware(BaseMiddleware):
         except HandlerFailed as failure:
             log.error("request handler failed", exc_info=failure.error)
             return Reply(error=_error(ErrorKind.INTERNAL, "internal_error", _INTERNAL))
+        if isinstance(result, Document):
+            return result
         # Built without validation: `result` was checked by its model, and its JSON form is JSON.
         return Reply.model_construct(result=result.model_dump(mode="json"), error=None)
 
@@ -249,4 +257,14 @@ def _invalid(errors: list[dict[str, str]]) -> ServiceError:
         code="invalid_request",
         message="La richiesta non è valida.",
         details={"errors": errors},  # type: ignore[dict-item]
+    )
+
+
+def _document_response(document: Document) -> RabbitResponse:
+    """A file as the reply: its bytes as they are (no JSON, no base64), its name in a header."""
+    return RabbitResponse(
+        document.content,
+        mandatory=False,
+        content_type=document.media_type,
+        headers={DOCUMENT_FILENAME: document.filename, DOCUMENT_SHA256: document.sha256},
     )

@@ -31,6 +31,9 @@ DEAD_LETTER_QUEUE = "x-sportello-dead-letter-queue"
 DEADLINE = "x-sportello-deadline-ms"
 CORRELATION_ID = "x-sportello-correlation-id"
 IDEMPOTENCY_KEY = "x-sportello-idempotency-key"
+# A reply that is a file (`Document`): its bytes are the body, its name and digest these.
+DOCUMENT_FILENAME = "x-sportello-document-filename"
+DOCUMENT_SHA256 = "x-sportello-document-sha256"
 # The handling attempt a delivery is (1 for the first), and why the previous one failed.
 ATTEMPT = "x-sportello-attempt"
 LAST_ERROR = "x-sportello-last-error"
