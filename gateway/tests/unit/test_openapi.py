@@ -38,8 +38,24 @@ WITH_BODY = {
     ("post", "/v1/me/phone/confirmation"),
     ("put", "/v1/me/contact-preferences"),
     ("post", "/v1/me/personal-data-change-requests"),
+    ("post", "/v1/billing-profiles/changes"),
 }
-AUTHENTICATED = {
+# Supplies, billing profiles, bills and the home page: all of them the signed-in caller's.
+BILLING = {
+    ("get", "/v1/home"),
+    ("get", "/v1/supplies"),
+    ("get", "/v1/supplies/{supply_id}"),
+    ("get", "/v1/billing-profiles"),
+    ("get", "/v1/billing-profiles/{number}"),
+    ("post", "/v1/billing-profiles/changes"),
+    ("get", "/v1/bills"),
+    ("get", "/v1/bills/{bill_number}"),
+    ("get", "/v1/bills/{bill_number}/summary.pdf"),
+    ("get", "/v1/bills/{bill_number}/detail.pdf"),
+    ("get", "/v1/bills/{bill_number}/plico"),
+    ("get", "/v1/bills/{bill_number}/plico.pdf"),
+}
+AUTHENTICATED = BILLING | {
     ("get", "/v1/me"),
     ("post", "/v1/operators/legacy-accounts"),
     ("post", "/v1/me/passkeys/options"),
