@@ -2,9 +2,11 @@
 
 from sportello_billing.bootstrap import bootstrap
 from sportello_billing.entrypoints.events import subscribe
+from sportello_billing.entrypoints.rpc import serve
 
 service, dependencies = bootstrap()
 subscribe(service, dependencies)
+serve(service, dependencies)
 app = service.app
 
 

@@ -1,16 +1,18 @@
-"""Billing's MongoDB collections: the customers that own supplies and billing profiles."""
+"""Billing's MongoDB database: its collections, their indexes, and the customers' records."""
 
 from datetime import datetime
 from typing import Any
 
-from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
+from sportello_billing.adapters.bill_records import LIST_INDEX, BillRecords
+from sportello_billing.adapters.documents import DocumentStore
+from sportello_billing.adapters.profile_records import ProfileRecords
+from sportello_billing.adapters.session import Session
+from sportello_billing.adapters.supply_records import SupplyRecords
 from sportello_billing.domain.customers import Customer
 from sportello_kit.guards import apply_if_newer
-
-Session = AsyncClientSession | None
 
 
 class BillingStore:
@@ -21,10 +23,37 @@ class BillingStore:
 
     async def create_indexes(self) -> None:
         await self.db.customers.create_index("fiscal_code")
+        await self.db.supplies.create_index([("customer_code", 1), ("activated_on", 1)])
+        await self.db.supplies.create_index("profile_history.number")
+        await self.db.billing_profiles.create_index(
+            [("customer_code", 1), ("status", 1), ("pair_key", 1)]
+        )
+        # The bills' listing (grouped by profile, newest first), a supply's history, a plico.
+        await self.db.bills.create_index(LIST_INDEX, name="listing")
+        await self.db.bills.create_index(
+            [("customer_code", 1), ("supply_id", 1), ("issued_on", -1), ("_id", -1)]
+        )
+        await self.db.bills.create_index([("supply_id", 1), ("issued_on", 1)])
+        await self.db.bills.create_index(
+            [("customer_code", 1), ("issued_on", 1), ("payment_method", 1)]
+        )
+
+    # Each takes the session of a handler's transaction, if there is one.
 
     def customers(self, session: Session = None) -> "CustomerRecords":
-        """The customers, read and written in `session` (a handler's transaction) if given."""
         return CustomerRecords(self.db.customers, session)
+
+    def supplies(self, session: Session = None) -> SupplyRecords:
+        return SupplyRecords(self.db.supplies, session)
+
+    def profiles(self, session: Session = None) -> ProfileRecords:
+        return ProfileRecords(self.db.billing_profiles, self.db.counters, session)
+
+    def bills(self, session: Session = None) -> BillRecords:
+        return BillRecords(self.db.bills, session)
+
+    def documents(self) -> DocumentStore:
+        return DocumentStore(self.db.documents)
 
 
 class CustomerRecords:
@@ -58,6 +87,23 @@ class CustomerRecords:
                 },
                 session=self.session,
             )
+
+    async def serialise(self, customer_codes: list[str]) -> None:
+        """Write each customer's document, so that two transactions changing the profiles of
+        one customer conflict and one is retried (write skew would let both open a profile
+        for the same pair)."""
+        for code in sorted(customer_codes):
+            await self.collection.update_one(
+                {"_id": code}, {"$inc": {"profile_changes": 1}}, session=self.session
+            )
+
+    async def known(self, customer_codes: list[str]) -> set[str]:
+        cursor = self.collection.find(
+            {"_id": {"$in": customer_codes}, "full_name": {"$exists": True}},
+            {"_id": 1},
+            session=self.session,
+        )
+        return {doc["_id"] async for doc in cursor}
 
     async def get(self, customer_code: str) -> Customer | None:
         doc = await self.collection.find_one({"_id": customer_code}, session=self.session)

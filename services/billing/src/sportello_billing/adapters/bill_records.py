@@ -1,0 +1,211 @@
+"""Bills, one document each (`_id` the bill number), and the indexed queries that list them."""
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+from sportello_billing.adapters.codec import as_date, aware, day, maybe_day
+from sportello_billing.adapters.session import Session
+from sportello_billing.domain.bill_pages import Position
+from sportello_billing.domain.bills import Bill, settled_state
+from sportello_contracts.bills import BillLine, BillStatus, ConsumptionBilled, ReadingUsed
+
+# What the listing sorts by: grouped by profile, newest first (and the index that serves it).
+LIST_ORDER = [("billing_profile", 1), ("issued_on", -1), ("_id", -1)]
+LIST_INDEX = [("customer_code", 1), *LIST_ORDER]
+
+
+class BillRecords:
+    def __init__(self, collection: AsyncCollection[dict[str, Any]], session: Session) -> None:
+        self.collection = collection
+        self.session = session
+
+    async def insert_new(self, bill: Bill) -> bool:
+        """Keep a bill not seen before; False if its number is taken (a re-sent issue)."""
+        try:
+            await self.collection.insert_one(bill_doc(bill), session=self.session)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def get(self, bill_number: str, scope: dict[str, Any] | None = None) -> Bill | None:
+        doc = await self.collection.find_one(
+            {"_id": bill_number, **(scope or {})}, session=self.session
+        )
+        return None if doc is None else bill_of(doc)
+
+    async def cancel(self, bill_number: str, on: date, reason: str, at: datetime) -> bool:
+        result = await self.collection.update_one(
+            {"_id": bill_number, "cancelled_on": None},
+            {"$set": {"cancelled_on": day(on), "cancelled_reason": reason, "updated_at": at}},
+            session=self.session,
+        )
+        return result.modified_count == 1
+
+    async def credit(
+        self, bill_number: str, credit_note: str, amount_cents: int, at: datetime
+    ) -> bool:
+        """Take a credit note off the bill, once per credit note."""
+        result = await self.collection.update_one(
+            {"_id": bill_number, "credit_notes": {"$ne": credit_note}},
+            {
+                "$inc": {"credited_cents": amount_cents},
+                "$push": {"credit_notes": credit_note},
+                "$set": {"updated_at": at},
+            },
+            session=self.session,
+        )
+        return result.modified_count == 1
+
+    async def settle(self, bill: Bill) -> None:
+        """Keep the state the bill's amounts give it (what the status filter reads)."""
+        await self.collection.update_one(
+            {"_id": bill.bill_number},
+            {"$set": {"state": settled_state(bill)}},
+            session=self.session,
+        )
+
+    async def page(
+        self,
+        query: dict[str, Any],
+        after: Position | None,
+        limit: int,
+    ) -> list[Bill]:
+        """Up to `limit` bills matching `query`, in `LIST_ORDER`, after `after`."""
+        if after is not None:
+            profile, issued_on, number = after
+            query = {
+                **query,
+                "$or": [
+                    {"billing_profile": {"$gt": profile}},
+                    {"billing_profile": profile, "issued_on": {"$lt": day(issued_on)}},
+                    {
+                        "billing_profile": profile,
+                        "issued_on": day(issued_on),
+                        "_id": {"$lt": number},
+                    },
+                ],
+            }
+        cursor = self.collection.find(query, session=self.session).sort(LIST_ORDER).limit(limit)
+        return [bill_of(doc) async for doc in cursor]
+
+    async def of_supply(self, supply_id: str, since: date) -> list[Bill]:
+        """The supply's bills issued since `since`, oldest first (what comparisons look at)."""
+        cursor = self.collection.find(
+            {"supply_id": supply_id, "issued_on": {"$gte": day(since)}}, session=self.session
+        ).sort([("issued_on", 1), ("_id", 1)])
+        return [bill_of(doc) async for doc in cursor]
+
+    async def bundle(self, customer_code: str, issued_on: date, payment_method: str) -> list[Bill]:
+        cursor = self.collection.find(
+            {
+                "customer_code": customer_code,
+                "issued_on": day(issued_on),
+                "payment_method": payment_method,
+            },
+            session=self.session,
+        ).sort([("supply_id", 1), ("_id", 1)])
+        return [bill_of(doc) async for doc in cursor]
+
+    async def open_of(self, customer_codes: Sequence[str], since: date) -> list[Bill]:
+        """Bills that may still ask for money (not cancelled), issued since `since`."""
+        cursor = self.collection.find(
+            {
+                "customer_code": {"$in": list(customer_codes)},
+                "issued_on": {"$gte": day(since)},
+                "cancelled_on": None,
+            },
+            session=self.session,
+        )
+        return [bill_of(doc) async for doc in cursor]
+
+
+def bill_doc(bill: Bill) -> dict[str, Any]:
+    return {
+        "_id": bill.bill_number,
+        "customer_code": bill.customer_code,
+        "supply_id": bill.supply_id,
+        "billing_profile": bill.billing_profile,
+        "period_start": day(bill.period_start),
+        "period_end": day(bill.period_end),
+        "issued_on": day(bill.issued_on),
+        "due_on": day(bill.due_on),
+        "year": bill.issued_on.year,
+        "total_cents": bill.total_cents,
+        "credit_applied_cents": bill.credit_applied_cents,
+        "lines": [line.model_dump(mode="json") for line in bill.lines],
+        "consumption": bill.consumption.model_dump(mode="json"),
+        "readings": [reading.model_dump(mode="json") for reading in bill.readings],
+        "payment_method": bill.payment_method,
+        "notice_position": bill.notice_position,
+        "after_billing_gap": bill.after_billing_gap,
+        "after_meter_fault": bill.after_meter_fault,
+        "paid_cents": bill.paid_cents,
+        "credited_cents": bill.credited_cents,
+        "credit_notes": list(bill.credit_notes),
+        "cancelled_on": maybe_day(bill.cancelled_on),
+        "cancelled_reason": bill.cancelled_reason,
+        "state": settled_state(bill),
+        "updated_at": bill.updated_at,
+    }
+
+
+def bill_of(doc: dict[str, Any]) -> Bill:
+    return Bill(
+        bill_number=doc["_id"],
+        customer_code=doc["customer_code"],
+        supply_id=doc["supply_id"],
+        billing_profile=doc["billing_profile"],
+        period_start=doc["period_start"].date(),
+        period_end=doc["period_end"].date(),
+        issued_on=doc["issued_on"].date(),
+        due_on=doc["due_on"].date(),
+        total_cents=doc["total_cents"],
+        credit_applied_cents=doc["credit_applied_cents"],
+        lines=tuple(BillLine.model_validate(line) for line in doc["lines"]),
+        consumption=ConsumptionBilled.model_validate(doc["consumption"]),
+        readings=tuple(ReadingUsed.model_validate(r) for r in doc["readings"]),
+        payment_method=doc["payment_method"],
+        notice_position=doc.get("notice_position"),
+        after_billing_gap=doc["after_billing_gap"],
+        after_meter_fault=doc["after_meter_fault"],
+        paid_cents=doc.get("paid_cents", 0),
+        credited_cents=doc.get("credited_cents", 0),
+        credit_notes=tuple(doc.get("credit_notes", ())),
+        cancelled_on=as_date(doc.get("cancelled_on")),
+        cancelled_reason=doc.get("cancelled_reason"),
+        updated_at=aware(doc["updated_at"]) if doc.get("updated_at") else None,
+    )
+
+
+def status_filter(status: BillStatus, today: date) -> dict[str, Any]:
+    """The stored fields a status is: "overdue" is "unpaid" with its due date gone by."""
+    if status == "unpaid":
+        return {"state": "unpaid", "due_on": {"$gte": day(today)}}
+    if status == "overdue":
+        return {"state": "unpaid", "due_on": {"$lt": day(today)}}
+    return {"state": status}
+
+
+def listing_query(
+    customer_codes: Sequence[str],
+    *,
+    since: date,
+    supply_id: str | None,
+    year: int | None,
+    status: BillStatus | None,
+    today: date,
+) -> dict[str, Any]:
+    """The bills a listing shows: the caller's codes, issued since `since`, and the filters."""
+    issued: dict[str, Any] = {"$gte": day(since)}
+    if year is not None:
+        issued = {"$gte": max(day(date(year, 1, 1)), day(since)), "$lt": day(date(year + 1, 1, 1))}
+    query: dict[str, Any] = {"customer_code": {"$in": list(customer_codes)}, "issued_on": issued}
+    if supply_id is not None:
+        query["supply_id"] = supply_id
+    if status is not None:
+        query.update(status_filter(status, today))
+    return query

@@ -1,0 +1,308 @@
+"""What the portal reads: supplies, billing profiles, bills and what is due, always scoped to
+the caller (a query never reaches past the customer codes the caller may act on)."""
+
+from collections.abc import Sequence
+from datetime import date
+
+from sportello_billing.adapters.bill_records import listing_query
+from sportello_billing.domain.bill_pages import (
+    InvalidCursor,
+    cursor_after,
+    months_before,
+    position_of,
+)
+from sportello_billing.domain.bills import Bill
+from sportello_billing.domain.comparison import compare, previous_and_last_year
+from sportello_billing.domain.instalments import instalment_offer
+from sportello_billing.domain.notices import notice_number, qr_payload
+from sportello_billing.domain.plico import Plico, bundle
+from sportello_billing.domain.profiles import BillingProfile
+from sportello_billing.domain.supplies import Supply
+from sportello_billing.domain.time_barred import time_barred
+from sportello_billing.usecases import refusals
+from sportello_billing.usecases.payment_methods import delivery_public, payment_public
+from sportello_billing.usecases.ports import Needs
+from sportello_contracts.billing_profiles import (
+    BillingProfilePublic,
+    BillingProfileReply,
+    BillingProfilesReply,
+    GetBillingProfileRequest,
+    ListBillingProfilesRequest,
+)
+from sportello_contracts.bills import (
+    BalanceReply,
+    BillDetailPublic,
+    BillGroup,
+    BillReply,
+    BillsPage,
+    BillSummaryPublic,
+    GetBalanceRequest,
+    GetBillRequest,
+    GetPlicoRequest,
+    ListBillsRequest,
+    PaymentNoticePublic,
+    PlicoReply,
+)
+from sportello_contracts.rpc import Caller
+from sportello_contracts.supplies import (
+    GetSupplyRequest,
+    ListSuppliesRequest,
+    SuppliesReply,
+    SupplyPublic,
+    SupplyReply,
+)
+from sportello_kit.scoping import owned_by
+
+# How far back a bill's comparisons and instalment average look.
+HISTORY_MONTHS = 26
+
+
+def codes_of(caller: Caller, customer_code: str | None) -> list[str]:
+    """The customer codes a query covers: the one asked for if the caller may see it, else all
+    of the caller's. An operator names the customer: they see everyone, one at a time."""
+    if customer_code is not None:
+        if not caller.may_act_on(customer_code):
+            raise refusals.customer_not_found()
+        return [customer_code]
+    if caller.role == "operator":
+        raise refusals.customer_code_required()
+    return list(caller.customer_codes)
+
+
+def supply_public(supply: Supply) -> SupplyPublic:
+    return SupplyPublic(
+        supply_id=supply.supply_id,
+        customer_code=supply.customer_code,
+        commodity=supply.commodity,
+        point_id=supply.point_id,
+        address=supply.address,
+        use=supply.use,
+        contracted_power_kw=supply.contracted_power_kw,
+        offer_code=supply.offer_code,
+        offer_name=supply.offer_name,
+        meter=supply.meter,
+        distributor=supply.distributor,
+        status=supply.status,
+        activated_on=supply.activated_on,
+        ceased_on=supply.ceased_on,
+        billing_profile=supply.billing_profile,
+        updated_at=supply.updated_at,
+    )
+
+
+async def list_supplies(needs: Needs, request: ListSuppliesRequest) -> SuppliesReply:
+    assert request.caller is not None
+    codes = codes_of(request.caller, request.customer_code)
+    supplies = await needs.store.supplies().of_customers(codes, request.status)
+    return SuppliesReply(supplies=tuple(supply_public(s) for s in supplies))
+
+
+async def get_supply(needs: Needs, request: GetSupplyRequest) -> SupplyReply:
+    assert request.caller is not None
+    supply = await needs.store.supplies().get(request.supply_id, owned_by(request.caller))
+    if supply is None:
+        raise refusals.supply_not_found(request.supply_id)
+    return SupplyReply(supply=supply_public(supply))
+
+
+async def _profile_public(
+    needs: Needs, profile: BillingProfile, supplies: Sequence[Supply]
+) -> BillingProfilePublic:
+    mine = [s for s in supplies if s.billing_profile == profile.number]
+    return BillingProfilePublic(
+        number=profile.number,
+        customer_code=profile.customer_code,
+        status=profile.status,
+        delivery=delivery_public(profile.delivery),
+        payment=payment_public(profile.payment),
+        opened_at=profile.opened_at,
+        closed_at=profile.closed_at,
+        active_supplies=tuple(supply_public(s) for s in mine if s.active),
+        ceased_supplies=tuple(supply_public(s) for s in mine if not s.active),
+        former_supplies=tuple(await needs.store.supplies().once_in(profile.number)),
+    )
+
+
+async def list_profiles(needs: Needs, request: ListBillingProfilesRequest) -> BillingProfilesReply:
+    assert request.caller is not None
+    codes = codes_of(request.caller, request.customer_code)
+    profiles = await needs.store.profiles().of_customers(codes, request.status)
+    supplies = await needs.store.supplies().of_customers(codes)
+    return BillingProfilesReply(
+        profiles=tuple([await _profile_public(needs, p, supplies) for p in profiles])
+    )
+
+
+async def get_profile(needs: Needs, request: GetBillingProfileRequest) -> BillingProfileReply:
+    assert request.caller is not None
+    profile = await needs.store.profiles().get(request.number, owned_by(request.caller))
+    if profile is None:
+        raise refusals.profile_not_found()
+    supplies = await needs.store.supplies().of_customers([profile.customer_code])
+    return BillingProfileReply(profile=await _profile_public(needs, profile, supplies))
+
+
+def bill_summary(bill: Bill, supply: Supply, today: date) -> BillSummaryPublic:
+    return BillSummaryPublic(
+        bill_number=bill.bill_number,
+        customer_code=bill.customer_code,
+        supply_id=bill.supply_id,
+        commodity=supply.commodity,
+        point_id=supply.point_id,
+        billing_profile=bill.billing_profile,
+        period_start=bill.period_start,
+        period_end=bill.period_end,
+        issued_on=bill.issued_on,
+        due_on=bill.due_on,
+        total_cents=bill.total_cents,
+        amount_due_cents=bill.amount_due_cents,
+        payment_method=bill.payment_method,
+        status=bill.status(today),
+        estimated=bill.estimated,
+    )
+
+
+async def _supplies_of(needs: Needs, bills: Sequence[Bill]) -> dict[str, Supply]:
+    ids = sorted({b.supply_id for b in bills})
+    if not ids:
+        return {}
+    return {s.supply_id: s for s in await needs.store.supplies().find({"_id": {"$in": ids}})}
+
+
+def window_start(needs: Needs, today: date) -> date:
+    return months_before(today, needs.rules.bills_window_months)
+
+
+async def list_bills(needs: Needs, request: ListBillsRequest) -> BillsPage:
+    assert request.caller is not None
+    today = needs.clock.today()
+    query = listing_query(
+        codes_of(request.caller, request.customer_code),
+        since=window_start(needs, today),
+        supply_id=request.supply_id,
+        year=request.year,
+        status=request.status,
+        today=today,
+    )
+    try:
+        after = position_of(request.cursor) if request.cursor is not None else None
+    except InvalidCursor:
+        raise refusals.invalid_cursor() from None
+    found = await needs.store.bills().page(query, after, request.limit + 1)
+    page, more = found[: request.limit], len(found) > request.limit
+    supplies = await _supplies_of(needs, page)
+    groups: list[BillGroup] = []
+    for bill in page:
+        summary = bill_summary(bill, supplies[bill.supply_id], today)
+        if groups and groups[-1].billing_profile == bill.billing_profile:
+            last = groups.pop()
+            groups.append(
+                BillGroup(billing_profile=last.billing_profile, bills=(*last.bills, summary))
+            )
+        else:
+            groups.append(BillGroup(billing_profile=bill.billing_profile, bills=(summary,)))
+    return BillsPage(
+        groups=tuple(groups), next_cursor=cursor_after(page[-1]) if more and page else None
+    )
+
+
+async def owned_bill(needs: Needs, caller: Caller, bill_number: str) -> tuple[Bill, Supply]:
+    """The bill if the caller may see it (else not found, whoever's it is) and its supply.
+
+    Bills older than the window are not shown either: the portal shows two years.
+    """
+    bill = await needs.store.bills().get(bill_number, owned_by(caller))
+    if bill is None or bill.issued_on < window_start(needs, needs.clock.today()):
+        raise refusals.bill_not_found()
+    supply = await needs.store.supplies().get(bill.supply_id)
+    assert supply is not None  # a bill is kept only once its supply is
+    return bill, supply
+
+
+def notice_of(needs: Needs, bill: Bill) -> PaymentNoticePublic | None:
+    if bill.payment_method != "pagopa" or bill.notice_position is None:
+        return None
+    number = notice_number(needs.rules.segregation_code, bill.notice_position)
+    amount = bill.amount_due_cents
+    return PaymentNoticePublic(
+        notice_number=number,
+        creditor_fiscal_code=needs.rules.creditor_fiscal_code,
+        amount_cents=amount,
+        qr_payload=qr_payload(number, needs.rules.creditor_fiscal_code, amount),
+    )
+
+
+async def bill_detail(needs: Needs, bill: Bill, supply: Supply) -> BillDetailPublic:
+    today = needs.clock.today()
+    history = await needs.store.bills().of_supply(
+        bill.supply_id, months_before(bill.issued_on, HISTORY_MONTHS)
+    )
+    previous, last_year = previous_and_last_year(bill, history)
+    summary = bill_summary(bill, supply, today)
+    return BillDetailPublic(
+        **summary.model_dump(),
+        lines=bill.lines,
+        consumption=bill.consumption,
+        readings=bill.readings,
+        vat_cents=sum(line.amount_cents for line in bill.lines if line.section == "vat"),
+        excise_cents=sum(line.amount_cents for line in bill.lines if line.section == "taxes"),
+        credit_applied_cents=bill.credit_applied_cents,
+        credited_cents=bill.credited_cents,
+        offer_code=supply.offer_code,
+        offer_name=supply.offer_name,
+        notice=notice_of(needs, bill),
+        previous=compare(bill, previous, "previous") if previous is not None else None,
+        last_year=compare(bill, last_year, "last_year") if last_year is not None else None,
+        instalments=instalment_offer(bill, history, supply.use, needs.rules.instalments, today),
+        time_barred=time_barred(bill, needs.rules.time_bar_years),
+        cancelled_reason=bill.cancelled_reason,
+        updated_at=bill.updated_at or supply.updated_at,
+    )
+
+
+async def get_bill(needs: Needs, request: GetBillRequest) -> BillReply:
+    assert request.caller is not None
+    bill, supply = await owned_bill(needs, request.caller, request.bill_number)
+    return BillReply(bill=await bill_detail(needs, bill, supply))
+
+
+async def plico_of(
+    needs: Needs, caller: Caller, bill_number: str
+) -> tuple[Plico, dict[str, Supply]]:
+    bill, _ = await owned_bill(needs, caller, bill_number)
+    bills = await needs.store.bills().bundle(
+        bill.customer_code, bill.issued_on, bill.payment_method
+    )
+    plico = bundle(bills)
+    return plico, await _supplies_of(needs, plico.bills)
+
+
+async def get_plico(needs: Needs, request: GetPlicoRequest) -> PlicoReply:
+    assert request.caller is not None
+    plico, supplies = await plico_of(needs, request.caller, request.bill_number)
+    today = needs.clock.today()
+    return PlicoReply(
+        customer_code=plico.customer_code,
+        issued_on=plico.issued_on,
+        payment_method=plico.payment_method,
+        bills=tuple(bill_summary(b, supplies[b.supply_id], today) for b in plico.bills),
+        total_cents=plico.total_cents,
+        credits_cents=plico.credits_cents,
+        total_due_cents=plico.total_due_cents,
+    )
+
+
+async def get_balance(needs: Needs, request: GetBalanceRequest) -> BalanceReply:
+    assert request.caller is not None
+    codes = codes_of(request.caller, request.customer_code)
+    today = needs.clock.today()
+    bills = await needs.store.bills().open_of(codes, window_start(needs, today))
+    due = [b for b in bills if b.amount_due_cents > 0]
+    overdue = [b for b in due if b.status(today) == "overdue"]
+    upcoming = [b.due_on for b in due if b.due_on >= today]
+    return BalanceReply(
+        amount_due_cents=sum(b.amount_due_cents for b in due),
+        overdue_cents=sum(b.amount_due_cents for b in overdue),
+        unpaid_bills=len(due),
+        next_due_on=min(upcoming) if upcoming else None,
+    )
