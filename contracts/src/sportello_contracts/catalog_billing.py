@@ -1,4 +1,5 @@
-"""Billing's messages, each with an example: `catalog` adds them to the list the tests read."""
+"""Billing's messages (and the recipients directory's), each with an example: `catalog` adds them
+to the list the tests read."""
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -54,6 +55,7 @@ from sportello_contracts.bills import (
     ReadingUsed,
 )
 from sportello_contracts.envelope import EventPayload
+from sportello_contracts.recipients import AccountContactSet
 from sportello_contracts.rpc import Caller, Document, Operation
 from sportello_contracts.supplies import (
     GET_SUPPLY,
@@ -147,6 +149,9 @@ _PDF = Document(
 )  # its bytes are the reply message's body
 
 EVENT_EXAMPLES: tuple[EventPayload, ...] = (
+    AccountContactSet(
+        account_id="acc-7f3a", email="mario.rossi@example.it", full_name="Mario Rossi", at=_WHEN
+    ),
     SupplyActivated(
         supply_id="S-000123",
         customer_code="C00012345",

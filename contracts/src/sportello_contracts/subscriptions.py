@@ -11,6 +11,7 @@ from sportello_contracts.account_deletion import (
 )
 from sportello_contracts.administrators import AdministratorCodeIssued
 from sportello_contracts.backoffice import CustomerOnboarded, RegistrationPinIssued
+from sportello_contracts.billing_profiles import BillingProfilesChanged
 from sportello_contracts.bills import BillCancelled, BillCredited, BillIssued
 from sportello_contracts.contacts import (
     EmailChanged,
@@ -25,6 +26,7 @@ from sportello_contracts.credentials import (
 )
 from sportello_contracts.envelope import EventPayload
 from sportello_contracts.identity import AccountRegistered
+from sportello_contracts.recipients import AccountContactSet
 from sportello_contracts.supplies import SupplyActivated, SupplyCeased, SupplyUpdated
 
 SUBSCRIPTIONS: dict[str, tuple[type[EventPayload], ...]] = {
@@ -36,6 +38,8 @@ SUBSCRIPTIONS: dict[str, tuple[type[EventPayload], ...]] = {
         AccountRecoveryAsked,
         BillingAccountDataErased,
         NotificationsAccountDataErased,
+        # A user's change of bill delivery or payment joins their trail.
+        BillingProfilesChanged,
     ),
     # Billing keeps who owns supplies and profiles, and the bills. It alone hears of supply
     # activations (a direct debit's IBAN rides on them).
@@ -59,5 +63,8 @@ SUBSCRIPTIONS: dict[str, tuple[type[EventPayload], ...]] = {
         EmailChanged,
         PhoneCodeIssued,
         PhoneChanged,
+        # Where each account's mail goes, for messages whose event does not say.
+        AccountContactSet,
+        BillingProfilesChanged,
     ),
 }

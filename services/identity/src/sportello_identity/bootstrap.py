@@ -23,6 +23,7 @@ from sportello_contracts.identity import (
     SessionsEnded,
 )
 from sportello_contracts.personal_data import PersonalDataChangeRequested
+from sportello_contracts.recipients import AccountContactSet
 from sportello_identity.adapters.clock import SystemClock
 from sportello_identity.adapters.deletion_store import MongoDeletionStore
 from sportello_identity.adapters.hashing import Argon2Hasher, Argon2Parameters, HashingPool
@@ -86,6 +87,7 @@ def bootstrap(
     service.emits(AccountRecoveryAsked, PasswordResetIssued, PasswordChanged)
     service.emits(EmailConfirmationIssued, EmailChanged, PhoneCodeIssued, PhoneChanged)
     service.emits(PersonalDataChangeRequested)
+    service.emits(AccountContactSet)
     service.on_startup(store.create_indexes)
     service.on_startup(keys_store.create_indexes)
     service.on_startup(keys.ready)

@@ -18,7 +18,7 @@ import pytest_asyncio
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from sportello_contracts.envelope import EventPayload
-from sportello_contracts.identity import RegisterAccountRequest, ScopeChanged
+from sportello_contracts.identity import AccountRegistered, RegisterAccountRequest, ScopeChanged
 from sportello_deploy.backoffice import NewCustomer
 from sportello_deploy.testing import random_customer
 from sportello_identity.adapters.clock import SystemClock
@@ -183,6 +183,5 @@ async def test_every_customer_code_ends_in_the_account_however_the_race_goes(
 
 
 def _announced(registered: RecordingTransaction) -> tuple[str, ...]:
-    (event,) = registered.emitted
-    codes: tuple[str, ...] = getattr(event, "customer_codes", ())
-    return codes
+    (event,) = [e for e in registered.emitted if isinstance(e, AccountRegistered)]
+    return event.customer_codes

@@ -69,6 +69,7 @@ from sportello_contracts.personal_data import (
     Residence,
     UpdateContactPreferencesRequest,
 )
+from sportello_contracts.recipients import AccountContactSet
 from sportello_contracts.rpc import Caller
 from sportello_contracts.second_factor import CompleteLogInRequest
 from sportello_contracts.trail import CustomerActivityRequest, MyActivityRequest
@@ -661,9 +662,13 @@ async def test_registering_stores_the_account_and_announces_it(world: World) -> 
     assert account.registered_at == NOW
     assert account.customer_codes == (customer.customer_code,)
     assert world.store.customers[customer.customer_code].account_id == account.account_id
-    (event,) = tx.emitted
+    event, contact = tx.emitted
     assert isinstance(event, AccountRegistered)
     assert (event.account_id, event.username) == (account.account_id, account.username)
+    # Where its mail goes, for notifications' directory of recipients.
+    assert contact == AccountContactSet(
+        account_id=account.account_id, email=account.email, full_name="Anna Ferrari", at=NOW
+    )
 
 
 async def test_the_account_holds_every_customer_code_of_the_fiscal_identity(world: World) -> None:
@@ -1348,7 +1353,13 @@ async def test_an_operator_imports_an_account_that_logs_in_with_its_old_password
     (imported,) = entries
     assert (imported.kind, imported.actor_id) == ("account.imported", importer.user_id)
     assert imported.details == {"password_scheme": "bcrypt"}
-    assert [e.kind for e in tx.emitted] == ["account.imported"]  # type: ignore[attr-defined]
+    assert [e.kind for e in tx.emitted if isinstance(e, AccountActivity)] == ["account.imported"]
+    assert (
+        AccountContactSet(
+            account_id=account.account_id, email=account.email, full_name=account.full_name, at=NOW
+        )
+        in tx.emitted
+    )
 
     login = LogInRequest(username="  Mario ROSSI (vecchio portale) ", password="Vecchia-2011")
     await sessions.log_in(deps, login)
@@ -2282,6 +2293,35 @@ async def administrator_in(world: World) -> Account:
         FakeTransaction(),
     )
     return world.store.accounts[reply.account_id]
+
+
+async def test_a_registered_administrator_announces_where_its_mail_goes(world: World) -> None:
+    manager = await operator_in(world, ("administrator_codes.issue",))
+    await with_totp(world, manager)
+    issued = await administrators.issue_code(
+        world.deps,
+        IssueAdministratorCodeRequest(
+            caller=caller_for(manager),
+            firm_name="Studio Bianchi",
+            vat_number=random_vat_number(),
+            email="studio.bianchi@example.it",
+        ),
+    )
+    tx = FakeTransaction()
+    request = RegisterAdministratorRequest(
+        administrator_code=issued.code, username="studio.bianchi", password=PASSWORD
+    )
+
+    reply = await administrators.register_administrator(world.deps, request, tx)
+
+    assert [e for e in tx.emitted if isinstance(e, AccountContactSet)] == [
+        AccountContactSet(
+            account_id=reply.account_id,
+            email="studio.bianchi@example.it",
+            full_name="Studio Bianchi",
+            at=NOW,
+        )
+    ]
 
 
 async def test_the_code_is_announced_with_the_firm_and_kept_only_as_a_digest(world: World) -> None:

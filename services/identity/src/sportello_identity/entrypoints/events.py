@@ -1,12 +1,15 @@
-"""The events identity consumes: a customer's details and its PIN, each on its own."""
+"""The events identity consumes: a customer's details and its PIN, each on its own; a change
+of billing profiles for the trail of the account that asked."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sportello_contracts.backoffice import CustomerOnboarded, RegistrationPinIssued
+from sportello_contracts.billing_profiles import BillingProfilesChanged
 from sportello_contracts.credentials import AccountRecoveryAsked
 from sportello_contracts.envelope import Event
 from sportello_identity.domain.errors import InvalidFiscalCode
+from sportello_identity.usecases.billing_trail import record_billing_change
 from sportello_identity.usecases.onboarding import (
     record_onboarded_customer,
     record_registration_pin,
@@ -36,6 +39,13 @@ def subscribe(service: Service, deps: Dependencies) -> None:
     async def recovery_asked(event: Event[AccountRecoveryAsked], tx: Transaction) -> None:
         """E-mail the username and a reset link to the address, if an account has it."""
         await issue_reset_link(deps, event.payload, tx)
+
+    @service.on(BillingProfilesChanged)
+    async def billing_profiles_changed(
+        event: Event[BillingProfilesChanged], tx: Transaction
+    ) -> None:
+        """Keep the change of bill delivery or payment in the trail of the account that asked."""
+        await record_billing_change(deps, event.payload, tx)
 
 
 @contextmanager

@@ -38,6 +38,7 @@ from sportello_identity.domain.errors import (
 )
 from sportello_identity.domain.passwords import check_password
 from sportello_identity.usecases import activity, operators, registration
+from sportello_identity.usecases.email_address import announce_contact
 from sportello_identity.usecases.guesses import Guess, address_limited
 from sportello_identity.usecases.ports import Dependencies, Transaction
 
@@ -143,6 +144,7 @@ async def register_administrator(
         client_address=request.client_address,
         details={"role": "administrator", "vat_number": issued.vat_number},
     )
+    await announce_contact(tx, account, account.registered_at)
     return RegisterAccountReply(
         account_id=account.account_id, username=account.username, email=account.email
     )

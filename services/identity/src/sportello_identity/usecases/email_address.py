@@ -1,6 +1,8 @@
 """The account's e-mail address: a new one (typed at registration or in the profile) is used
 only once the link sent to it is followed; where mail went until then is told."""
 
+from datetime import datetime
+
 from sportello_contracts.contacts import (
     ChangeEmailRequest,
     ConfirmEmailRequest,
@@ -9,6 +11,7 @@ from sportello_contracts.contacts import (
     EmailConfirmationIssued,
     EmailConfirmedReply,
 )
+from sportello_contracts.recipients import AccountContactSet
 from sportello_identity.domain.accounts import Account
 from sportello_identity.domain.challenges import (
     Challenge,
@@ -112,4 +115,20 @@ async def confirm_email(
             at=entry.at,
         )
     )
+    await announce_contact(tx, account, entry.at, email=challenge.target)
     return EmailConfirmedReply(email=challenge.target)
+
+
+async def announce_contact(
+    tx: Transaction, account: Account, at: datetime, *, email: str | None = None
+) -> None:
+    """Tell where the account's mail goes from `at` on (`email`, else where it goes now): what
+    notifications writes to about events that carry no address."""
+    await tx.emit(
+        AccountContactSet(
+            account_id=account.account_id,
+            email=email or account.contact_email,
+            full_name=account.full_name,
+            at=at,
+        )
+    )

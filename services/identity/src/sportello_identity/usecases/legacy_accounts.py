@@ -12,6 +12,7 @@ from sportello_identity.domain.errors import CustomerOfAnotherIdentity
 from sportello_identity.domain.fiscal import check_fiscal_code
 from sportello_identity.domain.legacy_hashes import check_legacy_hash
 from sportello_identity.usecases import activity, operators
+from sportello_identity.usecases.email_address import announce_contact
 from sportello_identity.usecases.ports import Dependencies, Transaction
 
 
@@ -60,6 +61,7 @@ async def import_legacy_account(
         client_address=request.client_address,
         details={"password_scheme": legacy.scheme.value},
     )
+    await announce_contact(tx, account, account.registered_at)
     return ImportLegacyAccountReply(
         account_id=account.account_id,
         username=account.username,

@@ -13,7 +13,7 @@ from sportello_identity.domain.attempts import fiscal_code_subject, longest
 from sportello_identity.domain.errors import TooManyPinAttempts, WrongPin
 from sportello_identity.domain.fiscal import check_fiscal_code
 from sportello_identity.domain.passwords import check_password
-from sportello_identity.usecases.email_address import issue_email_confirmation
+from sportello_identity.usecases.email_address import announce_contact, issue_email_confirmation
 from sportello_identity.usecases.guesses import Guess, address_limited
 from sportello_identity.usecases.ports import DbSession, Dependencies, Transaction
 
@@ -68,6 +68,7 @@ async def register_account(
             registered_at=account.registered_at,
         )
     )
+    await announce_contact(tx, account, account.registered_at)
     if account.unverified_email is not None:
         await issue_email_confirmation(deps, tx, account, account.unverified_email)
     return RegisterAccountReply(

@@ -1,4 +1,5 @@
-"""The message log in MongoDB: one document per message, what operators look at."""
+"""Notifications' MongoDB: the message log (one document per message, what operators look at)
+and the directory of recipients (where an account's mail goes)."""
 
 from datetime import UTC, datetime
 from typing import Any
@@ -6,7 +7,8 @@ from typing import Any
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from sportello_notifications.domain.messages import Mail, MessageRecord, Status
+from sportello_kit.guards import VERSION_FIELD, apply_if_newer
+from sportello_notifications.domain.messages import Mail, MessageRecord, Recipient, Status
 
 
 class MongoMessageLog:
@@ -79,3 +81,43 @@ def _record(doc: dict[str, Any]) -> MessageRecord:
         last_error=doc.get("last_error"),
         sent_at=doc.get("sent_at"),
     )
+
+
+# An erased recipient stays as this version: no announcement, however late, brings it back.
+_ERASED = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+class MongoRecipients:
+    """The directory of recipients: one document per account, its address and name only."""
+
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self.recipients = db.recipients
+
+    async def keep(
+        self, recipient: Recipient, at: datetime, session: AsyncClientSession | None = None
+    ) -> bool:
+        """Keep where the account's mail goes from `at` on, unless a newer address (or the
+        account's erasure) is stored already; True if kept."""
+        return await apply_if_newer(
+            self.recipients,
+            recipient.account_id,
+            at,
+            {"$set": {"email": recipient.email, "full_name": recipient.full_name}},
+            session=session,
+        )
+
+    async def recipient(self, account_id: str) -> Recipient | None:
+        doc = await self.recipients.find_one({"_id": account_id, "email": {"$exists": True}})
+        if doc is None:
+            return None
+        return Recipient(account_id=doc["_id"], email=doc["email"], full_name=doc["full_name"])
+
+    async def forget(self, account_id: str, session: AsyncClientSession | None = None) -> None:
+        """The account's address and name erased; only its id stays, so that an announcement
+        delivered late does not bring them back."""
+        await self.recipients.update_one(
+            {"_id": account_id},
+            {"$set": {VERSION_FIELD: _ERASED}, "$unset": {"email": "", "full_name": ""}},
+            upsert=True,
+            session=session,
+        )

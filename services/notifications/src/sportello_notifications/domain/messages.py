@@ -6,6 +6,11 @@ from enum import StrEnum
 
 from sportello_contracts.account_deletion import AccountDeleted
 from sportello_contracts.administrators import AdministratorCodeIssued
+from sportello_contracts.billing_profiles import (
+    BillingProfilesChanged,
+    DeliveryPublic,
+    PaymentPublic,
+)
 from sportello_contracts.contacts import (
     EmailChanged,
     EmailConfirmationIssued,
@@ -26,6 +31,15 @@ class Mail:
     template: str
     # Out of reprs: it may hold a link's token.
     context: dict[str, object] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Where an account's mail goes, for events that name the account only (`AccountContactSet`)."""
+
+    account_id: str
+    email: str
+    full_name: str
 
 
 @dataclass(frozen=True)
@@ -230,3 +244,88 @@ def administrator_code(event_id: str, issued: AdministratorCodeIssued, portal_ur
             "portal_url": portal_url,
         },
     )
+
+
+# What each kind of change is called in the confirming mail's subject and first line.
+_BILLING_CHANGES = {
+    "postal_delivery": "la modifica dell'indirizzo di recapito delle bollette",
+    "e_bill": "l'attivazione della bolletta digitale (via e-mail)",
+    "direct_debit": "la richiesta di addebito diretto in conto (domiciliazione bancaria)",
+    "iban": "la modifica dell'IBAN per l'addebito diretto delle bollette",
+    "pagopa": "il ritorno al pagamento con avviso pagoPA",
+}
+_BILLING_SUBJECTS = {
+    "postal_delivery": "Area Clienti: indirizzo di recapito delle bollette modificato",
+    "e_bill": "Area Clienti: bolletta digitale attivata",
+    "direct_debit": "Area Clienti: richiesta di domiciliazione bancaria ricevuta",
+    "iban": "Area Clienti: IBAN per l'addebito delle bollette modificato",
+    "pagopa": "Area Clienti: pagamento delle bollette con avviso pagoPA",
+}
+# What of an IBAN a mail may show: its country code and its last characters.
+_IBAN_VISIBLE_TAIL = 4
+
+
+def billing_change_confirmation(
+    event_id: str, changed: BillingProfilesChanged, recipient: Recipient, portal_url: str
+) -> Mail:
+    """The confirmation of a change of bill delivery or payment, to the account that asked:
+    what changed, which supplies moved to which billing profile, how bills travel and are
+    paid now (the IBAN masked)."""
+    return Mail(
+        key=f"{event_id}:billing-change",
+        to=recipient.email,
+        subject=_BILLING_SUBJECTS[changed.kind],
+        template="billing_change",
+        context={
+            "full_name": recipient.full_name,
+            "what": _BILLING_CHANGES[changed.kind],
+            "kind": changed.kind,
+            "at": _when(changed.at),
+            "moves": [
+                {
+                    "supply_id": m.supply_id,
+                    "from_profile": m.from_profile,
+                    "to_profile": m.to_profile,
+                    "new_profile": m.new_profile,
+                }
+                for m in changed.moves
+            ],
+            "closed_profiles": list(changed.closed_profiles),
+            "delivery": _delivery(changed.delivery),
+            "payment": _payment(changed.payment),
+            "holder_name": changed.payment.holder_name,
+            "iban": _masked_iban(changed.payment.iban_masked),
+            "mandate_reference": changed.payment.mandate_reference,
+            "portal_url": portal_url,
+        },
+    )
+
+
+def _delivery(delivery: DeliveryPublic) -> str:
+    if delivery.channel == "email":
+        return f"via e-mail all'indirizzo {delivery.email}"
+    a = delivery.address
+    if a is None:
+        return "per posta"
+    to = f"{a.recipient}, " if a.recipient else ""
+    return f"per posta a {to}{a.street} {a.number}, {a.post_code} {a.city} ({a.province})"
+
+
+def _payment(payment: PaymentPublic) -> str:
+    if payment.method == "direct_debit":
+        return "addebito diretto in conto (domiciliazione bancaria)"
+    return "avviso di pagamento pagoPA"
+
+
+def _masked_iban(shown: str | None) -> str | None:
+    """The IBAN as billing masked it; masked again if it shows more than the country code and the
+    last characters (mail travels in clear: a whole IBAN must never be in it)."""
+    if shown is None:
+        return None
+    if sum(c.isalnum() for c in shown) <= 2 + _IBAN_VISIBLE_TAIL:
+        return shown
+    compact = "".join(shown.split()).upper()
+    masked = (
+        compact[:2] + "*" * (len(compact) - 2 - _IBAN_VISIBLE_TAIL) + compact[-_IBAN_VISIBLE_TAIL:]
+    )
+    return " ".join(masked[i : i + 4] for i in range(0, len(masked), 4))

@@ -1,9 +1,10 @@
-"""The events that make notifications write to users."""
+"""The events that make notifications write to users, and those that tell it where to."""
 
 from datetime import UTC, datetime
 
 from sportello_contracts.account_deletion import AccountDeleted
 from sportello_contracts.administrators import AdministratorCodeIssued
+from sportello_contracts.billing_profiles import BillingProfilesChanged
 from sportello_contracts.contacts import (
     EmailChanged,
     EmailConfirmationIssued,
@@ -13,7 +14,10 @@ from sportello_contracts.contacts import (
 from sportello_contracts.credentials import PasswordChanged, PasswordResetIssued
 from sportello_contracts.envelope import Event
 from sportello_contracts.identity import AccountRegistered
+from sportello_contracts.recipients import AccountContactSet
 from sportello_kit.service import Service
+from sportello_kit.transaction import Transaction
+from sportello_notifications.adapters.store import MongoRecipients
 from sportello_notifications.bootstrap import Dependencies
 from sportello_notifications.domain.messages import (
     Mail,
@@ -28,10 +32,18 @@ from sportello_notifications.domain.messages import (
 )
 from sportello_notifications.usecases.account_deletion import erase_account_data
 from sportello_notifications.usecases.delivery import deliver
+from sportello_notifications.usecases.recipients import (
+    confirm_billing_change,
+    forget_recipient,
+    keep_recipient,
+)
 from sportello_notifications.usecases.texts import deliver_text
 
 
 def subscribe(service: Service, deps: Dependencies) -> None:
+    # The directory of recipients, on the service's database (its `_id` is the only index).
+    directory = MongoRecipients(service.database.db)
+
     @service.on(AccountRegistered, transactional=False)
     async def account_registered(event: Event[AccountRegistered]) -> None:
         """Send the registration summary e-mail."""
@@ -84,7 +96,10 @@ def subscribe(service: Service, deps: Dependencies) -> None:
 
     @service.on(AccountDeleted, transactional=False)
     async def account_deleted(event: Event[AccountDeleted]) -> None:
-        """Tell the user the account is gone, erase the messages' records, and confirm."""
+        """Tell the user the account is gone, erase its address and the messages' records, and
+        confirm."""
+        # First: the confirmation that follows says everything about the account is gone.
+        await forget_recipient(event.payload.account_id, directory=directory)
         await erase_account_data(
             str(event.event_id),
             event.payload,
@@ -100,3 +115,22 @@ def subscribe(service: Service, deps: Dependencies) -> None:
     async def administrator_code_issued(event: Event[AdministratorCodeIssued]) -> None:
         """Send the firm its administrator code."""
         await send(administrator_code(str(event.event_id), event.payload, deps.settings.portal_url))
+
+    @service.on(AccountContactSet)
+    async def account_contact_set(event: Event[AccountContactSet], tx: Transaction) -> None:
+        """Keep where the account's mail goes, for events that name the account only."""
+        await keep_recipient(event.payload, directory=directory, session=tx.session)
+
+    @service.on(BillingProfilesChanged, transactional=False)
+    async def billing_profiles_changed(event: Event[BillingProfilesChanged]) -> None:
+        """Confirm a change of bill delivery or payment to the account that asked."""
+        await confirm_billing_change(
+            str(event.event_id),
+            event.payload,
+            directory=directory,
+            portal_url=deps.settings.portal_url,
+            claims=deps.claims,
+            mailer=deps.mailer,
+            templates=deps.templates,
+            messages=deps.messages,
+        )
