@@ -1,14 +1,17 @@
-"""Demo data: customers onboarded through the back-office simulator, and one ready-made login."""
+"""Demo data: customers onboarded through the back-office simulator, their supplies and bills,
+and one ready-made login."""
 
 import asyncio
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import date
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import httpx
 
 from sportello_deploy.backoffice import BackOffice, NewCustomer
+from sportello_deploy.demo_bills import demo_billing
 
 DEMO_CUSTOMERS = (
     NewCustomer(
@@ -71,6 +74,30 @@ def demo_event_ids(customer: NewCustomer) -> tuple[UUID, UUID]:
 async def load_demo_customers(backoffice: BackOffice) -> None:
     for customer in DEMO_CUSTOMERS:
         await backoffice.onboard(customer, event_ids=demo_event_ids(customer))
+
+
+@dataclass(frozen=True)
+class DemoCounts:
+    customers: int
+    supplies: int
+    bills: int
+
+
+async def load_demo_data(backoffice: BackOffice, today: date | None = None) -> DemoCounts:
+    """The demo customers, then their supplies, then the bills of the two years to `today`.
+
+    In that order, so that no consumer has to park a bill for a supply it does not know yet
+    (they would, but the demo need not rely on it). The same `today` publishes the same events.
+    """
+    billing = demo_billing(today or date.today())
+    await load_demo_customers(backoffice)
+    for supply, supply_event_id in billing.supplies:
+        await backoffice.activate_supply(supply, event_id=supply_event_id)
+    for update, update_event_id in billing.updates:
+        await backoffice.publish(update, event_id=update_event_id)
+    for bill in billing.bills:
+        await backoffice.publish(bill.bill, event_id=bill.event_id)
+    return DemoCounts(len(DEMO_CUSTOMERS), len(billing.supplies), len(billing.bills))
 
 
 async def ensure_demo_login(gateway_url: str, attempts: int = 50) -> None:

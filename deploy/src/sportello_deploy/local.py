@@ -34,7 +34,7 @@ from sportello_deploy.demo import (
     DEMO_OPERATOR,
     ensure_demo_login,
     ensure_demo_operator,
-    load_demo_customers,
+    load_demo_data,
 )
 from sportello_deploy.processes import DEPLOYABLES, Deployable, stop_all
 from sportello_deploy.restarts import Child, Supervisor, how_it_ended
@@ -185,7 +185,7 @@ def _wait_until_healthy(settings: LocalSettings, deployables: list[Deployable]) 
 def _load_demo(settings: LocalSettings, rabbitmq_url: str, env: dict[str, str]) -> None:
     async def demo() -> None:
         async with BackOffice(rabbitmq_url, settings.prefix) as backoffice:
-            await load_demo_customers(backoffice)
+            await load_demo_data(backoffice)
         await ensure_demo_login(settings.gateway_url)
 
     try:
