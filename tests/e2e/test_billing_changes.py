@@ -285,7 +285,11 @@ async def test_an_administrator_changes_every_condominium_at_once_or_none(
         ),
     )
     heating, lift = gas_supply(second.customer_code), gas_supply(second.customer_code)
-    await publish(system, on_debit, heating, lift)
+    # A customer the administrator does not administer.
+    outsider, outsider_session = await signed_in_customer(system, gateway)
+    theirs = gas_supply(outsider.customer_code)
+    await publish(system, on_debit, heating, lift, theirs)
+    (their_supply,) = await supplies_of(gateway, outsider_session, 1)
 
     async def all_three() -> bool:
         answer = await gateway.get("/v1/supplies", headers=bearer(admin))
@@ -293,6 +297,18 @@ async def test_an_administrator_changes_every_condominium_at_once_or_none(
 
     await eventually(all_three, seconds=20, what="the condominiums' supplies")
     before = await profiles_of(gateway, admin)
+    # The outsider's supply and profile are not the administrator's to see or change.
+    for path, code in {
+        f"/v1/supplies/{theirs.supply_id}": "supply_not_found",
+        f"/v1/billing-profiles/{their_supply['billing_profile']}": "billing_profile_not_found",
+        f"/v1/supplies?customer_code={outsider.customer_code}": "customer_not_found",
+    }.items():
+        assert_problem(await gateway.get(path, headers=bearer(admin)), 404, code)
+    assert_problem(
+        await change(gateway, admin, {"supply_ids": [theirs.supply_id]}, e_bill("a@x.it")),
+        404,
+        "supply_not_found",
+    )
 
     # A new IBAN for all: the second condominium pays by pagoPA, so nothing changes anywhere.
     failed = await change(
