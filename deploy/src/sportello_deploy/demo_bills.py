@@ -413,6 +413,8 @@ DEMO_SUPPLIES = (
 ESTIMATES_THEN_CATCH_UP = "FG10001"  # two estimated bills, then an actual reading and a conguaglio
 TIME_BARRED = "FG10003"  # a catch-up of consumption over two years old
 POWER_CHANGE = "FE10002"  # 3 kW to 4.5 kW during the two years
+# Its latest bill follows a meter fault: it qualifies for instalments while it can be asked.
+AFTER_METER_FAULT = "FG10005"
 RAISED_POWER_KW = 4.5
 OVERDUE = ("FG10003", "FG10005")  # their last bill but one is left unpaid, past its due date
 # An estimate of the supplier's: a share of the real consumption (winter came early).
@@ -534,6 +536,8 @@ def _bills_of(supply: DemoSupply, today: date) -> list[DemoBill]:
             adjustments.append(_time_barred_catch_up(period))
         meter = {b: meter[b] + billed[index][b] for b in meter}
         bill = _bill(supply, period, billed[index], adjustments, meter, kind, today)
+        if activated.supply_id == AFTER_METER_FAULT and index == len(periods) - 1:
+            bill = bill.model_copy(update={"after_meter_fault": True})
         bills.append(DemoBill(bill, demo_event_id(f"bill:{bill.bill_number}"), None))
     return _with_payments(supply, bills)
 
