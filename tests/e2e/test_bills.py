@@ -22,6 +22,7 @@ from e2e.flows import (
     signed_in_customer,
     username_of,
 )
+from e2e.staff_flows import OPERATOR_PASSWORD, bootstrap_operator, signed_in_operator
 from sportello_contracts.bills import BillCancelled, BillCredited
 from sportello_contracts.supplies import Meter, SupplyCeased, SupplyUpdated
 from sportello_deploy.backoffice import BackOffice
@@ -281,3 +282,35 @@ async def test_updates_cancellations_and_credits_apply_once_and_never_out_of_ord
 
     profile = await eventually(ceased, seconds=20, what="the profile closed")
     assert [s["supply_id"] for s in profile["ceased_supplies"]] == [supply.supply_id]
+
+
+async def test_an_operator_reads_a_named_customers_bills_only_with_accounts_read(
+    system: Any, gateway: httpx.AsyncClient
+) -> None:
+    customer, session = await signed_in_customer(system, gateway)
+    supply = gas_supply(customer.customer_code)
+    await publish(
+        system, supply, gas_bill(customer.customer_code, supply.supply_id, issued_on=date.today())
+    )
+    await bills_of(gateway, session, 1)
+    query = {"customer_code": customer.customer_code}
+
+    # Before TOTP an operator holds no permission: refused by billing too, not only the gateway.
+    untrusted = await log_in(gateway, bootstrap_operator(system), OPERATOR_PASSWORD)
+    refused = await gateway.get("/v1/bills", params=query, headers=bearer(untrusted))
+    assert_problem(refused, 403, "permission_missing")
+
+    _, operator, _ = await signed_in_operator(system, gateway)
+    answer = await gateway.get("/v1/bills", params=query, headers=bearer(operator))
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["groups"][0]["bills"][0]["customer_code"] == customer.customer_code
+    # One customer at a time, named; and an operator does not change a customer's billing.
+    assert_problem(
+        await gateway.get("/v1/bills", headers=bearer(operator)), 422, "customer_code_required"
+    )
+    changed = await gateway.post(
+        "/v1/billing-profiles/changes",
+        json={"target": {"supply_ids": [supply.supply_id]}, "change": {"kind": "pagopa"}},
+        headers=bearer(operator),
+    )
+    assert_problem(changed, 403, "permission_missing")

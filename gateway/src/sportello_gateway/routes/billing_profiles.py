@@ -140,6 +140,8 @@ async def get_billing_profile(
                 "supply_ceased",
                 "not_on_direct_debit",
                 "condominium_change_failed",
+                "billing_profile_closed",
+                "no_active_supply",
                 "idempotency_key_reused",
             ),
             422: ("invalid_iban", "invalid_address", "invalid_fiscal_code"),

@@ -27,12 +27,18 @@ else:
     SuppliesQuery = http_model(ListSuppliesRequest, "SuppliesQuery")
     SupplyLookup = http_model(GetSupplyRequest, "SupplyLookup")
 
-# What every billing route can answer before billing does: no token, or one no longer good.
+# What every billing route can answer: no token, or one no longer good; an operator without
+# `accounts.read` (billing refuses it too).
 AUTHENTICATED: dict[int, tuple[str, ...]] = {
-    401: ("unauthenticated", "account_not_found", "session_ended")
+    401: ("unauthenticated", "account_not_found", "session_ended"),
+    403: ("permission_missing",),
 }
-# A customer code outside the caller's scope is one billing does not know, for the caller.
-SCOPED: dict[int, tuple[str, ...]] = {404: ("customer_not_found",), 422: ("invalid_request",)}
+# A customer code outside the caller's scope is one billing does not know, for the caller; an
+# operator names the one customer they look at.
+SCOPED: dict[int, tuple[str, ...]] = {
+    404: ("customer_not_found",),
+    422: ("invalid_request", "customer_code_required"),
+}
 
 
 class SuppliesPublic(BaseModel):

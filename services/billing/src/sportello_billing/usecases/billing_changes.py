@@ -50,6 +50,9 @@ async def change_billing(
 ) -> BillingChangedReply:
     caller = request.caller
     assert caller is not None  # the kit refuses requests without one
+    if caller.role == "operator":
+        # Its trail entry and e-mail would name the operator, not the customer: not yet.
+        raise refusals.operators_cannot_change()
     change_id = uuid4().hex
     mandate = f"MND-{change_id[:12].upper()}"
     change = _domain_change(request, needs.rules.iban_key, mandate)

@@ -108,3 +108,20 @@ def no_active_supply() -> Refused:
         "no_active_supply",
         "Non ci sono forniture attive a cui applicare la modifica.",
     )
+
+
+def operator_permission_missing() -> Refused:
+    return Refused(
+        ErrorKind.FORBIDDEN,
+        "permission_missing",
+        "Per vedere i dati di fatturazione di un cliente serve il permesso accounts.read "
+        "(e la verifica in due passaggi attiva).",
+    )
+
+
+def operators_cannot_change() -> Refused:
+    return Refused(
+        ErrorKind.FORBIDDEN,
+        "permission_missing",
+        "Il recapito e il pagamento delle bollette li cambia il cliente dalla sua area.",
+    )

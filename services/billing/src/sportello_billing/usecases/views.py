@@ -3,6 +3,7 @@ the caller (a query never reaches past the customer codes the caller may act on)
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from sportello_billing.adapters.bill_records import listing_query
 from sportello_billing.domain.bill_pages import (
@@ -57,9 +58,21 @@ from sportello_kit.scoping import owned_by
 HISTORY_MONTHS = 26
 
 
+# What an operator needs to read a customer's billing data (identity grants it with TOTP on).
+READ_PERMISSION = "accounts.read"
+
+
+def scope_of(caller: Caller) -> dict[str, Any]:
+    """The filter every query of the caller's goes through; an operator needs `accounts.read`."""
+    if caller.role == "operator" and READ_PERMISSION not in caller.permissions:
+        raise refusals.operator_permission_missing()
+    return owned_by(caller)
+
+
 def codes_of(caller: Caller, customer_code: str | None) -> list[str]:
     """The customer codes a query covers: the one asked for if the caller may see it, else all
     of the caller's. An operator names the customer: they see everyone, one at a time."""
+    scope_of(caller)
     if customer_code is not None:
         if not caller.may_act_on(customer_code):
             raise refusals.customer_not_found()
@@ -99,7 +112,7 @@ async def list_supplies(needs: Needs, request: ListSuppliesRequest) -> SuppliesR
 
 async def get_supply(needs: Needs, request: GetSupplyRequest) -> SupplyReply:
     assert request.caller is not None
-    supply = await needs.store.supplies().get(request.supply_id, owned_by(request.caller))
+    supply = await needs.store.supplies().get(request.supply_id, scope_of(request.caller))
     if supply is None:
         raise refusals.supply_not_found(request.supply_id)
     return SupplyReply(supply=supply_public(supply))
@@ -135,7 +148,7 @@ async def list_profiles(needs: Needs, request: ListBillingProfilesRequest) -> Bi
 
 async def get_profile(needs: Needs, request: GetBillingProfileRequest) -> BillingProfileReply:
     assert request.caller is not None
-    profile = await needs.store.profiles().get(request.number, owned_by(request.caller))
+    profile = await needs.store.profiles().get(request.number, scope_of(request.caller))
     if profile is None:
         raise refusals.profile_not_found()
     supplies = await needs.store.supplies().of_customers([profile.customer_code])
@@ -211,7 +224,7 @@ async def owned_bill(needs: Needs, caller: Caller, bill_number: str) -> tuple[Bi
 
     Bills older than the window are not shown either: the portal shows two years.
     """
-    bill = await needs.store.bills().get(bill_number, owned_by(caller))
+    bill = await needs.store.bills().get(bill_number, scope_of(caller))
     if bill is None or bill.issued_on < window_start(needs, needs.clock.today()):
         raise refusals.bill_not_found()
     supply = await needs.store.supplies().get(bill.supply_id)
