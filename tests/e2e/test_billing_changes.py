@@ -4,8 +4,6 @@ customers' ids change nothing; an administrator changes every condominium at onc
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 from uuid import uuid4
 
@@ -17,6 +15,7 @@ from e2e.billing_flows import gas_supply, italian_iban, publish, supplies_of
 from e2e.flows import assert_problem, bearer, mails_about, signed_in_customer
 from e2e.staff_flows import signed_in_operator
 from e2e.test_administrators import add, condominium, registered_administrator
+from sportello_contracts.subscriptions import BACKOFFICE
 from sportello_contracts.supplies import DirectDebitPayment, SupplyCeased
 from sportello_deploy.servers import text_of
 from sportello_deploy.testing import eventually
@@ -65,25 +64,31 @@ async def profiles_of(gateway: httpx.AsyncClient, session: dict[str, Any]) -> di
     return {p["number"]: p for p in answer.json()["profiles"]}
 
 
-@asynccontextmanager
-async def heard(system: Any, routing_key: str) -> AsyncIterator[aio_pika.abc.AbstractQueue]:
-    """A queue of the test's own bound to `routing_key`: what the back-office would receive."""
+async def told_to_backoffice(system: Any, routing_key: str, change_id: str) -> dict[str, Any]:
+    """The event of the change in the back-office's own queue, declared by the topology step
+    (what the back-office reads, whether or not it was connected when it was published)."""
+    queue = Topology(system.servers.prefix).event_queue_name(BACKOFFICE, routing_key)
     connection = await aio_pika.connect(system.servers.rabbitmq_url)
     async with connection:
         channel = await connection.channel()
-        exchange = await channel.get_exchange(Topology(system.servers.prefix).events.name)
-        queue = await channel.declare_queue(f"test-{uuid4().hex}", exclusive=True)
-        await queue.bind(exchange, routing_key)
-        yield queue
+        declared = await channel.get_queue(queue, ensure=True)
 
+        async def found() -> dict[str, Any] | None:
+            # Held unacknowledged while looking, so each get takes the next message; the other
+            # tests' ones go back to the queue after.
+            held, mine = [], None
+            while mine is None and (message := await declared.get(fail=False)) is not None:
+                body: dict[str, Any] = json.loads(message.body)
+                if body["payload"]["change_id"] == change_id:
+                    await message.ack()
+                    mine = body
+                else:
+                    held.append(message)
+            for message in held:
+                await message.nack(requeue=True)
+            return mine
 
-async def next_message(queue: aio_pika.abc.AbstractQueue) -> dict[str, Any]:
-    async def got() -> aio_pika.abc.AbstractIncomingMessage | None:
-        return await queue.get(fail=False, no_ack=True)
-
-    message = await eventually(got, seconds=20, what="a message on the test's queue")
-    body: dict[str, Any] = json.loads(message.body)
-    return body
+        return await eventually(found, seconds=20, what=f"{routing_key} for the back-office")
 
 
 async def test_supplies_move_to_new_profiles_only_when_no_active_one_has_the_pair(
@@ -114,10 +119,12 @@ async def test_supplies_move_to_new_profiles_only_when_no_active_one_has_the_pai
 
     # Direct debit on the whole profile: the back-office gets the IBAN, nothing else does.
     iban = italian_iban(4242)
-    async with heard(system, "billing.direct_debit.requested") as mandates:
-        debit = await change(gateway, session, {"billing_profile": opened}, direct_debit(iban))
-        assert debit.status_code == 200, debit.text
-        requested = await next_message(mandates)
+    debit = await change(gateway, session, {"billing_profile": opened}, direct_debit(iban))
+    assert debit.status_code == 200, debit.text
+    change_id = debit.json()["change_id"]
+    requested = await told_to_backoffice(system, "billing.direct_debit.requested", change_id)
+    told = await told_to_backoffice(system, "billing.billing_profiles.changed", change_id)
+    assert iban not in json.dumps(told)
     assert requested["payload"]["iban"] == iban
     assert requested["payload"]["mandate_reference"] == debit.json()["mandate_reference"]
     assert set(requested["payload"]["supply_ids"]) == {first.supply_id, second.supply_id}

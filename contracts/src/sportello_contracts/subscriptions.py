@@ -11,7 +11,7 @@ from sportello_contracts.account_deletion import (
 )
 from sportello_contracts.administrators import AdministratorCodeIssued
 from sportello_contracts.backoffice import CustomerOnboarded, RegistrationPinIssued
-from sportello_contracts.billing_profiles import BillingProfilesChanged
+from sportello_contracts.billing_profiles import BillingProfilesChanged, DirectDebitRequested
 from sportello_contracts.bills import BillCancelled, BillCredited, BillIssued
 from sportello_contracts.contacts import (
     EmailChanged,
@@ -26,6 +26,7 @@ from sportello_contracts.credentials import (
 )
 from sportello_contracts.envelope import EventPayload
 from sportello_contracts.identity import AccountRegistered
+from sportello_contracts.personal_data import PersonalDataChangeRequested
 from sportello_contracts.recipients import AccountContactSet
 from sportello_contracts.supplies import SupplyActivated, SupplyCeased, SupplyUpdated
 
@@ -68,3 +69,13 @@ SUBSCRIPTIONS: dict[str, tuple[type[EventPayload], ...]] = {
         BillingProfilesChanged,
     ),
 }
+
+# What the supplier's back-office consumes of ours. Its queues are declared by the topology step
+# too, durable, so what Sportello tells it waits there until it reads it (a direct-debit request
+# published while it is down is not lost); it reads them with its own broker user.
+BACKOFFICE = "backoffice"
+BACKOFFICE_SUBSCRIPTIONS: tuple[type[EventPayload], ...] = (
+    PersonalDataChangeRequested,
+    BillingProfilesChanged,
+    DirectDebitRequested,
+)

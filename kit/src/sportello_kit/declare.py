@@ -20,7 +20,8 @@ from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue
 from faststream.rabbit import RabbitExchange, RabbitQueue
 
 from sportello_contracts.catalog import OPERATIONS
-from sportello_contracts.subscriptions import SUBSCRIPTIONS
+from sportello_contracts.envelope import EventPayload
+from sportello_contracts.subscriptions import BACKOFFICE, BACKOFFICE_SUBSCRIPTIONS, SUBSCRIPTIONS
 from sportello_kit.settings import ServiceSettings
 from sportello_kit.topology import Policy, Topology
 
@@ -119,6 +120,11 @@ async def apply_policies(api: str, vhost: str, policies: list[Policy]) -> None:
                 raise RuntimeError(f"policy {policy.name}: {answer.status_code} {answer.text}")
 
 
+def _all_subscriptions() -> list[tuple[str, tuple[type[EventPayload], ...]]]:
+    """The services' subscriptions, and the back-office's."""
+    return [*SUBSCRIPTIONS.items(), (BACKOFFICE, BACKOFFICE_SUBSCRIPTIONS)]
+
+
 async def declare_all(settings: ServiceSettings) -> None:
     """The whole topology of `settings.bus_prefix`: every subscription, dead letters, policies."""
     topology = Topology(settings.bus_prefix)
@@ -126,7 +132,7 @@ async def declare_all(settings: ServiceSettings) -> None:
     async with connection:
         channel = await connection.channel()
         await declare_common(channel, topology, settings.retry_delays)
-        for service, payloads in SUBSCRIPTIONS.items():
+        for service, payloads in _all_subscriptions():
             for payload in payloads:
                 await declare_subscription(channel, topology, service, payload.ROUTING_KEY)
         for operation in OPERATIONS:
@@ -141,7 +147,7 @@ async def declare_all(settings: ServiceSettings) -> None:
             settings.dead_letter_days,
             secret_queues=tuple(
                 topology.event_queue_name(service, payload.ROUTING_KEY)
-                for service, payloads in SUBSCRIPTIONS.items()
+                for service, payloads in _all_subscriptions()
                 for payload in payloads
                 if payload.SECRET
             ),
