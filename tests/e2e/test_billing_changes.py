@@ -4,6 +4,7 @@ customers' ids change nothing; an administrator changes every condominium at onc
 
 import asyncio
 import json
+from datetime import date, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -11,7 +12,14 @@ import aio_pika
 import httpx
 import pytest
 
-from e2e.billing_flows import gas_supply, italian_iban, publish, supplies_of
+from e2e.billing_flows import (
+    bills_of,
+    gas_bill,
+    gas_supply,
+    italian_iban,
+    publish,
+    supplies_of,
+)
 from e2e.flows import assert_problem, bearer, mails_about, signed_in_customer
 from e2e.staff_flows import signed_in_operator
 from e2e.test_administrators import add, condominium, registered_administrator
@@ -107,6 +115,19 @@ async def test_supplies_move_to_new_profiles_only_when_no_active_one_has_the_pai
     assert opened != original
     assert moved.json()["closed_profiles"] == []
     assert "BP-" in moved.json()["detail"]
+    # Bills stay in the profile they were issued in; the home page shows the newest of all.
+    older = gas_bill(
+        customer.customer_code, second.supply_id, issued_on=date.today() - timedelta(days=5)
+    )
+    newer = gas_bill(customer.customer_code, first.supply_id, issued_on=date.today())
+    await publish(system, older, newer)
+    listed = await bills_of(gateway, session, 2)
+    assert [b["billing_profile"] for b in listed] == [original, opened]  # grouped by profile
+    home = (await gateway.get("/v1/home", headers=bearer(session))).json()
+    assert [b["bill_number"] for b in home["latest_bills"]] == [
+        newer.bill_number,
+        older.bill_number,
+    ]
     # The same for the other supply: it joins that profile, and the original closes.
     joined = await change(gateway, session, {"supply_ids": [second.supply_id]}, e_bill("CASA@x.it"))
     assert joined.json()["opened_profiles"] == []

@@ -168,7 +168,9 @@ class BillGroup(Contract):
 
 
 class ListBillsRequest(Request):
-    """The caller's bills of the last 24 months, grouped by billing profile, newest first."""
+    """The caller's bills of the last 24 months, grouped by billing profile, newest first; or,
+    with `order` "newest", newest first across profiles (the home page's latest bills: each
+    group then holds the consecutive bills of one profile)."""
 
     customer_code: CustomerCode | None = None
     supply_id: SupplyId | None = None
@@ -176,6 +178,7 @@ class ListBillsRequest(Request):
     year: Annotated[int, Field(ge=2000, le=2100)] | None = None
     cursor: Annotated[str, StringConstraints(min_length=1, max_length=300)] | None = None
     limit: Annotated[int, Field(ge=1, le=100)] = 20
+    order: Literal["by_profile", "newest"] = "by_profile"
 
 
 class BillsPage(Contract):

@@ -55,7 +55,11 @@ async def home(
     customer code of the caller. One part failing fails the whole page, with that problem."""
     code = query.customer_code
     bills, supplies, balance = await _together(
-        send(LIST_BILLS, BillsQuery(customer_code=code, limit=LATEST_BILLS), caller=caller),
+        send(
+            LIST_BILLS,
+            BillsQuery(customer_code=code, limit=LATEST_BILLS, order="newest"),
+            caller=caller,
+        ),
         send(LIST_SUPPLIES, SuppliesQuery(customer_code=code, status="active"), caller=caller),
         send(GET_BALANCE, query, caller=caller),
     )

@@ -16,6 +16,9 @@ from sportello_contracts.bills import BillLine, BillStatus, ConsumptionBilled, R
 # What the listing sorts by: grouped by profile, newest first (and the index that serves it).
 LIST_ORDER = [("billing_profile", 1), ("issued_on", -1), ("_id", -1)]
 LIST_INDEX = [("customer_code", 1), *LIST_ORDER]
+# Newest first across profiles (the home page's latest bills).
+NEWEST_ORDER = [("issued_on", -1), ("_id", -1)]
+NEWEST_INDEX = [("customer_code", 1), *NEWEST_ORDER]
 
 
 class BillRecords:
@@ -73,23 +76,27 @@ class BillRecords:
         query: dict[str, Any],
         after: Position | None,
         limit: int,
+        newest: bool = False,
     ) -> list[Bill]:
-        """Up to `limit` bills matching `query`, in `LIST_ORDER`, after `after`."""
+        """Up to `limit` bills matching `query`, in `LIST_ORDER` (or `NEWEST_ORDER`), after
+        `after`."""
         if after is not None:
             profile, issued_on, number = after
-            query = {
-                **query,
-                "$or": [
-                    {"billing_profile": {"$gt": profile}},
-                    {"billing_profile": profile, "issued_on": {"$lt": day(issued_on)}},
-                    {
-                        "billing_profile": profile,
-                        "issued_on": day(issued_on),
-                        "_id": {"$lt": number},
-                    },
-                ],
-            }
-        cursor = self.collection.find(query, session=self.session).sort(LIST_ORDER).limit(limit)
+            same_day = {"issued_on": day(issued_on), "_id": {"$lt": number}}
+            earlier = {"issued_on": {"$lt": day(issued_on)}}
+            if newest:
+                query = {**query, "$or": [earlier, same_day]}
+            else:
+                query = {
+                    **query,
+                    "$or": [
+                        {"billing_profile": {"$gt": profile}},
+                        {"billing_profile": profile, **earlier},
+                        {"billing_profile": profile, **same_day},
+                    ],
+                }
+        order = NEWEST_ORDER if newest else LIST_ORDER
+        cursor = self.collection.find(query, session=self.session).sort(order).limit(limit)
         return [bill_of(doc) async for doc in cursor]
 
     async def of_supply(self, supply_id: str, since: date) -> list[Bill]:

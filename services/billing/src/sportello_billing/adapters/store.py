@@ -6,7 +6,7 @@ from typing import Any
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from sportello_billing.adapters.bill_records import LIST_INDEX, BillRecords
+from sportello_billing.adapters.bill_records import LIST_INDEX, NEWEST_INDEX, BillRecords
 from sportello_billing.adapters.documents import DocumentStore
 from sportello_billing.adapters.profile_records import ProfileRecords
 from sportello_billing.adapters.session import Session
@@ -30,6 +30,7 @@ class BillingStore:
         )
         # The bills' listing (grouped by profile, newest first), a supply's history, a plico.
         await self.db.bills.create_index(LIST_INDEX, name="listing")
+        await self.db.bills.create_index(NEWEST_INDEX, name="newest")
         await self.db.bills.create_index(
             [("customer_code", 1), ("supply_id", 1), ("issued_on", -1), ("_id", -1)]
         )

@@ -201,7 +201,8 @@ async def list_bills(needs: Needs, request: ListBillsRequest) -> BillsPage:
         after = position_of(request.cursor) if request.cursor is not None else None
     except InvalidCursor:
         raise refusals.invalid_cursor() from None
-    found = await needs.store.bills().page(query, after, request.limit + 1)
+    newest = request.order == "newest"
+    found = await needs.store.bills().page(query, after, request.limit + 1, newest=newest)
     page, more = found[: request.limit], len(found) > request.limit
     supplies = await _supplies_of(needs, page)
     groups: list[BillGroup] = []
