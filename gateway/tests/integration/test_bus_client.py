@@ -1,6 +1,7 @@
 """The gateway's request/reply client against a real service on the real RabbitMQ."""
 
 import asyncio
+import hashlib
 import secrets
 import time
 from collections.abc import AsyncIterator
@@ -13,7 +14,7 @@ from sportello_contracts.backoffice import CustomerOnboarded
 from sportello_contracts.base import Contract
 from sportello_contracts.envelope import Event
 from sportello_contracts.identity import ScopeChanged
-from sportello_contracts.rpc import ErrorKind, Operation, Refused, Request
+from sportello_contracts.rpc import Document, ErrorKind, Operation, Refused, Request
 from sportello_deploy.backoffice import BackOffice
 from sportello_deploy.servers import drop_connection
 from sportello_deploy.testing import eventually, random_customer
@@ -50,6 +51,10 @@ ECHO_V2 = Operation("bench.echo.get", EchoRequest, EchoReply, version=2, needs_c
 # What the request looked like on arrival: its idempotency key and its AMQP expiration.
 ARRIVAL = Operation("bench.echo.arrival", EchoRequest, EchoReply, needs_caller=False)
 COUNT = Operation("bench.echo.count", EchoRequest, EchoReply, needs_caller=False, command=True)
+# A file as the reply: `text` "refuse" refuses instead.
+FILE = Operation("bench.echo.file", EchoRequest, Document, needs_caller=False)
+# Every byte value, and more than one AMQP frame's worth (128 KiB by default).
+FILE_BYTES = bytes(range(256)) * 1024
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -80,6 +85,15 @@ async def client(servers: Any) -> AsyncIterator[BusClient]:
         key = message.headers.get(IDEMPOTENCY_KEY)
         return EchoReply(text=f"{key}|{message.raw_message.expiration}")
 
+    @service.rpc(FILE)
+    async def file(request: EchoRequest) -> Document:
+        if request.text == "refuse":
+            raise Refused(ErrorKind.NOT_FOUND, "bill_not_found", "Bolletta non trovata.")
+        digest = hashlib.sha256(FILE_BYTES).hexdigest()
+        return Document(
+            media_type="application/pdf", filename=request.text, sha256=digest, content=FILE_BYTES
+        )
+
     calls = 0
 
     @service.rpc(COUNT)
@@ -99,6 +113,18 @@ async def client(servers: Any) -> AsyncIterator[BusClient]:
 async def test_a_call_returns_the_typed_reply(client: BusClient) -> None:
     reply = await client.call(ECHO, EchoRequest(text="ciao"))
     assert reply == EchoReply(text="ciao")
+
+
+async def test_a_file_comes_back_as_its_bytes_and_a_refusal_of_it_as_json(
+    client: BusClient,
+) -> None:
+    document = await client.call(FILE, EchoRequest(text="bolletta.pdf"))
+    assert document.content == FILE_BYTES
+    assert (document.media_type, document.filename) == ("application/pdf", "bolletta.pdf")
+    assert document.sha256 == hashlib.sha256(FILE_BYTES).hexdigest()
+    with pytest.raises(ServiceRefused) as refused:
+        await client.call(FILE, EchoRequest(text="refuse"))
+    assert refused.value.error.code == "bill_not_found"
 
 
 async def test_many_calls_in_flight_each_get_their_own_reply(client: BusClient) -> None:
