@@ -23,7 +23,7 @@ import pytest
 from sportello_contracts.bills import BillIssued
 from sportello_contracts.envelope import Event
 from sportello_contracts.supplies import SupplyActivated
-from sportello_deploy.backoffice import _parser, main
+from sportello_deploy.backoffice_cli import _parser, main
 from sportello_deploy.demo_bills import demo_billing
 from sportello_deploy.servers import free_port
 from sportello_deploy.testing import random_customer
@@ -69,7 +69,7 @@ BILL_ISSUE = (
 def _backoffice(*args: str, rabbitmq_url: str, prefix: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "RABBITMQ_URL": rabbitmq_url, "BUS_PREFIX": prefix}
     return subprocess.run(
-        [sys.executable, "-m", "sportello_deploy.backoffice", *args],
+        [sys.executable, "-m", "sportello_deploy.backoffice_cli", *args],
         env=env,
         capture_output=True,
         text=True,

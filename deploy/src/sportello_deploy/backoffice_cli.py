@@ -1,0 +1,802 @@
+"""The back-office simulator's command line: `sportello-backoffice onboard|supply-activate|...`.
+
+Every option is checked before anything is published, and every error is one line; what it
+publishes goes through `BackOffice` (backoffice.py), mandatory and confirmed.
+"""
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal, NoReturn, TypeVar
+
+from pydantic import TypeAdapter, ValidationError
+
+from sportello_contracts.bills import BillCancelled, BillCredited, BillIssued, BillLine, ReadingUsed
+from sportello_contracts.envelope import EventPayload
+from sportello_contracts.formats import Email
+from sportello_contracts.supplies import (
+    DirectDebitPayment,
+    Distributor,
+    EmailDelivery,
+    HolderName,
+    HouseNumber,
+    Meter,
+    MeterSerial,
+    OfferCode,
+    PagoPaPayment,
+    PhoneNumber,
+    PostalAddress,
+    PostalDelivery,
+    PostCode,
+    Province,
+    ShortText,
+    SupplyActivated,
+    SupplyCeased,
+    SupplyUpdated,
+)
+from sportello_deploy import backoffice as simulator
+from sportello_deploy.backoffice import (
+    DEFAULT_RABBITMQ_URL,
+    BackOffice,
+    NewCustomer,
+    NotPublished,
+)
+from sportello_deploy.demo_bills import DUE_DAYS, charge, energy_receipt, notice_position_for
+from sportello_deploy.identifiers import (
+    check_bill_number,
+    check_customer_code,
+    check_fiscal_code,
+    check_iban,
+    check_notice_position,
+    check_point,
+    check_registration_pin,
+    check_supply_id,
+)
+
+# The command line: every option checked before anything is published, every error one line.
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+T = TypeVar("T")
+
+
+def _checked(check: Callable[[str], T]) -> Callable[[str], T]:
+    """An argparse type from a check: its reason becomes argparse's error, naming the option."""
+
+    def parse(value: str) -> T:
+        try:
+            return check(value)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    parse.__name__ = check.__name__
+    return parse
+
+
+def _email(value: str) -> str:
+    try:
+        return str(TypeAdapter(Email).validate_python(value.strip()))
+    except ValidationError as error:
+        raise ValueError(error.errors()[0]["msg"]) from None
+
+
+def _full_name(value: str) -> str:
+    name = " ".join(value.split())
+    if not 1 <= len(name) <= 200:
+        raise ValueError("1 to 200 characters")
+    return name
+
+
+def _add_bus_options(parser: argparse.ArgumentParser, defaults: bool) -> None:
+    # Accepted before and after the sub-command; a sub-command's copy has no default of its own,
+    # so it never overwrites a value given before it.
+    parser.add_argument(
+        "--rabbitmq-url",
+        metavar="URL",
+        default=os.environ.get("RABBITMQ_URL", DEFAULT_RABBITMQ_URL)
+        if defaults
+        else argparse.SUPPRESS,
+        help=f"the broker (default: RABBITMQ_URL, else {DEFAULT_RABBITMQ_URL})",
+    )
+    parser.add_argument(
+        "--prefix",
+        default=os.environ.get("BUS_PREFIX", "sportello") if defaults else argparse.SUPPRESS,
+        help="the installation's bus prefix, as the services' BUS_PREFIX "
+        "(default: BUS_PREFIX, else sportello)",
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="sportello-backoffice",
+        # What the simulator is and does, as its module says it.
+        description=simulator.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_bus_options(parser, defaults=True)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    onboard = commands.add_parser(
+        "onboard",
+        help="a new customer, with the PIN of its welcome letter",
+        description="Publish a new customer (CustomerOnboarded, for every service) and its "
+        "registration PIN (RegistrationPinIssued, for identity alone). Every value is "
+        "checked first; nothing is published if one is wrong.",
+    )
+    onboard.add_argument(
+        "--customer-code",
+        required=True,
+        type=_checked(check_customer_code),
+        help="the customer code printed on bills: 6 to 16 letters and digits (C00012345)",
+    )
+    onboard.add_argument(
+        "--fiscal-code",
+        required=True,
+        type=_checked(check_fiscal_code),
+        help="the holder's codice fiscale (16 characters) or partita IVA (11 digits), "
+        "check character included",
+    )
+    onboard.add_argument(
+        "--name", required=True, type=_checked(_full_name), help="the holder's full name"
+    )
+    onboard.add_argument(
+        "--email",
+        required=True,
+        type=_checked(_email),
+        help="where the customer's e-mails go (mario.rossi@example.it)",
+    )
+    onboard.add_argument(
+        "--pin",
+        required=True,
+        type=_checked(check_registration_pin),
+        help="the registration PIN of the welcome letter: 8 digits",
+    )
+    _add_bus_options(onboard, defaults=False)
+    _add_supply_commands(commands)
+    _add_bill_commands(commands)
+    demo = commands.add_parser(
+        "demo",
+        help="the demo customers, their supplies and two years of bills",
+        description="Publish the demo customers, their supplies and the bills of the two "
+        "years to today (the same events at every run on the same day: consumers recognise "
+        "them, so running it again changes nothing).",
+    )
+    _add_bus_options(demo, defaults=False)
+    return parser
+
+
+# Supplies and bills on the command line: each option typed by its check; what depends on
+# several options (the point for the commodity, a direct debit's holder) is checked once all are
+# parsed, by the builders below, before any connection.
+
+
+class _Refused(ValueError):
+    """A value the back-office would not send, and the option that gave it."""
+
+    def __init__(self, option: str, reason: str) -> None:
+        super().__init__(f"{option}: {reason}")
+        self.option = option
+        self.reason = reason
+
+
+def _shaped(kind: Any, reason: str) -> Callable[[str], str]:
+    """A check from a contract type: its shape, with a reason fit for one line."""
+    adapter: TypeAdapter[str] = TypeAdapter(kind)
+
+    def check(value: str) -> str:
+        try:
+            return adapter.validate_python(value)
+        except ValidationError:
+            raise ValueError(reason) from None
+
+    return check
+
+
+_text = _shaped(ShortText, "1 to 120 characters")
+_holder_name = _shaped(HolderName, "2 to 120 characters")
+_house_number = _shaped(HouseNumber, "1 to 10 letters, digits, slashes or dashes (12/B)")
+_post_code = _shaped(PostCode, "a CAP of 5 digits")
+_province = _shaped(Province, "the 2-letter sigla of the province (RM)")
+_offer_code = _shaped(OfferCode, "2 to 30 letters, digits, dashes or underscores")
+_meter_serial = _shaped(MeterSerial, "1 to 30 letters, digits or dashes")
+_phone = _shaped(PhoneNumber, "3 to 20 digits and spaces, + first if international")
+
+
+def _iso_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError("a date as YYYY-MM-DD") from None
+
+
+def _decimal(value: str, places: int) -> Decimal:
+    """A non-negative number with up to `places` decimals, a comma or a dot before them."""
+    try:
+        number = Decimal(value.strip().replace(",", "."))
+    except InvalidOperation:
+        raise ValueError("a number, such as 12.50") from None
+    if not number.is_finite() or number < 0:
+        raise ValueError("a number of zero or more")
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > places:
+        raise ValueError(f"at most {places} decimals")
+    return number
+
+
+def _euro_cents(value: str) -> int:
+    euro = _decimal(value, 2)
+    if euro > 1_000_000:
+        raise ValueError("at most 1,000,000 EUR")
+    return int(euro * 100)
+
+
+def _unit_price(value: str) -> Decimal:
+    price = _decimal(value, 6)
+    if price > 1_000:
+        raise ValueError("euro per unit, at most 1,000")
+    return price
+
+
+def _quantity(value: str) -> Decimal:
+    quantity = _decimal(value, 3)
+    if quantity > 100_000_000:
+        raise ValueError("at most 100,000,000")
+    return quantity
+
+
+def _kw(value: str) -> float:
+    power = _decimal(value, 1)
+    if not 0 < power <= 10_000:
+        raise ValueError("kW, more than 0 and at most 10000")
+    return float(power)
+
+
+def _reading(value: str) -> int:
+    if not value.strip().isdigit() or len(value.strip()) > 12:
+        raise ValueError("the meter's digits, up to 12")
+    return int(value)
+
+
+def _option(
+    parser: argparse._ActionsContainer, name: str, check: Callable[[str], Any], **kw: Any
+) -> None:
+    if check is _iso_date:
+        kw.setdefault("metavar", "YYYY-MM-DD")
+    parser.add_argument(name, type=_checked(check), **kw)
+
+
+def _add_identity_options(parser: argparse.ArgumentParser) -> None:
+    _option(
+        parser,
+        "--supply-id",
+        check_supply_id,
+        required=True,
+        help="the back-office's id of the supply contract: 4 to 30 letters, digits, dashes",
+    )
+    _option(
+        parser,
+        "--customer-code",
+        check_customer_code,
+        required=True,
+        help="the holder's customer code, as printed on bills (C00012345)",
+    )
+
+
+def _add_address_options(parser: argparse.ArgumentParser, required: bool) -> None:
+    what = "the supply's address" + ("" if required else ", when it changes (all five together)")
+    _option(parser, "--street", _text, required=required, help=f"{what}: street (Via Roma)")
+    _option(parser, "--number", _house_number, required=required, help=f"{what}: house number")
+    _option(parser, "--post-code", _post_code, required=required, help=f"{what}: CAP (00184)")
+    _option(parser, "--city", _text, required=required, help=f"{what}: city (Roma)")
+    _option(parser, "--province", _province, required=required, help=f"{what}: province (RM)")
+
+
+def _add_supply_details(parser: argparse.ArgumentParser, required: bool) -> None:
+    """The options `supply-activate` requires and `supply-update` takes when they change."""
+    _option(
+        parser,
+        "--power",
+        _kw,
+        metavar="KW",
+        help="contracted power in kW (electricity only: 3, 4.5, 6)",
+    )
+    _option(
+        parser,
+        "--offer-code",
+        _offer_code,
+        required=required,
+        help="the offer's code, as printed in the bill's offer box (LUCE-CASA-VAR)",
+    )
+    _option(parser, "--offer-name", _text, required=required, help="the offer's name")
+    _option(parser, "--meter-serial", _meter_serial, required=required, help="the meter's serial")
+    parser.add_argument(
+        "--smart", action="store_true", help="the meter is read remotely (with --meter-serial)"
+    )
+    _option(parser, "--distributor", _text, required=required, help="the distributor's name")
+    _option(
+        parser,
+        "--emergency-number",
+        _phone,
+        required=required,
+        help="the distributor's emergency number printed on bills (800 900 999)",
+    )
+
+
+def _add_supply_commands(commands: Any) -> None:
+    activate = commands.add_parser(
+        "supply-activate",
+        help="a supply contract that started (SupplyActivated)",
+        description="Publish a new supply: its point, address, offer, meter, distributor, and "
+        "how its bills go and are paid. Every value is checked first (the PDR or POD for the "
+        "commodity, the IBAN's and the holder's check digits); nothing is published if one is "
+        "wrong.",
+    )
+    _add_identity_options(activate)
+    activate.add_argument(
+        "--commodity", required=True, choices=("gas", "electricity"), help="gas or electricity"
+    )
+    activate.add_argument(
+        "--point",
+        required=True,
+        help="the point of delivery: a PDR (14 digits) for gas, a POD (IT001E12345678) for "
+        "electricity",
+    )
+    activate.add_argument(
+        "--use",
+        choices=("domestic", "non_domestic"),
+        default="domestic",
+        help="domestic (the default) or non_domestic (a condominium's central heating, a shop)",
+    )
+    _add_address_options(activate, required=True)
+    _add_supply_details(activate, required=True)
+    _option(
+        activate, "--activated-on", _iso_date, required=True, help="the start date (YYYY-MM-DD)"
+    )
+    delivery = activate.add_mutually_exclusive_group(required=True)
+    delivery.add_argument(
+        "--post", action="store_true", help="bills go by post to the supply's address"
+    )
+    _option(delivery, "--email", _email, metavar="ADDRESS", help="bills go by e-mail (e-bill)")
+    payment = activate.add_mutually_exclusive_group(required=True)
+    payment.add_argument("--pagopa", action="store_true", help="bills carry a pagoPA notice")
+    payment.add_argument(
+        "--direct-debit",
+        action="store_true",
+        help="bills are collected from a bank account: give --holder-name, "
+        "--holder-fiscal-code and --iban",
+    )
+    _option(activate, "--holder-name", _holder_name, help="the account holder's full name")
+    _option(
+        activate,
+        "--holder-fiscal-code",
+        check_fiscal_code,
+        help="the account holder's codice fiscale or partita IVA",
+    )
+    _option(activate, "--iban", check_iban, help="the account's IBAN (IT60 X054 2811 ...)")
+    _add_bus_options(activate, defaults=False)
+
+    update = commands.add_parser(
+        "supply-update",
+        help="what changed on an active supply (SupplyUpdated)",
+        description="Publish what the back-office changed on a supply: give only what changed.",
+    )
+    _add_identity_options(update)
+    _add_address_options(update, required=False)
+    _add_supply_details(update, required=False)
+    _add_bus_options(update, defaults=False)
+
+    cease = commands.add_parser(
+        "supply-cease",
+        help="a supply contract that ended (SupplyCeased)",
+        description="Publish the end of a supply contract; its bills stay visible.",
+    )
+    _add_identity_options(cease)
+    _option(cease, "--ceased-on", _iso_date, required=True, help="the end date (YYYY-MM-DD)")
+    _add_bus_options(cease, defaults=False)
+
+
+def _add_bill_commands(commands: Any) -> None:
+    issue = commands.add_parser(
+        "bill-issue",
+        help="a bill (BillIssued), its lines built from consumption and prices",
+        description="Publish a bill: from the consumption, the price per unit and the fixed "
+        "part it builds the energy receipt (consumption, fixed and power parts, excise, VAT "
+        "at 10% or 22%), whose lines add up to the total. Every value is checked first.",
+    )
+    _option(issue, "--bill-number", check_bill_number, required=True, help="the invoice number")
+    _add_identity_options(issue)
+    issue.add_argument(
+        "--commodity", required=True, choices=("gas", "electricity"), help="gas or electricity"
+    )
+    issue.add_argument(
+        "--use",
+        choices=("domestic", "non_domestic"),
+        default="domestic",
+        help="domestic (the default: VAT 10%%) or non_domestic (VAT 22%%)",
+    )
+    issue.add_argument(
+        "--resident",
+        action="store_true",
+        help="electricity: a resident household of up to 3 kW (no excise on 150 kWh a month)",
+    )
+    _option(issue, "--period-start", _iso_date, required=True, help="first day billed")
+    _option(issue, "--period-end", _iso_date, required=True, help="last day billed")
+    _option(issue, "--issued-on", _iso_date, required=True, help="the issue date")
+    _option(
+        issue,
+        "--due-on",
+        _iso_date,
+        help=f"the due date (default: {DUE_DAYS} days after the issue date)",
+    )
+    _option(
+        issue,
+        "--consumption",
+        _quantity,
+        required=True,
+        metavar="QTY",
+        help="what the period used: Smc for gas, kWh for electricity",
+    )
+    _option(
+        issue,
+        "--unit-price",
+        _unit_price,
+        required=True,
+        metavar="EUR",
+        help="the price per Smc or kWh before taxes (0.66)",
+    )
+    _option(
+        issue, "--fixed", _euro_cents, required=True, metavar="EUR", help="the fixed part (23.00)"
+    )
+    _option(
+        issue,
+        "--power-fee",
+        _euro_cents,
+        metavar="EUR",
+        help="electricity: the power part (quota potenza) for the period",
+    )
+    _option(
+        issue,
+        "--reading",
+        _reading,
+        metavar="VALUE",
+        help="the meter reading at the end of the period",
+    )
+    issue.add_argument(
+        "--reading-kind",
+        choices=("actual", "self", "estimated"),
+        default="actual",
+        help="whose reading --reading is: the distributor's (actual, the default), the "
+        "customer's (self) or an estimate",
+    )
+    issue.add_argument(
+        "--payment-method",
+        required=True,
+        choices=("pagopa", "direct_debit"),
+        help="pagopa (the bill carries a notice) or direct_debit",
+    )
+    _option(
+        issue,
+        "--notice-position",
+        check_notice_position,
+        help="pagoPA only: the notice's 13-digit position (default: derived from the number)",
+    )
+    _add_bus_options(issue, defaults=False)
+
+    cancel = commands.add_parser(
+        "bill-cancel",
+        help="a bill issued in error (BillCancelled)",
+        description="Publish the cancellation of a bill: it shows as cancelled, nothing to pay.",
+    )
+    _option(cancel, "--bill-number", check_bill_number, required=True, help="the invoice number")
+    _option(cancel, "--customer-code", check_customer_code, required=True, help="its holder")
+    _option(cancel, "--cancelled-on", _iso_date, required=True, help="when (YYYY-MM-DD)")
+    _option(cancel, "--reason", _text, required=True, help="why, as the customer will read it")
+    _add_bus_options(cancel, defaults=False)
+
+    credit = commands.add_parser(
+        "bill-credit",
+        help="a credit note on a bill (BillCredited)",
+        description="Publish a credit note that takes an amount off a bill.",
+    )
+    _option(credit, "--bill-number", check_bill_number, required=True, help="the bill credited")
+    _option(credit, "--customer-code", check_customer_code, required=True, help="its holder")
+    _option(
+        credit,
+        "--credit-note-number",
+        check_bill_number,
+        required=True,
+        help="the credit note's number",
+    )
+    _option(credit, "--credited-on", _iso_date, required=True, help="when (YYYY-MM-DD)")
+    _option(
+        credit, "--amount", _euro_cents, required=True, metavar="EUR", help="the amount credited"
+    )
+    _add_bus_options(credit, defaults=False)
+
+
+def _address(args: argparse.Namespace, required: bool) -> PostalAddress | None:
+    options = ("--street", "--number", "--post-code", "--city", "--province")
+    missing = [option for option in options if not _given(args, option)]
+    if not required and len(missing) == len(options):
+        return None
+    if missing:
+        raise _Refused(missing[0], "an address needs all of " + ", ".join(options))
+    return PostalAddress(
+        street=args.street,
+        number=args.number,
+        post_code=args.post_code,
+        city=args.city,
+        province=args.province,
+    )
+
+
+def _supply_activated(args: argparse.Namespace) -> SupplyActivated:
+    try:
+        point = check_point(args.commodity, args.point)
+    except ValueError as error:
+        raise _Refused("--point", str(error)) from None
+    if args.commodity == "gas" and args.power is not None:
+        raise _Refused("--power", "a gas supply has no contracted power")
+    address = _address(args, required=True)
+    holder = {
+        "--holder-name": args.holder_name,
+        "--holder-fiscal-code": args.holder_fiscal_code,
+        "--iban": args.iban,
+    }
+    payment: PagoPaPayment | DirectDebitPayment = PagoPaPayment()
+    if args.direct_debit:
+        for option, value in holder.items():
+            if value is None:
+                raise _Refused(option, "a direct debit needs the account holder and the IBAN")
+        payment = DirectDebitPayment(
+            holder_name=args.holder_name,
+            holder_fiscal_code=args.holder_fiscal_code,
+            iban=args.iban,
+        )
+    else:
+        for option, value in holder.items():
+            if value is not None:
+                raise _Refused(option, "only with --direct-debit")
+    assert address is not None
+    return _built(
+        "supply-activate",
+        lambda: SupplyActivated(
+            supply_id=args.supply_id,
+            customer_code=args.customer_code,
+            commodity=args.commodity,
+            point_id=point,
+            address=address,
+            use=args.use,
+            contracted_power_kw=args.power,
+            offer_code=args.offer_code,
+            offer_name=args.offer_name,
+            meter=Meter(serial=args.meter_serial, smart=args.smart),
+            distributor=Distributor(name=args.distributor, emergency_number=args.emergency_number),
+            activated_on=args.activated_on,
+            delivery=PostalDelivery(address=address)
+            if args.post
+            else EmailDelivery(email=args.email),
+            payment=payment,
+        ),
+    )
+
+
+def _supply_updated(args: argparse.Namespace) -> SupplyUpdated:
+    pairs = (("--offer-code", "--offer-name"), ("--distributor", "--emergency-number"))
+    for first, second in pairs:
+        if _given(args, first) != _given(args, second):
+            missing, given = (second, first) if _given(args, first) else (first, second)
+            raise _Refused(missing, f"needed with {given}")
+    if args.smart and args.meter_serial is None:
+        raise _Refused("--smart", "goes with --meter-serial")
+    changes: dict[str, Any] = {
+        "address": _address(args, required=False),
+        "contracted_power_kw": args.power,
+        "offer_code": args.offer_code,
+        "offer_name": args.offer_name,
+        "meter": None
+        if args.meter_serial is None
+        else Meter(serial=args.meter_serial, smart=args.smart),
+        "distributor": None
+        if args.distributor is None
+        else Distributor(name=args.distributor, emergency_number=args.emergency_number),
+    }
+    if all(value is None for value in changes.values()):
+        raise _Refused("--supply-id", "nothing to update: give what changed")
+    return _built(
+        "supply-update",
+        lambda: SupplyUpdated(
+            supply_id=args.supply_id, customer_code=args.customer_code, **changes
+        ),
+    )
+
+
+def _supply_ceased(args: argparse.Namespace) -> SupplyCeased:
+    return SupplyCeased(
+        supply_id=args.supply_id, customer_code=args.customer_code, ceased_on=args.ceased_on
+    )
+
+
+def _bill_issued(args: argparse.Namespace) -> BillIssued:
+    if args.period_end < args.period_start:
+        raise _Refused("--period-end", "before --period-start")
+    if args.issued_on < args.period_end:
+        raise _Refused("--issued-on", "before the end of the period billed")
+    due_on = args.due_on or args.issued_on + timedelta(days=DUE_DAYS)
+    if due_on < args.issued_on:
+        raise _Refused("--due-on", "before --issued-on")
+    electricity = args.commodity == "electricity"
+    if not electricity and (args.power_fee is not None or args.resident):
+        option = "--power-fee" if args.power_fee is not None else "--resident"
+        raise _Refused(option, "for electricity only")
+    pagopa = args.payment_method == "pagopa"
+    if not pagopa and args.notice_position is not None:
+        raise _Refused("--notice-position", "for pagoPA bills only")
+    unit: Literal["Smc", "kWh"] = "kWh" if electricity else "Smc"
+    what = "energia" if electricity else "gas"
+    charges = [
+        charge(
+            "consumption", f"Spesa per la materia {what}", args.consumption, unit, args.unit_price
+        ),
+        BillLine(section="fixed", description="Quota fissa", amount_cents=args.fixed),
+    ]
+    if args.power_fee is not None:
+        charges.append(
+            BillLine(section="power", description="Quota potenza", amount_cents=args.power_fee)
+        )
+    lines = energy_receipt(
+        charges,
+        commodity=args.commodity,
+        use=args.use,
+        days=(args.period_end - args.period_start).days + 1,
+        taxed_quantity=args.consumption,
+        resident_exemption=args.resident,
+    )
+    readings: tuple[ReadingUsed, ...] = ()
+    if args.reading is not None:
+        readings = (
+            ReadingUsed(read_on=args.period_end, value=args.reading, kind=args.reading_kind),
+        )
+    return _built(
+        "bill-issue",
+        lambda: BillIssued(
+            bill_number=args.bill_number,
+            customer_code=args.customer_code,
+            supply_id=args.supply_id,
+            period_start=args.period_start,
+            period_end=args.period_end,
+            issued_on=args.issued_on,
+            due_on=due_on,
+            total_cents=sum(line.amount_cents for line in lines),
+            lines=lines,
+            consumption={"quantity": args.consumption, "unit": unit},
+            readings=readings,
+            payment_method=args.payment_method,
+            notice_position=(args.notice_position or notice_position_for(args.bill_number))
+            if pagopa
+            else None,
+        ),
+    )
+
+
+def _bill_cancelled(args: argparse.Namespace) -> BillCancelled:
+    return BillCancelled(
+        bill_number=args.bill_number,
+        customer_code=args.customer_code,
+        cancelled_on=args.cancelled_on,
+        reason=args.reason,
+    )
+
+
+def _bill_credited(args: argparse.Namespace) -> BillCredited:
+    if args.amount == 0:
+        raise _Refused("--amount", "more than zero")
+    if args.credit_note_number == args.bill_number:
+        raise _Refused("--credit-note-number", "a number of its own, not the bill's")
+    return BillCredited(
+        bill_number=args.bill_number,
+        customer_code=args.customer_code,
+        credit_note_number=args.credit_note_number,
+        credited_on=args.credited_on,
+        amount_cents=args.amount,
+    )
+
+
+P = TypeVar("P", bound=EventPayload)
+
+
+def _built(command: str, build: Callable[[], P]) -> P:
+    """`build()`, its contract's refusal (which the options' checks should have caught) as one
+    line naming the option the field comes from."""
+    try:
+        return build()
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = next((str(part) for part in reversed(first["loc"]) if isinstance(part, str)), "")
+        option = f"--{field.replace('_', '-')}" if field else command
+        raise _Refused(option, first["msg"]) from None
+
+
+def _given(args: argparse.Namespace, option: str) -> bool:
+    return getattr(args, option.removeprefix("--").replace("-", "_")) is not None
+
+
+_PAYLOADS: dict[str, Callable[[argparse.Namespace], EventPayload]] = {
+    "supply-activate": _supply_activated,
+    "supply-update": _supply_updated,
+    "supply-cease": _supply_ceased,
+    "bill-issue": _bill_issued,
+    "bill-cancel": _bill_cancelled,
+    "bill-credit": _bill_credited,
+}
+
+
+def _subparser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    chosen: argparse.ArgumentParser = commands.choices[command]
+    return chosen
+
+
+async def _main(args: argparse.Namespace, payload: EventPayload | None) -> None:
+    async with BackOffice(args.rabbitmq_url, args.prefix) as backoffice:
+        if args.command == "demo":
+            # Imported here: the demo module builds on this one.
+            from sportello_deploy.demo import load_demo_data
+
+            counts = await load_demo_data(backoffice, date.today())
+            print(
+                f"demo published: {counts.customers} customers, {counts.supplies} supplies, "
+                f"{counts.bills} bills"
+            )
+            return
+        if isinstance(payload, SupplyActivated):
+            event = await backoffice.activate_supply(payload)
+            print(f"published {event.type} {event.event_id}")
+            return
+        if payload is not None:
+            event = await backoffice.publish(payload)
+            print(f"published {event.type} {event.event_id}")
+            return
+        customer = NewCustomer(
+            customer_code=args.customer_code,
+            fiscal_code=args.fiscal_code,
+            full_name=args.name,
+            email=args.email,
+            registration_pin=args.pin,
+        )
+        for event in await backoffice.onboard(customer):
+            print(f"published {event.type} {event.event_id}")
+
+
+def main() -> None:
+    parser = _parser()
+    args = parser.parse_args()
+    payload = None
+    if args.command in _PAYLOADS:
+        # Every value checked before any connection: nothing is published if one is wrong.
+        try:
+            payload = _PAYLOADS[args.command](args)
+        except _Refused as refused:
+            _subparser(parser, args.command).error(f"argument {refused.option}: {refused.reason}")
+    # Failures are reported below in one line; the client libraries' own log lines would only
+    # repeat them.
+    for name in ("aio_pika", "aiormq"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    try:
+        asyncio.run(_main(args, payload))
+    except NotPublished as error:
+        sys.exit(f"sportello-backoffice: {error}")
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()
