@@ -15,7 +15,7 @@ class BillingSettings(ServiceSettings):
     database: str = "sportello_billing"
     # The key of the digest that tells two IBANs apart without keeping them (refused as the
     # demo value in production).
-    iban_key: str = Field(DEMO_KEY_ENCRYPTION_KEY, repr=False)
+    iban_key: str = Field(DEMO_KEY_ENCRYPTION_KEY, min_length=32, repr=False)
     # Where a bill's page is (its QR code and personal link): `{portal_url}/bollette/<number>`.
     portal_url: str = "http://127.0.0.1:8000"
     # The supplier, as its bills and their complaint box print it.
