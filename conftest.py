@@ -88,9 +88,12 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         asyncio.run(declare_all(bus_settings(rabbitmq_url, prefix)))
         yield Servers(mongo_url, rabbitmq_url, prefix)
     finally:
-        asyncio.run(delete_broker_objects(rabbitmq_url, prefix))
-        if database is not None:
-            database.stop()
+        try:
+            asyncio.run(delete_broker_objects(rabbitmq_url, prefix))
+        finally:
+            # Stopped even when the broker's cleanup fails: no server outlives the run.
+            if database is not None:
+                database.stop()
 
 
 def bus_settings(rabbitmq_url: str, prefix: str, **more: str) -> ServiceSettings:

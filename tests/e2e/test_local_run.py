@@ -66,6 +66,16 @@ def _stop(runner: subprocess.Popen[bytes], output: Path) -> None:
     assert "stopped." in output.read_text()
 
 
+# The demo login's bills of the last two years: gas every two months, electricity monthly.
+DEMO_LOGIN_BILLS = 30
+
+
+def _bills(gateway: str, headers: dict[str, str]) -> list[str]:
+    answer = httpx.get(f"{gateway}/v1/bills", params={"limit": 100}, headers=headers)
+    assert answer.status_code == 200, answer.text
+    return [b["bill_number"] for g in answer.json()["groups"] for b in g["bills"]]
+
+
 def test_runs_with_demo_data_stops_cleanly_and_keeps_its_data(tmp_path: Path, servers: Any) -> None:
     gateway_port, internal_port = free_port(), free_port()
     prefix = f"{servers.prefix}-local"
@@ -96,7 +106,21 @@ def test_runs_with_demo_data_stops_cleanly_and_keeps_its_data(tmp_path: Path, se
             assert DEMO_OPERATOR.password in banner
             assert DEMO_CUSTOMERS[1].registration_pin in banner
             assert str(tmp_path / "home" / "mail") in banner
-            assert httpx.post(f"{gateway}/v1/auth/login", json=login).status_code == 200
+            signed_in = httpx.post(f"{gateway}/v1/auth/login", json=login)
+            assert signed_in.status_code == 200
+            demo = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+            # The demo login's supplies and two years of bills, as billing consumes them.
+            _wait_for(
+                "the demo bills",
+                lambda: len(_bills(gateway, demo)) >= DEMO_LOGIN_BILLS,
+                tmp_path / "first.log",
+            )
+            home = httpx.get(f"{gateway}/v1/home", headers=demo).json()
+            assert len(home["active_supplies"]) == 2
+            assert len(home["latest_bills"]) == 3
+            newest = home["latest_bills"][0]["bill_number"]
+            summary = httpx.get(f"{gateway}/v1/bills/{newest}/summary.pdf", headers=demo)
+            assert summary.content.startswith(b"%PDF")
             # The demo operator logs in (and must enrol TOTP before anything else).
             signed_in = httpx.post(f"{gateway}/v1/auth/login", json=operator)
             assert signed_in.status_code == 200, signed_in.text
@@ -160,6 +184,10 @@ def test_runs_with_demo_data_stops_cleanly_and_keeps_its_data(tmp_path: Path, se
             assert httpx.post(f"{gateway}/v1/auth/login", json=login).status_code == 200
             assert httpx.post(f"{gateway}/v1/auth/login", json=operator).status_code == 200
             assert len(list((tmp_path / "home" / "mail" / "new").iterdir())) == 2
+            token = httpx.post(f"{gateway}/v1/auth/login", json=login).json()["access_token"]
+            time.sleep(1)  # what a second load would have published is consumed by now
+            bills = _bills(gateway, {"Authorization": f"Bearer {token}"})
+            assert len(bills) == len(set(bills)) >= DEMO_LOGIN_BILLS
         finally:
             _stop(second, tmp_path / "second.log")
     finally:
