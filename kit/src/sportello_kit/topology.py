@@ -7,7 +7,8 @@ a redeclaration fail. The names:
 
     <prefix>.events                    topic exchange: every domain event
     <prefix>.<service>.<routing key>   a subscription: quorum queue, bound to events and redeliver
-    <queue>.dead                       its dead letters (quorum), bound to dead-letter by <queue>
+    <queue>.dead                       its dead letters (quorum; classic for a request queue),
+                                       bound to dead-letter by <queue>
     <prefix>.requests                  direct exchange: a request to the queue it names; what no
                                        queue takes goes to its alternate exchange, unrouted
     <prefix>.unrouted                  fanout exchange: requests nobody serves, back to the callers
@@ -116,10 +117,18 @@ class Topology:
         )
 
     def dead_letter_queue(self, queue_name: str) -> RabbitQueue:
+        """An event queue's dead letters: quorum, like the queue (they are events to replay).
+
+        A request queue's are classic and durable: a request dead-lettered (it did not parse,
+        or nobody could answer it) is kept to be looked at, not replayed, and a quorum queue is
+        a consensus group of its own. There are sixty operations; as quorum queues their dead
+        letters were most of a prefix's quorum queues, and RabbitMQ 3.10 here stalled with two
+        prefixes declared side by side (the tests' and the local run's).
+        """
         # How long dead letters stay is a policy (`<prefix>-dead-letters`).
         return RabbitQueue(
             f"{queue_name}.dead",
-            queue_type=QueueType.QUORUM,
+            queue_type=QueueType.CLASSIC if self.is_rpc_queue(queue_name) else QueueType.QUORUM,
             durable=True,
             routing_key=queue_name,
         )
