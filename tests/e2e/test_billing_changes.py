@@ -93,7 +93,7 @@ async def told_to_backoffice(system: Any, routing_key: str, change_id: str) -> d
                 else:
                     held.append(message)
             for message in held:
-                await message.nack(requeue=True)
+                await message.reject(requeue=True)
             return mine
 
         return await eventually(found, seconds=20, what=f"{routing_key} for the back-office")

@@ -38,7 +38,7 @@ def delivery_doc(delivery: BillDelivery) -> dict[str, Any]:
     return {"channel": "post", "address": delivery.address.model_dump(mode="json")}
 
 
-def delivery_of(doc: dict[str, Any]) -> BillDelivery:
+def delivery_from_doc(doc: dict[str, Any]) -> BillDelivery:
     if doc["channel"] == "email":
         return EmailBills(doc["email"])
     return PostalBills(PostalAddress.model_validate(doc["address"]))
@@ -57,7 +57,7 @@ def payment_doc(payment: PaymentMethod) -> dict[str, Any]:
     return {"method": "pagopa"}
 
 
-def payment_of(doc: dict[str, Any]) -> PaymentMethod:
+def payment_from_doc(doc: dict[str, Any]) -> PaymentMethod:
     if doc["method"] == "direct_debit":
         return DirectDebit(
             holder_name=doc["holder_name"],

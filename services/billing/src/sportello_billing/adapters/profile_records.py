@@ -8,9 +8,9 @@ from pymongo.asynchronous.collection import AsyncCollection
 from sportello_billing.adapters.codec import (
     aware,
     delivery_doc,
-    delivery_of,
+    delivery_from_doc,
     payment_doc,
-    payment_of,
+    payment_from_doc,
 )
 from sportello_billing.adapters.session import Session
 from sportello_billing.domain.profiles import BillingProfile, format_number
@@ -88,8 +88,8 @@ def profile_of(doc: dict[str, Any]) -> BillingProfile:
     return BillingProfile(
         number=doc["_id"],
         customer_code=doc["customer_code"],
-        delivery=delivery_of(doc["delivery"]),
-        payment=payment_of(doc["payment"]),
+        delivery=delivery_from_doc(doc["delivery"]),
+        payment=payment_from_doc(doc["payment"]),
         status=doc["status"],
         opened_at=aware(doc["opened_at"]),
         closed_at=aware(doc["closed_at"]) if doc.get("closed_at") else None,

@@ -80,14 +80,20 @@ class SupplyRecords:
             session=self.session,
         )
 
-    async def once_in(self, profile_number: str) -> list[str]:
-        """Supplies that were in the profile once and are in another now."""
+    async def former_members(self, customer_codes: list[str]) -> dict[str, list[str]]:
+        """For each profile of the customers, the supplies that were in it once and are in
+        another now: one query for all of them."""
         cursor = self.collection.find(
-            {"profile_history.number": profile_number, "billing_profile": {"$ne": profile_number}},
-            {"_id": 1},
+            {"customer_code": {"$in": customer_codes}},
+            {"billing_profile": 1, "profile_history.number": 1},
             session=self.session,
-        )
-        return [doc["_id"] async for doc in cursor]
+        ).sort([("_id", 1)])
+        former: dict[str, list[str]] = {}
+        async for doc in cursor:
+            for number in dict.fromkeys(h["number"] for h in doc.get("profile_history", ())):
+                if number != doc["billing_profile"]:
+                    former.setdefault(number, []).append(doc["_id"])
+        return former
 
 
 def supply_doc(supply: Supply) -> dict[str, Any]:

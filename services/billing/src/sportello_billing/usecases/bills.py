@@ -5,7 +5,6 @@ for a bill not known yet waits for the bill: nothing is lost to the order events
 """
 
 import logging
-from datetime import datetime
 
 from sportello_billing.domain.bills import Bill
 from sportello_billing.usecases.ports import Needs, Transaction
@@ -70,7 +69,9 @@ async def cancel_bill(needs: Needs, tx: Transaction, cancelled: BillCancelled) -
         tx.park(waiting_for_bill(cancelled.bill_number))
         return
     _same_customer(bill, cancelled.customer_code)
-    if await bills.cancel(bill.bill_number, cancelled.cancelled_on, cancelled.reason, _now(needs)):
+    if await bills.cancel(
+        bill.bill_number, cancelled.cancelled_on, cancelled.reason, needs.clock.now()
+    ):
         after = await bills.get(bill.bill_number)
         assert after is not None
         await bills.settle(after)
@@ -92,7 +93,7 @@ async def credit_bill(needs: Needs, tx: Transaction, credited: BillCredited) -> 
             f"bill {bill.bill_number}, which has {owed} left"
         )
     applied = await bills.credit(
-        bill.bill_number, credited.credit_note_number, credited.amount_cents, _now(needs)
+        bill.bill_number, credited.credit_note_number, credited.amount_cents, needs.clock.now()
     )
     if applied:
         after = await bills.get(bill.bill_number)
@@ -103,7 +104,3 @@ async def credit_bill(needs: Needs, tx: Transaction, credited: BillCredited) -> 
 def _same_customer(bill: Bill, customer_code: str) -> None:
     if bill.customer_code != customer_code:
         raise PoisonMessage(f"bill {bill.bill_number} is not of customer {customer_code}")
-
-
-def _now(needs: Needs) -> datetime:
-    return needs.clock.now()

@@ -3,6 +3,7 @@ the caller (a query never reaches past the customer codes the caller may act on)
 
 from collections.abc import Sequence
 from datetime import date
+from itertools import groupby
 from typing import Any
 
 from sportello_billing.adapters.bill_records import listing_query
@@ -118,8 +119,8 @@ async def get_supply(needs: Needs, request: GetSupplyRequest) -> SupplyReply:
     return SupplyReply(supply=supply_public(supply))
 
 
-async def _profile_public(
-    needs: Needs, profile: BillingProfile, supplies: Sequence[Supply]
+def _profile_public(
+    profile: BillingProfile, supplies: Sequence[Supply], former: dict[str, list[str]]
 ) -> BillingProfilePublic:
     mine = [s for s in supplies if s.billing_profile == profile.number]
     return BillingProfilePublic(
@@ -132,7 +133,7 @@ async def _profile_public(
         closed_at=profile.closed_at,
         active_supplies=tuple(supply_public(s) for s in mine if s.active),
         ceased_supplies=tuple(supply_public(s) for s in mine if not s.active),
-        former_supplies=tuple(await needs.store.supplies().once_in(profile.number)),
+        former_supplies=tuple(former.get(profile.number, ())),
     )
 
 
@@ -141,8 +142,9 @@ async def list_profiles(needs: Needs, request: ListBillingProfilesRequest) -> Bi
     codes = codes_of(request.caller, request.customer_code)
     profiles = await needs.store.profiles().of_customers(codes, request.status)
     supplies = await needs.store.supplies().of_customers(codes)
+    former = await needs.store.supplies().former_members(codes)
     return BillingProfilesReply(
-        profiles=tuple([await _profile_public(needs, p, supplies) for p in profiles])
+        profiles=tuple(_profile_public(p, supplies, former) for p in profiles)
     )
 
 
@@ -151,8 +153,10 @@ async def get_profile(needs: Needs, request: GetBillingProfileRequest) -> Billin
     profile = await needs.store.profiles().get(request.number, scope_of(request.caller))
     if profile is None:
         raise refusals.profile_not_found()
-    supplies = await needs.store.supplies().of_customers([profile.customer_code])
-    return BillingProfileReply(profile=await _profile_public(needs, profile, supplies))
+    codes = [profile.customer_code]
+    supplies = await needs.store.supplies().of_customers(codes)
+    former = await needs.store.supplies().former_members(codes)
+    return BillingProfileReply(profile=_profile_public(profile, supplies, former))
 
 
 def bill_summary(bill: Bill, supply: Supply, today: date) -> BillSummaryPublic:
@@ -205,16 +209,14 @@ async def list_bills(needs: Needs, request: ListBillsRequest) -> BillsPage:
     found = await needs.store.bills().page(query, after, request.limit + 1, newest=newest)
     page, more = found[: request.limit], len(found) > request.limit
     supplies = await _supplies_of(needs, page)
-    groups: list[BillGroup] = []
-    for bill in page:
-        summary = bill_summary(bill, supplies[bill.supply_id], today)
-        if groups and groups[-1].billing_profile == bill.billing_profile:
-            last = groups.pop()
-            groups.append(
-                BillGroup(billing_profile=last.billing_profile, bills=(*last.bills, summary))
-            )
-        else:
-            groups.append(BillGroup(billing_profile=bill.billing_profile, bills=(summary,)))
+    groups = [
+        BillGroup(
+            billing_profile=profile,
+            bills=tuple(bill_summary(b, supplies[b.supply_id], today) for b in bills),
+        )
+        # Consecutive bills of one profile make a group (the order keeps each profile's together).
+        for profile, bills in groupby(page, key=lambda b: b.billing_profile)
+    ]
     return BillsPage(
         groups=tuple(groups), next_cursor=cursor_after(page[-1]) if more and page else None
     )
