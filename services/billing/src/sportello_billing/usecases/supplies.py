@@ -56,6 +56,7 @@ async def activate_supply(
         await supplies.update_if_newer(activated.supply_id, occurred_at, _described(activated))
         return
     try:
+        address = check_postal_address(activated.address)
         delivery = delivery_of(activated.delivery)
         payment = payment_of(
             activated.payment, needs.rules.iban_key, activation_mandate(activated.supply_id)
@@ -81,7 +82,7 @@ async def activate_supply(
         customer_code=activated.customer_code,
         commodity=activated.commodity,
         point_id=activated.point_id,
-        address=check_postal_address(activated.address),
+        address=address,
         use=activated.use,
         contracted_power_kw=activated.contracted_power_kw,
         offer_code=activated.offer_code,
