@@ -1,7 +1,7 @@
 """The messages users receive, decided from the events that cause them."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from sportello_contracts.account_deletion import AccountDeleted
@@ -19,6 +19,11 @@ from sportello_contracts.contacts import (
 )
 from sportello_contracts.credentials import PasswordChanged, PasswordResetIssued
 from sportello_contracts.identity import AccountRegistered
+from sportello_contracts.payments import (
+    BillPaymentRegistered,
+    MandateChanged,
+    OnlinePaymentSucceeded,
+)
 
 
 @dataclass(frozen=True)
@@ -329,3 +334,145 @@ def _masked_iban(shown: str | None) -> str | None:
         compact[:2] + "*" * (len(compact) - 2 - _IBAN_VISIBLE_TAIL) + compact[-_IBAN_VISIBLE_TAIL:]
     )
     return " ".join(masked[i : i + 4] for i in range(0, len(masked), 4))
+
+
+# Payments and direct-debit mandates.
+
+_MONTHS = (
+    "gennaio",
+    "febbraio",
+    "marzo",
+    "aprile",
+    "maggio",
+    "giugno",
+    "luglio",
+    "agosto",
+    "settembre",
+    "ottobre",
+    "novembre",
+    "dicembre",
+)
+_ONLINE_METHODS = {"card": "carta di pagamento", "pagopa": "pagoPA"}
+# How a registered payment reached the supplier, as the mail's sentence ends ("... effettuato
+# il 3 dicembre 2026 con bonifico bancario"); none for one it does not name (`other`).
+_CHANNELS: dict[str, str | None] = {
+    "card": "con carta di pagamento",
+    "pagopa": "con pagoPA",
+    "direct_debit": "con addebito diretto in conto",
+    "bank_transfer": "con bonifico bancario",
+    "postal_slip": "con bollettino postale",
+    "counter": "allo sportello",
+    "other": None,
+}
+
+
+def payment_receipt(
+    event_id: str, paid: OnlinePaymentSucceeded, recipient: Recipient, portal_url: str
+) -> Mail:
+    """The payer's receipt of a bill paid online: what, how much, when, and that the bill shows
+    "Pagata, in registrazione" until the payment is registered."""
+    return Mail(
+        key=f"{event_id}:payment-receipt",
+        to=recipient.email,
+        subject=f"Area Clienti: pagamento ricevuto per la bolletta {paid.bill_number}",
+        template="payment_receipt",
+        context={
+            "full_name": recipient.full_name,
+            "bill_number": paid.bill_number,
+            "amount": euros(paid.amount_cents),
+            "paid_at": _italian_time(paid.paid_at),
+            "method": _ONLINE_METHODS.get(paid.method, paid.method),
+            "notice_number": paid.notice_number,
+            "payment_id": paid.payment_id,
+            "bill_url": bill_url(portal_url, paid.bill_number),
+        },
+    )
+
+
+def payment_registered(
+    event_id: str, registered: BillPaymentRegistered, recipient: Recipient, portal_url: str
+) -> Mail:
+    """The payment of a bill registered by the supplier, to whoever paid it online: how much,
+    and what is left to pay, if anything."""
+    return Mail(
+        key=f"{event_id}:payment-registered",
+        to=recipient.email,
+        subject=f"Area Clienti: pagamento registrato per la bolletta {registered.bill_number}",
+        template="payment_registered",
+        context={
+            "full_name": recipient.full_name,
+            "bill_number": registered.bill_number,
+            "amount": euros(registered.amount_cents),
+            "paid_on": italian_date(registered.paid_on),
+            "channel": _CHANNELS.get(registered.channel),  # a channel added later: left out
+            # Nothing left, or more paid than asked (a refund, announced on its own): paid.
+            "amount_due": (
+                euros(registered.amount_due_cents) if registered.amount_due_cents > 0 else None
+            ),
+            "bill_url": bill_url(portal_url, registered.bill_number),
+        },
+    )
+
+
+def mandate_outcome(
+    event_id: str, changed: MandateChanged, recipient: Recipient, portal_url: str
+) -> Mail | None:
+    """The bank's answer on a direct-debit mandate, to whoever asked for it: activated, or not
+    with the reason and what to do. None while it is pending (the request was confirmed by the
+    billing change's mail already). The IBAN only masked."""
+    if changed.state == "pending":
+        return None
+    active = changed.state == "active"
+    return Mail(
+        key=f"{event_id}:mandate-{'activated' if active else 'refused'}",
+        to=recipient.email,
+        subject=(
+            "Area Clienti: domiciliazione attivata"
+            if active
+            else "Area Clienti: domiciliazione non attivata"
+        ),
+        template="mandate_activated" if active else "mandate_refused",
+        context={
+            "full_name": recipient.full_name,
+            "mandate_reference": changed.mandate_reference,
+            "on": italian_date(changed.on),
+            "holder_name": changed.holder_name,
+            "iban": _masked_iban(changed.iban_masked),
+            "customer_codes": list(changed.customer_codes),
+            "profiles": [
+                {"number": number, "url": billing_profile_url(portal_url, number)}
+                for number in changed.billing_profiles
+            ],
+            "reason": changed.reason,
+            "profiles_url": billing_profile_url(portal_url),
+        },
+    )
+
+
+def euros(cents: int) -> str:
+    """An amount in euro cents the Italian way: `1.234,56 €`."""
+    whole, rest = divmod(abs(cents), 100)
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{whole:,}".replace(",", ".") + f",{rest:02d} €"
+
+
+def italian_date(day: date) -> str:
+    """A date the Italian way: `3 dicembre 2026`, `1º marzo 2027` (the first, as an ordinal)."""
+    return f"{day.day}{'º' if day.day == 1 else ''} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def _italian_time(at: datetime) -> str:
+    # In UTC, as every mail says its times (the templates add "(UTC)"), whatever the producer's.
+    utc = at.astimezone(UTC)
+    return f"{italian_date(utc.date())} alle {utc:%H:%M}"
+
+
+def bill_url(portal_url: str, bill_number: str) -> str:
+    """A bill's page in the portal (the address billing prints on the bill too)."""
+    return f"{portal_url.rstrip('/')}/bollette/{bill_number}"
+
+
+def billing_profile_url(portal_url: str, number: str | None = None) -> str:
+    """A billing profile's page in the portal (where a direct debit is asked for), or the list."""
+    profiles = f"{portal_url.rstrip('/')}/profili-di-pagamento"
+    return profiles if number is None else f"{profiles}/{number}"

@@ -14,6 +14,11 @@ from sportello_contracts.contacts import (
 from sportello_contracts.credentials import PasswordChanged, PasswordResetIssued
 from sportello_contracts.envelope import Event
 from sportello_contracts.identity import AccountRegistered
+from sportello_contracts.payments import (
+    BillPaymentRegistered,
+    MandateChanged,
+    OnlinePaymentSucceeded,
+)
 from sportello_contracts.recipients import AccountContactSet
 from sportello_kit.service import Service
 from sportello_kit.transaction import Transaction
@@ -32,6 +37,11 @@ from sportello_notifications.domain.messages import (
 )
 from sportello_notifications.usecases.account_deletion import erase_account_data
 from sportello_notifications.usecases.delivery import deliver
+from sportello_notifications.usecases.payments import (
+    send_mandate_outcome,
+    send_payment_receipt,
+    send_payment_registered,
+)
 from sportello_notifications.usecases.recipients import (
     confirm_billing_change,
     forget_recipient,
@@ -125,6 +135,48 @@ def subscribe(service: Service, deps: Dependencies) -> None:
     async def billing_profiles_changed(event: Event[BillingProfilesChanged]) -> None:
         """Confirm a change of bill delivery or payment to the account that asked."""
         await confirm_billing_change(
+            str(event.event_id),
+            event.payload,
+            directory=directory,
+            portal_url=deps.settings.portal_url,
+            claims=deps.claims,
+            mailer=deps.mailer,
+            templates=deps.templates,
+            messages=deps.messages,
+        )
+
+    @service.on(OnlinePaymentSucceeded, transactional=False)
+    async def online_payment_succeeded(event: Event[OnlinePaymentSucceeded]) -> None:
+        """Send the payer the receipt of a bill paid online."""
+        await send_payment_receipt(
+            str(event.event_id),
+            event.payload,
+            directory=directory,
+            portal_url=deps.settings.portal_url,
+            claims=deps.claims,
+            mailer=deps.mailer,
+            templates=deps.templates,
+            messages=deps.messages,
+        )
+
+    @service.on(BillPaymentRegistered, transactional=False)
+    async def bill_payment_registered(event: Event[BillPaymentRegistered]) -> None:
+        """Tell whoever paid a bill online that the supplier registered the payment."""
+        await send_payment_registered(
+            str(event.event_id),
+            event.payload,
+            directory=directory,
+            portal_url=deps.settings.portal_url,
+            claims=deps.claims,
+            mailer=deps.mailer,
+            templates=deps.templates,
+            messages=deps.messages,
+        )
+
+    @service.on(MandateChanged, transactional=False)
+    async def mandate_changed(event: Event[MandateChanged]) -> None:
+        """Tell whoever asked for a direct-debit mandate that it is active, or was refused."""
+        await send_mandate_outcome(
             str(event.event_id),
             event.payload,
             directory=directory,
