@@ -36,6 +36,10 @@ class PaymentPublic(Contract):
     holder_fiscal_code: str | None = None
     iban_masked: str | None = None
     mandate_reference: str | None = None
+    # Where the mandate stands with the bank: pending until the back-office says (a mandate
+    # set up with the supply's contract is active from the start).
+    mandate_status: Literal["pending", "active", "refused"] | None = None
+    mandate_refusal_reason: str | None = None
 
 
 class BillingProfilePublic(Contract):

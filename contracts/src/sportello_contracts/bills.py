@@ -20,6 +20,13 @@ BillNumber = Annotated[
     ),
 ]
 PaymentMethod = Literal["pagopa", "direct_debit"]
+# How a customer can pay a bill online: by card, or through pagoPA (the notice, paid at the
+# provider's pagoPA checkout).
+OnlineMethod = Literal["card", "pagopa"]
+# How a payment reached the supplier, as the back-office registers it.
+PaymentChannel = Literal[
+    "card", "pagopa", "direct_debit", "bank_transfer", "postal_slip", "counter", "other"
+]
 # Euro cents; a line or a bill may be negative (a credit).
 Cents = Annotated[int, Field(ge=-100_000_000, le=100_000_000)]
 # What the energy receipt (*scontrino dell'energia*) splits a bill into (TIF, July 2025 format).
@@ -141,7 +148,27 @@ class BillCredited(EventPayload):
 
 # What the portal shows.
 
-BillStatus = Literal["unpaid", "overdue", "paid", "partially_paid", "cancelled", "credited"]
+BillStatus = Literal[
+    "unpaid",
+    "overdue",
+    "paid",
+    "paid_pending",  # paid online, not registered by the back-office yet
+    "partially_paid",
+    "in_instalments",  # in an instalment plan the back-office approved
+    "cancelled",
+    "credited",
+]
+# What the portal shows for each, in Italian.
+STATUS_LABELS: dict[str, str] = {
+    "unpaid": "Da pagare",
+    "overdue": "Scaduta",
+    "paid": "Pagata",
+    "paid_pending": "Pagata, in registrazione",
+    "partially_paid": "Pagata in parte",
+    "in_instalments": "In rateizzazione",
+    "cancelled": "Annullata",
+    "credited": "Stornata",
+}
 
 
 class BillSummaryPublic(Contract):
@@ -159,6 +186,7 @@ class BillSummaryPublic(Contract):
     amount_due_cents: int  # what is left to pay: total, less credits applied and credit notes
     payment_method: PaymentMethod
     status: BillStatus
+    status_label: str  # the status in Italian, as the portal shows it
     estimated: bool  # billed on an estimate (no actual or self-reading)
 
 
@@ -233,6 +261,54 @@ class TimeBarredPublic(Contract):
     explanation: str
 
 
+class RegisteredPaymentPublic(Contract):
+    """A payment the back-office registered for the bill."""
+
+    registration_id: str
+    amount_cents: int
+    paid_on: date
+    registered_on: date
+    channel: PaymentChannel
+
+
+InstalmentStatus = Literal["paid", "partially_paid", "unpaid", "overdue"]
+
+
+class InstalmentPublic(Contract):
+    number: int
+    due_on: date
+    amount_cents: int
+    paid_cents: int  # what the payments registered cover of it, oldest instalment first
+    status: InstalmentStatus
+
+
+class InstalmentPlanPublic(Contract):
+    plan_id: str
+    approved_on: date
+    interest_cents: int
+    total_cents: int
+    instalments: tuple[InstalmentPublic, ...]
+
+
+class PayNowOffer(Contract):
+    """The bill can be paid now ("paga ora"): how much, and how."""
+
+    amount_cents: int  # what is left to pay (the next instalment's, in a plan)
+    methods: tuple[OnlineMethod, ...]
+
+
+class UnregisteredPayment(Contract):
+    """An online payment the back-office has not registered after the expected days: the
+    customer may complain about it from the bill."""
+
+    payment_id: str
+    amount_cents: int
+    paid_at: AwareDatetime
+    days_waiting: int
+    explanation: str
+    complaint_subject: str  # what a complaint about it is about (the request form's subject)
+
+
 class BillDetailPublic(BillSummaryPublic):
     lines: tuple[BillLine, ...]
     consumption: ConsumptionBilled
@@ -249,6 +325,13 @@ class BillDetailPublic(BillSummaryPublic):
     instalments: InstalmentOffer | None = None
     time_barred: TimeBarredPublic | None = None
     cancelled_reason: str | None = None
+    payments: tuple[RegisteredPaymentPublic, ...] = ()
+    pay_now: PayNowOffer | None = None
+    # The online payment in flight or paid and not registered yet, if any.
+    online_payment_id: str | None = None
+    instalment_plan: InstalmentPlanPublic | None = None
+    unregistered_payment: UnregisteredPayment | None = None
+    refund_due_cents: int = 0  # paid more than it asked (twice): refunded by the supplier
     updated_at: AwareDatetime
 
 

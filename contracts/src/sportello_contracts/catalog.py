@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from uuid import UUID
 
-from sportello_contracts import catalog_billing
+from sportello_contracts import catalog_billing, catalog_payments
 from sportello_contracts.account_deletion import (
     CONFIRM_ACCOUNT_DELETION,
     REQUEST_ACCOUNT_DELETION,
@@ -270,6 +270,7 @@ EVENT_EXAMPLES: tuple[EventPayload, ...] = (
         requested_at=_WHEN,
     ),
     *catalog_billing.EVENT_EXAMPLES,
+    *catalog_payments.EVENT_EXAMPLES,
 )
 
 OPERATIONS: tuple[Operation, ...] = (  # type: ignore[type-arg]
@@ -316,6 +317,7 @@ OPERATIONS: tuple[Operation, ...] = (  # type: ignore[type-arg]
     GET_MY_ACTIVITY,
     GET_CUSTOMER_ACTIVITY,
     *catalog_billing.OPERATIONS,
+    *catalog_payments.OPERATIONS,
 )
 
 RPC_EXAMPLES: tuple[Contract, ...] = (
@@ -520,6 +522,7 @@ RPC_EXAMPLES: tuple[Contract, ...] = (
         next_cursor="MjAyNi0xMS0wMl8",
     ),
     *catalog_billing.RPC_EXAMPLES,
+    *catalog_payments.RPC_EXAMPLES,
 )
 
 EXAMPLE_EVENT_ID = UUID("00000000-0000-4000-8000-000000000001")

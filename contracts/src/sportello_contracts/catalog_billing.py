@@ -125,6 +125,7 @@ _SUMMARY = BillSummaryPublic(
     amount_due_cents=18810,
     payment_method="pagopa",
     status="unpaid",
+    status_label="Da pagare",
     estimated=False,
 )
 _DELIVERY = DeliveryPublic(channel="email", email="mario.rossi@example.it")

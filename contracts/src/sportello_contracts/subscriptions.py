@@ -26,6 +26,16 @@ from sportello_contracts.credentials import (
 )
 from sportello_contracts.envelope import EventPayload
 from sportello_contracts.identity import AccountRegistered
+from sportello_contracts.payments import (
+    BillOverpaid,
+    BillPaymentRegistered,
+    InstalmentPlanApproved,
+    MandateActivated,
+    MandateChanged,
+    MandateRefused,
+    OnlinePaymentSucceeded,
+    PaymentRegistered,
+)
 from sportello_contracts.personal_data import PersonalDataChangeRequested
 from sportello_contracts.recipients import AccountContactSet
 from sportello_contracts.supplies import SupplyActivated, SupplyCeased, SupplyUpdated
@@ -53,6 +63,10 @@ SUBSCRIPTIONS: dict[str, tuple[type[EventPayload], ...]] = {
         BillIssued,
         BillCancelled,
         BillCredited,
+        PaymentRegistered,
+        InstalmentPlanApproved,
+        MandateActivated,
+        MandateRefused,
     ),
     "notifications": (
         AccountRegistered,
@@ -67,6 +81,10 @@ SUBSCRIPTIONS: dict[str, tuple[type[EventPayload], ...]] = {
         # Where each account's mail goes, for messages whose event does not say.
         AccountContactSet,
         BillingProfilesChanged,
+        # The payer's receipt, the payment registered, the mandate's outcome.
+        OnlinePaymentSucceeded,
+        BillPaymentRegistered,
+        MandateChanged,
     ),
 }
 
@@ -78,4 +96,7 @@ BACKOFFICE_SUBSCRIPTIONS: tuple[type[EventPayload], ...] = (
     PersonalDataChangeRequested,
     BillingProfilesChanged,
     DirectDebitRequested,
+    # Online payments to register, and bills paid twice to refund.
+    OnlinePaymentSucceeded,
+    BillOverpaid,
 )
