@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from sportello_billing.adapters import hosted_checkout
 from sportello_billing.adapters.pdf import SupplierInfo
 from sportello_billing.adapters.store import BillingStore
 from sportello_billing.domain.instalments import InstalmentRules
@@ -11,6 +12,12 @@ from sportello_billing.settings import BillingSettings
 from sportello_billing.usecases.ports import Needs, Rules
 from sportello_contracts.account_deletion import BillingAccountDataErased
 from sportello_contracts.billing_profiles import BillingProfilesChanged, DirectDebitRequested
+from sportello_contracts.payments import (
+    BillOverpaid,
+    BillPaymentRegistered,
+    MandateChanged,
+    OnlinePaymentSucceeded,
+)
 from sportello_kit.service import Service
 
 
@@ -39,6 +46,8 @@ def rules_of(settings: BillingSettings) -> Rules:
         segregation_code=settings.segregation_code,
         bills_window_months=settings.bills_window_months,
         time_bar_years=settings.time_bar_years,
+        checkout_seconds=settings.payments_checkout_seconds,
+        unregistered_after_days=settings.payments_unregistered_after_days,
         instalments=InstalmentRules(
             high_ratio_domestic=Decimal(str(settings.instalment_ratio_domestic)),
             high_ratio_non_domestic=Decimal(str(settings.instalment_ratio_non_domestic)),
@@ -66,10 +75,26 @@ def bootstrap(settings: BillingSettings | None = None) -> tuple[Service, Depende
     settings = settings or BillingSettings()
     service = Service("billing", settings, database=settings.database)
     store = BillingStore(service.database.db)
+    provider = hosted_checkout.from_settings(settings)
     needs = Needs(
-        store=store, clock=SystemClock(), rules=rules_of(settings), supplier=supplier_of(settings)
+        store=store,
+        clock=SystemClock(),
+        rules=rules_of(settings),
+        supplier=supplier_of(settings),
+        providers={provider.name: provider},
+        provider=provider.name,
+        transaction=service.transaction,
     )
     deps = Dependencies(settings=settings, store=store, needs=needs)
     service.on_startup(deps.store.create_indexes)
-    service.emits(BillingAccountDataErased, BillingProfilesChanged, DirectDebitRequested)
+    service.app.after_shutdown(provider.aclose)
+    service.emits(
+        BillingAccountDataErased,
+        BillingProfilesChanged,
+        DirectDebitRequested,
+        OnlinePaymentSucceeded,
+        BillPaymentRegistered,
+        BillOverpaid,
+        MandateChanged,
+    )
     return service, deps

@@ -40,3 +40,18 @@ class BillingSettings(ServiceSettings):
     instalment_ask_days: int = Field(10, ge=0)
     instalment_minimum_cents: int = Field(5000, ge=0)
     instalment_minimum_count: int = Field(2, ge=2)
+    # Paying online ("paga ora"): the payment provider's API, where its hosted checkouts are.
+    # The sandbox (deploy's `payment_sandbox`) in the local run and the tests; the key and the
+    # callbacks' signing secret are refused as the demo value in production.
+    payments_provider: str = Field("sandbox", pattern=r"^[a-z][a-z0-9-]{1,29}$")
+    payments_provider_url: str = "http://127.0.0.1:8030"
+    payments_provider_api_key: str = Field(DEMO_KEY_ENCRYPTION_KEY, min_length=16, repr=False)
+    payments_webhook_secret: str = Field(DEMO_KEY_ENCRYPTION_KEY, min_length=32, repr=False)
+    payments_provider_timeout_seconds: float = Field(5.0, gt=0, le=60)
+    # A callback signed longer ago than this is refused (a replay of an old one).
+    payments_callback_tolerance_seconds: int = Field(300, ge=30, le=3600)
+    # An abandoned checkout frees its bill after so many seconds.
+    payments_checkout_seconds: int = Field(30 * 60, ge=5, le=24 * 3600)
+    # An online payment the back-office has not registered after so many days is flagged on
+    # the bill, which then offers a complaint about it.
+    payments_unregistered_after_days: int = Field(5, ge=1, le=60)

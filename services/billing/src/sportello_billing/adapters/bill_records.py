@@ -11,6 +11,7 @@ from sportello_billing.adapters.codec import as_date, aware, day, maybe_day
 from sportello_billing.adapters.session import Session
 from sportello_billing.domain.bill_pages import Position
 from sportello_billing.domain.bills import Bill, settled_state
+from sportello_billing.domain.payments import Instalment, InstalmentPlan, Registration
 from sportello_contracts.bills import BillLine, BillStatus, ConsumptionBilled, ReadingUsed
 
 # What the listing sorts by: grouped by profile, newest first (and the index that serves it).
@@ -62,6 +63,69 @@ class BillRecords:
             session=self.session,
         )
         return result.modified_count == 1
+
+    async def take_for_payment(
+        self, bill_number: str, held_by: str | None, payment_id: str
+    ) -> bool:
+        """Make `payment_id` the bill's one online payment, if `held_by` still holds it (None:
+        nobody); False if another payment got there first."""
+        result = await self.collection.update_one(
+            {"_id": bill_number, "online_payment_id": held_by},
+            {"$set": {"online_payment_id": payment_id}},
+            session=self.session,
+        )
+        return result.modified_count == 1
+
+    async def release_payment(self, bill_number: str, payment_id: str) -> None:
+        """The payment ended without paying: the bill is free for another."""
+        await self.collection.update_one(
+            {"_id": bill_number, "online_payment_id": payment_id},
+            {"$set": {"online_payment_id": None}},
+            session=self.session,
+        )
+
+    async def paid_online(self, bill_number: str, payment_id: str, amount_cents: int) -> None:
+        """An online payment succeeded: shown paid until the back-office registers it."""
+        await self.collection.update_one(
+            {"_id": bill_number},
+            {"$inc": {"pending_online_cents": amount_cents}},
+            session=self.session,
+        )
+        # It holds the bill until registered, unless another payment holds it meanwhile (a
+        # success reported after its checkout had expired and another had started).
+        await self.take_for_payment(bill_number, None, payment_id)
+
+    async def register(self, bill_number: str, registration: Registration, at: datetime) -> bool:
+        """Add a registered payment, once per registration id; False if it was added already."""
+        result = await self.collection.update_one(
+            {
+                "_id": bill_number,
+                "registrations.registration_id": {"$ne": registration.registration_id},
+            },
+            {
+                "$push": {"registrations": registration_doc(registration)},
+                "$inc": {"paid_cents": registration.amount_cents},
+                "$set": {"updated_at": at},
+            },
+            session=self.session,
+        )
+        return result.modified_count == 1
+
+    async def online_registered(self, bill_number: str, payment_id: str, amount_cents: int) -> None:
+        """The back-office registered an online payment that had succeeded: no longer pending."""
+        await self.collection.update_one(
+            {"_id": bill_number},
+            {"$inc": {"pending_online_cents": -amount_cents}},
+            session=self.session,
+        )
+        await self.release_payment(bill_number, payment_id)
+
+    async def set_plan(self, bill_number: str, plan: InstalmentPlan, at: datetime) -> None:
+        await self.collection.update_one(
+            {"_id": bill_number},
+            {"$set": {"instalment_plan": plan_doc(plan), "updated_at": at}},
+            session=self.session,
+        )
 
     async def settle(self, bill: Bill) -> None:
         """Keep the state the bill's amounts give it (what the status filter reads)."""
@@ -154,7 +218,59 @@ def bill_doc(bill: Bill) -> dict[str, Any]:
         "cancelled_reason": bill.cancelled_reason,
         "state": settled_state(bill),
         "updated_at": bill.updated_at,
+        "registrations": [registration_doc(r) for r in bill.registrations],
+        "pending_online_cents": bill.pending_online_cents,
+        "online_payment_id": bill.online_payment_id,
+        "instalment_plan": plan_doc(bill.instalment_plan) if bill.instalment_plan else None,
     }
+
+
+def registration_doc(registration: Registration) -> dict[str, Any]:
+    return {
+        "registration_id": registration.registration_id,
+        "amount_cents": registration.amount_cents,
+        "paid_on": day(registration.paid_on),
+        "registered_on": day(registration.registered_on),
+        "channel": registration.channel,
+        "payment_id": registration.payment_id,
+    }
+
+
+def registration_of(doc: dict[str, Any]) -> Registration:
+    return Registration(
+        registration_id=doc["registration_id"],
+        amount_cents=doc["amount_cents"],
+        paid_on=doc["paid_on"].date(),
+        registered_on=doc["registered_on"].date(),
+        channel=doc["channel"],
+        payment_id=doc.get("payment_id"),
+    )
+
+
+def plan_doc(plan: InstalmentPlan) -> dict[str, Any]:
+    return {
+        "plan_id": plan.plan_id,
+        "approved_on": day(plan.approved_on),
+        "interest_cents": plan.interest_cents,
+        "paid_before_cents": plan.paid_before_cents,
+        "instalments": [
+            {"number": i.number, "due_on": day(i.due_on), "amount_cents": i.amount_cents}
+            for i in plan.instalments
+        ],
+    }
+
+
+def plan_of(doc: dict[str, Any]) -> InstalmentPlan:
+    return InstalmentPlan(
+        plan_id=doc["plan_id"],
+        approved_on=doc["approved_on"].date(),
+        interest_cents=doc["interest_cents"],
+        paid_before_cents=doc.get("paid_before_cents", 0),
+        instalments=tuple(
+            Instalment(i["number"], i["due_on"].date(), i["amount_cents"])
+            for i in doc["instalments"]
+        ),
+    )
 
 
 def bill_of(doc: dict[str, Any]) -> Bill:
@@ -182,6 +298,10 @@ def bill_of(doc: dict[str, Any]) -> Bill:
         cancelled_on=as_date(doc.get("cancelled_on")),
         cancelled_reason=doc.get("cancelled_reason"),
         updated_at=aware(doc["updated_at"]) if doc.get("updated_at") else None,
+        registrations=tuple(registration_of(r) for r in doc.get("registrations", ())),
+        pending_online_cents=doc.get("pending_online_cents", 0),
+        online_payment_id=doc.get("online_payment_id"),
+        instalment_plan=plan_of(doc["instalment_plan"]) if doc.get("instalment_plan") else None,
     )
 
 

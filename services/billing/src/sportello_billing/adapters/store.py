@@ -8,6 +8,12 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from sportello_billing.adapters.bill_records import LIST_INDEX, NEWEST_INDEX, BillRecords
 from sportello_billing.adapters.documents import DocumentStore
+from sportello_billing.adapters.mandate_records import MandateRecords
+from sportello_billing.adapters.payment_records import (
+    CallbackRecords,
+    PaymentRecords,
+    create_payment_indexes,
+)
 from sportello_billing.adapters.profile_records import ProfileRecords
 from sportello_billing.adapters.session import Session
 from sportello_billing.adapters.supply_records import SupplyRecords
@@ -38,6 +44,7 @@ class BillingStore:
         await self.db.bills.create_index(
             [("customer_code", 1), ("issued_on", 1), ("payment_method", 1)]
         )
+        await create_payment_indexes(self.db.payments, self.db.payment_callbacks_refused)
 
     # Each takes the session of a handler's transaction, if there is one.
 
@@ -52,6 +59,17 @@ class BillingStore:
 
     def bills(self, session: Session = None) -> BillRecords:
         return BillRecords(self.db.bills, session)
+
+    def payments(self, session: Session = None) -> PaymentRecords:
+        return PaymentRecords(self.db.payments, session)
+
+    def callbacks(self, session: Session = None) -> CallbackRecords:
+        return CallbackRecords(
+            self.db.payment_callbacks, self.db.payment_callbacks_refused, session
+        )
+
+    def mandates(self, session: Session = None) -> MandateRecords:
+        return MandateRecords(self.db.mandates, session)
 
     def documents(self) -> DocumentStore:
         return DocumentStore(self.db.documents)

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sportello_billing.domain.payments import InstalmentPlan, Registration
 from sportello_contracts.bills import (
     BillLine,
     BillStatus,
@@ -37,12 +38,31 @@ class Bill:
     cancelled_on: date | None = None
     cancelled_reason: str | None = None
     updated_at: datetime | None = None
+    registrations: tuple[Registration, ...] = ()
+    # Paid online and not registered by the back-office yet ("paid, being registered").
+    pending_online_cents: int = 0
+    # The online payment in flight, or paid and not registered yet: one at a time per bill.
+    online_payment_id: str | None = None
+    instalment_plan: InstalmentPlan | None = None
+
+    @property
+    def owed_cents(self) -> int:
+        """What the bill asks in all: its total, less previous credits and credit notes, plus
+        the interest of its instalment plan, if any."""
+        if self.cancelled_on is not None:
+            return 0
+        interest = self.instalment_plan.interest_cents if self.instalment_plan else 0
+        return max(0, self.total_cents - self.credit_applied_cents - self.credited_cents) + interest
 
     @property
     def amount_due_cents(self) -> int:
         """What is left to pay (never below zero: a credit bill asks nothing)."""
-        owed = self.total_cents - self.credit_applied_cents - self.credited_cents
-        return 0 if self.cancelled_on is not None else max(0, owed - self.paid_cents)
+        return max(0, self.owed_cents - self.paid_cents)
+
+    @property
+    def refund_due_cents(self) -> int:
+        """Registered beyond what the bill asks (paid twice): to be refunded."""
+        return max(0, self.paid_cents - self.owed_cents) if self.cancelled_on is None else 0
 
     @property
     def estimated(self) -> bool:
@@ -58,16 +78,25 @@ class Bill:
 
 
 def bill_status(bill: Bill, today: date) -> BillStatus:
-    """Cancelled and credited first; then paid, partly paid, overdue (after the due date),
-    unpaid. Judged on the due date alone: a payment the collector reports late never makes a
-    bill overdue once it is registered with its own date (issue 18)."""
+    """Cancelled and credited first; then paid, paid online and being registered, in an
+    instalment plan, partly paid, overdue (after the due date), unpaid.
+
+    A payment counts from when it is registered, whatever day it was made: one the collector
+    reports late never made the bill overdue (the bill is paid once it is registered), and one
+    made online shows as paid at once, while the back-office registers it.
+    """
     if bill.cancelled_on is not None:
         return "cancelled"
     owed = bill.total_cents - bill.credit_applied_cents
     if bill.credited_cents > 0 and bill.credited_cents >= owed:
         return "credited"
-    if bill.amount_due_cents == 0:
+    due = bill.amount_due_cents
+    if due == 0:
         return "paid"
+    if bill.pending_online_cents > 0 and bill.pending_online_cents >= due:
+        return "paid_pending"
+    if bill.instalment_plan is not None:
+        return "in_instalments"
     if bill.paid_cents > 0:
         return "partially_paid"
     return "overdue" if today > bill.due_on else "unpaid"

@@ -5,7 +5,9 @@ from datetime import UTC, datetime
 from sportello_billing.bootstrap import Dependencies
 from sportello_billing.usecases.account_deletion import erase_account_data
 from sportello_billing.usecases.bills import cancel_bill, credit_bill, record_bill
+from sportello_billing.usecases.mandates import decide_mandate
 from sportello_billing.usecases.onboarding import record_onboarded_customer
+from sportello_billing.usecases.payments import approve_plan, record_registration
 from sportello_billing.usecases.supplies import (
     activate_supply,
     cease_supply,
@@ -16,6 +18,12 @@ from sportello_contracts.account_deletion import AccountDeleted
 from sportello_contracts.backoffice import CustomerOnboarded
 from sportello_contracts.bills import BillCancelled, BillCredited, BillIssued
 from sportello_contracts.envelope import Event
+from sportello_contracts.payments import (
+    InstalmentPlanApproved,
+    MandateActivated,
+    MandateRefused,
+    PaymentRegistered,
+)
 from sportello_contracts.supplies import SupplyActivated, SupplyCeased, SupplyUpdated
 from sportello_kit.service import Service
 from sportello_kit.transaction import Transaction
@@ -66,3 +74,29 @@ def subscribe(service: Service, deps: Dependencies) -> None:
     async def bill_credited(event: Event[BillCredited], tx: Transaction) -> None:
         """Take the credit note off the bill, once."""
         await credit_bill(needs, tx, event.payload)
+
+    @service.on(PaymentRegistered)
+    async def payment_registered(event: Event[PaymentRegistered], tx: Transaction) -> None:
+        """Add the payment to its bill, once (waiting for the bill if not known yet)."""
+        await record_registration(needs, tx, event.payload)
+
+    @service.on(InstalmentPlanApproved)
+    async def plan_approved(event: Event[InstalmentPlanApproved], tx: Transaction) -> None:
+        """Put the bill in the instalment plan, with its schedule."""
+        await approve_plan(needs, tx, event.payload)
+
+    @service.on(MandateActivated)
+    async def mandate_activated(event: Event[MandateActivated], tx: Transaction) -> None:
+        """The bank accepted the direct debit: tell whoever asked."""
+        p = event.payload
+        await decide_mandate(
+            needs, tx, p.mandate_reference, p.customer_code, "active", p.activated_on
+        )
+
+    @service.on(MandateRefused)
+    async def mandate_refused(event: Event[MandateRefused], tx: Transaction) -> None:
+        """The bank refused the direct debit: tell whoever asked, and why."""
+        p = event.payload
+        await decide_mandate(
+            needs, tx, p.mandate_reference, p.customer_code, "refused", p.refused_on, p.reason
+        )

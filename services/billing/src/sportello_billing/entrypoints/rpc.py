@@ -1,7 +1,7 @@
 """Billing's request/reply operations: the portal's reads and the billing-profile change."""
 
 from sportello_billing.bootstrap import Dependencies
-from sportello_billing.usecases import documents, views
+from sportello_billing.usecases import documents, payments, views
 from sportello_billing.usecases.billing_changes import change_billing
 from sportello_contracts.billing_profiles import (
     CHANGE_BILLING,
@@ -30,6 +30,16 @@ from sportello_contracts.bills import (
     GetPlicoRequest,
     ListBillsRequest,
     PlicoReply,
+)
+from sportello_contracts.payments import (
+    GET_PAYMENT,
+    RECEIVE_PAYMENT_CALLBACK,
+    START_PAYMENT,
+    GetPaymentRequest,
+    PaymentCallbackReply,
+    PaymentCallbackRequest,
+    PaymentReply,
+    StartPaymentRequest,
 )
 from sportello_contracts.rpc import Document
 from sportello_contracts.supplies import (
@@ -101,3 +111,21 @@ def serve(service: Service, deps: Dependencies) -> None:
     async def get_balance(request: GetBalanceRequest) -> BalanceReply:
         """What the caller has to pay."""
         return await views.get_balance(needs, request)
+
+    @service.rpc(START_PAYMENT)
+    async def start_payment(request: StartPaymentRequest) -> PaymentReply:
+        """Pay an unpaid pagoPA bill now: a checkout at the payment provider (the same one
+        for the same idempotency key). Not a kit command: its provider call cannot sit in the
+        reply's transaction, so it keeps its own idempotency (one payment per key)."""
+        return await payments.start_payment(needs, request)
+
+    @service.rpc(GET_PAYMENT)
+    async def get_payment(request: GetPaymentRequest) -> PaymentReply:
+        """One online payment of the caller's, and where it stands."""
+        return await payments.get_payment(needs, request)
+
+    @service.rpc(RECEIVE_PAYMENT_CALLBACK)
+    async def payment_callback(request: PaymentCallbackRequest) -> PaymentCallbackReply:
+        """A payment provider's signed callback: applied once; a forged, stale or tampered
+        one is refused and recorded."""
+        return await payments.receive_callback(needs, request)

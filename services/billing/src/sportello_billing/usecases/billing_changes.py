@@ -11,6 +11,7 @@ from uuid import uuid4
 from sportello_billing.domain.addresses import InvalidAddress
 from sportello_billing.domain.fiscal import InvalidFiscalCode, check_fiscal_code
 from sportello_billing.domain.ibans import InvalidIban
+from sportello_billing.domain.mandates import Mandate
 from sportello_billing.domain.profiles import (
     BillDelivery,
     BillingProfile,
@@ -118,6 +119,19 @@ async def change_billing(
                 holder_fiscal_code=request.change.holder_fiscal_code,
                 iban="".join(request.change.iban.split()).upper(),
                 requested_on=now.date(),
+            )
+        )
+        # Pending until the back-office tells the bank's answer (`mandates.decide_mandate`).
+        await store.mandates(tx.session).insert_new(
+            Mandate(
+                reference=mandate,
+                account_id=caller.user_id,
+                customer_codes=tuple(codes),
+                billing_profiles=tuple(sorted({m.to_profile for m in moves})),
+                holder_name=request.change.holder_name,
+                iban_masked=payment_public(payment).iban_masked or "",
+                state="pending",
+                requested_at=now,
             )
         )
     return BillingChangedReply(

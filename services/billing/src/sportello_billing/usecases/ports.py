@@ -1,15 +1,18 @@
 """What billing's use cases need from outside: the transaction, the clock, the settings."""
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sportello_billing.adapters.pdf import SupplierInfo
 from sportello_billing.adapters.store import BillingStore
 from sportello_billing.domain.instalments import InstalmentRules
+from sportello_billing.usecases.providers import PaymentProvider
 from sportello_contracts.envelope import EventPayload
 
 DbSession = Any
+T = TypeVar("T")
 
 
 class Transaction(Protocol):
@@ -23,6 +26,14 @@ class Transaction(Protocol):
     def park(self, waiting_for: str) -> None: ...
 
     async def release(self, waiting_for: str) -> int: ...
+
+
+class Transactions(Protocol):
+    """Run some work in a transaction of its own, with the outbox (the kit's
+    `Service.transaction`): for a use case that does something outside the database between
+    two of them (asking the payment provider for a checkout)."""
+
+    def __call__(self, work: Callable[[Transaction], Awaitable[T]]) -> Awaitable[T]: ...
 
 
 class Clock(Protocol):
@@ -42,6 +53,8 @@ class Rules:
     bills_window_months: int
     time_bar_years: int
     instalments: InstalmentRules
+    checkout_seconds: int = 30 * 60
+    unregistered_after_days: int = 5
 
 
 @dataclass(frozen=True)
@@ -52,3 +65,7 @@ class Needs:
     clock: Clock
     rules: Rules
     supplier: SupplierInfo
+    # Payment providers by name (the callback route names one), and which one "pay now" uses.
+    providers: Mapping[str, PaymentProvider] = field(default_factory=dict)
+    provider: str = "sandbox"
+    transaction: Transactions | None = None

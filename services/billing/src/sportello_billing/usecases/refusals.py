@@ -1,7 +1,9 @@
 """The refusals billing answers with: codes, kinds and messages are API (the gateway's docs list
 them)."""
 
-from sportello_contracts.rpc import ErrorKind, Refused
+from pydantic import JsonValue
+
+from sportello_contracts.rpc import RETRY_AFTER, ErrorKind, Refused
 
 
 def supply_not_found(supply_id: str) -> Refused:
@@ -124,4 +126,66 @@ def operators_cannot_change() -> Refused:
         ErrorKind.FORBIDDEN,
         "permission_missing",
         "Il recapito e il pagamento delle bollette li cambia il cliente dalla sua area.",
+    )
+
+
+def not_payable(code: str, message: str, details: dict[str, JsonValue] | None = None) -> Refused:
+    """The bill cannot be paid online now: paid, collected by the bank, being paid..."""
+    return Refused(ErrorKind.CONFLICT, code, message, details)
+
+
+def operators_cannot_pay() -> Refused:
+    return Refused(
+        ErrorKind.FORBIDDEN,
+        "permission_missing",
+        "Una bolletta la paga il cliente dalla sua area.",
+    )
+
+
+def payment_not_found() -> Refused:
+    return Refused(ErrorKind.NOT_FOUND, "payment_not_found", "Pagamento non trovato.")
+
+
+def payment_provider_unavailable(retry_after: int) -> Refused:
+    return Refused(
+        ErrorKind.UNAVAILABLE,
+        "payment_provider_unavailable",
+        "Il servizio di pagamento non risponde: riprova tra poco con la stessa chiave "
+        "(Idempotency-Key), non verrà addebitato due volte.",
+        {RETRY_AFTER: retry_after},
+    )
+
+
+def payment_provider_unknown(provider: str) -> Refused:
+    return Refused(
+        ErrorKind.NOT_FOUND,
+        "payment_provider_unknown",
+        "Fornitore di pagamento sconosciuto.",
+        {"provider": provider},
+    )
+
+
+def callback_refused(reason: str) -> Refused:
+    # Says only which check failed: a forger learns nothing else.
+    return Refused(
+        ErrorKind.UNAUTHENTICATED,
+        "callback_refused",
+        "Notifica di pagamento rifiutata: firma o orario non validi.",
+        {"reason": reason},
+    )
+
+
+def callback_payment_unknown() -> Refused:
+    return Refused(
+        ErrorKind.NOT_FOUND,
+        "callback_payment_unknown",
+        "La notifica riguarda un pagamento che non esiste.",
+    )
+
+
+def callback_amount_mismatch() -> Refused:
+    return Refused(
+        ErrorKind.INVALID,
+        "callback_amount_mismatch",
+        "La notifica riporta un importo diverso da quello del pagamento.",
     )

@@ -16,7 +16,10 @@ from sportello_billing.domain.bill_pages import (
 from sportello_billing.domain.bills import Bill
 from sportello_billing.domain.comparison import compare, previous_and_last_year
 from sportello_billing.domain.instalments import instalment_offer
+from sportello_billing.domain.mandates import Mandate
 from sportello_billing.domain.notices import notice_number, qr_payload
+from sportello_billing.domain.paying import NotPayable, payable_amount
+from sportello_billing.domain.payments import instalment_states, unregistered_days
 from sportello_billing.domain.plico import Plico, bundle
 from sportello_billing.domain.profiles import BillingProfile
 from sportello_billing.domain.supplies import Supply
@@ -32,6 +35,7 @@ from sportello_contracts.billing_profiles import (
     ListBillingProfilesRequest,
 )
 from sportello_contracts.bills import (
+    STATUS_LABELS,
     BalanceReply,
     BillDetailPublic,
     BillGroup,
@@ -41,9 +45,14 @@ from sportello_contracts.bills import (
     GetBalanceRequest,
     GetBillRequest,
     GetPlicoRequest,
+    InstalmentPlanPublic,
+    InstalmentPublic,
     ListBillsRequest,
     PaymentNoticePublic,
+    PayNowOffer,
     PlicoReply,
+    RegisteredPaymentPublic,
+    UnregisteredPayment,
 )
 from sportello_contracts.rpc import Caller
 from sportello_contracts.supplies import (
@@ -120,15 +129,28 @@ async def get_supply(needs: Needs, request: GetSupplyRequest) -> SupplyReply:
 
 
 def _profile_public(
-    profile: BillingProfile, supplies: Sequence[Supply], former: dict[str, list[str]]
+    profile: BillingProfile,
+    supplies: Sequence[Supply],
+    former: dict[str, list[str]],
+    mandates: dict[str, Mandate],
 ) -> BillingProfilePublic:
     mine = [s for s in supplies if s.billing_profile == profile.number]
+    payment = payment_public(profile.payment)
+    if payment.mandate_reference is not None:
+        mandate = mandates.get(payment.mandate_reference)
+        # A mandate billing never asked for came with the supply's contract: active.
+        payment = payment.model_copy(
+            update={
+                "mandate_status": mandate.state if mandate else "active",
+                "mandate_refusal_reason": mandate.reason if mandate else None,
+            }
+        )
     return BillingProfilePublic(
         number=profile.number,
         customer_code=profile.customer_code,
         status=profile.status,
         delivery=delivery_public(profile.delivery),
-        payment=payment_public(profile.payment),
+        payment=payment,
         opened_at=profile.opened_at,
         closed_at=profile.closed_at,
         active_supplies=tuple(supply_public(s) for s in mine if s.active),
@@ -143,9 +165,17 @@ async def list_profiles(needs: Needs, request: ListBillingProfilesRequest) -> Bi
     profiles = await needs.store.profiles().of_customers(codes, request.status)
     supplies = await needs.store.supplies().of_customers(codes)
     former = await needs.store.supplies().former_members(codes)
+    mandates = await _mandates_of(needs, profiles)
     return BillingProfilesReply(
-        profiles=tuple(_profile_public(p, supplies, former) for p in profiles)
+        profiles=tuple(_profile_public(p, supplies, former, mandates) for p in profiles)
     )
+
+
+async def _mandates_of(needs: Needs, profiles: Sequence[BillingProfile]) -> dict[str, Mandate]:
+    references = sorted(
+        {ref for p in profiles if (ref := payment_public(p.payment).mandate_reference) is not None}
+    )
+    return await needs.store.mandates().of_references(references)
 
 
 async def get_profile(needs: Needs, request: GetBillingProfileRequest) -> BillingProfileReply:
@@ -156,7 +186,8 @@ async def get_profile(needs: Needs, request: GetBillingProfileRequest) -> Billin
     codes = [profile.customer_code]
     supplies = await needs.store.supplies().of_customers(codes)
     former = await needs.store.supplies().former_members(codes)
-    return BillingProfileReply(profile=_profile_public(profile, supplies, former))
+    mandates = await _mandates_of(needs, [profile])
+    return BillingProfileReply(profile=_profile_public(profile, supplies, former, mandates))
 
 
 def bill_summary(bill: Bill, supply: Supply, today: date) -> BillSummaryPublic:
@@ -174,7 +205,8 @@ def bill_summary(bill: Bill, supply: Supply, today: date) -> BillSummaryPublic:
         total_cents=bill.total_cents,
         amount_due_cents=bill.amount_due_cents,
         payment_method=bill.payment_method,
-        status=bill.status(today),
+        status=(status := bill.status(today)),
+        status_label=STATUS_LABELS[status],
         estimated=bill.estimated,
     )
 
@@ -272,7 +304,81 @@ async def bill_detail(needs: Needs, bill: Bill, supply: Supply) -> BillDetailPub
         instalments=instalment_offer(bill, history, supply.use, needs.rules.instalments, today),
         time_barred=time_barred(bill, needs.rules.time_bar_years),
         cancelled_reason=bill.cancelled_reason,
+        payments=tuple(
+            RegisteredPaymentPublic(
+                registration_id=r.registration_id,
+                amount_cents=r.amount_cents,
+                paid_on=r.paid_on,
+                registered_on=r.registered_on,
+                channel=r.channel,
+            )
+            for r in bill.registrations
+        ),
+        pay_now=_pay_now(bill),
+        online_payment_id=bill.online_payment_id,
+        instalment_plan=_plan_public(bill, today),
+        unregistered_payment=await _unregistered(needs, bill),
+        refund_due_cents=bill.refund_due_cents,
         updated_at=bill.updated_at or supply.updated_at,
+    )
+
+
+def _pay_now(bill: Bill) -> PayNowOffer | None:
+    try:
+        amount = payable_amount(bill)
+    except NotPayable:
+        return None
+    return PayNowOffer(amount_cents=amount, methods=("card", "pagopa"))
+
+
+def _plan_public(bill: Bill, today: date) -> InstalmentPlanPublic | None:
+    plan = bill.instalment_plan
+    if plan is None:
+        return None
+    return InstalmentPlanPublic(
+        plan_id=plan.plan_id,
+        approved_on=plan.approved_on,
+        interest_cents=plan.interest_cents,
+        total_cents=plan.total_cents,
+        instalments=tuple(
+            InstalmentPublic(
+                number=state.instalment.number,
+                due_on=state.instalment.due_on,
+                amount_cents=state.instalment.amount_cents,
+                paid_cents=state.paid_cents,
+                status=state.status,
+            )
+            for state in instalment_states(plan, bill.paid_cents, today)
+        ),
+    )
+
+
+async def _unregistered(needs: Needs, bill: Bill) -> UnregisteredPayment | None:
+    """The bill's online payment, paid and still not registered after the expected days."""
+    if bill.online_payment_id is None:
+        return None
+    payment = await needs.store.payments().get(bill.online_payment_id)
+    if payment is None or payment.succeeded_at is None:
+        return None
+    days = unregistered_days(payment, needs.clock.now(), needs.rules.unregistered_after_days)
+    if days is None:
+        return None
+    paid_on = payment.succeeded_at.date().strftime("%d/%m/%Y")
+    return UnregisteredPayment(
+        payment_id=payment.payment_id,
+        amount_cents=payment.amount_cents,
+        paid_at=payment.succeeded_at,
+        days_waiting=days,
+        explanation=(
+            f"Hai pagato questa bolletta online il {paid_on}, ma dopo {days} giorni il "
+            "pagamento non risulta ancora registrato. Di solito basta attendere qualche giorno; "
+            "se non si risolve, puoi presentare un reclamo: il pagamento è documentato con il "
+            f"codice {payment.payment_id}."
+        ),
+        complaint_subject=(
+            f"Pagamento online {payment.payment_id} della bolletta {bill.bill_number} "
+            "non registrato"
+        ),
     )
 
 
@@ -313,7 +419,8 @@ async def get_balance(needs: Needs, request: GetBalanceRequest) -> BalanceReply:
     codes = codes_of(request.caller, request.customer_code)
     today = needs.clock.today()
     bills = await needs.store.bills().open_of(codes, window_start(needs, today))
-    due = [b for b in bills if b.amount_due_cents > 0]
+    # A bill paid online and being registered asks nothing more.
+    due = [b for b in bills if b.amount_due_cents > 0 and b.status(today) != "paid_pending"]
     overdue = [b for b in due if b.status(today) == "overdue"]
     upcoming = [b.due_on for b in due if b.due_on >= today]
     return BalanceReply(
