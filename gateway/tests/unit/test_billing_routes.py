@@ -91,6 +91,7 @@ SUMMARY = BillSummaryPublic(
     amount_due_cents=8_450,
     payment_method="pagopa",
     status="unpaid",
+    status_label="Da pagare",
     estimated=False,
 )
 DETAIL = BillDetailPublic(

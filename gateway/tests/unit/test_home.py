@@ -53,6 +53,7 @@ def bill(number: str, issued_on: date, profile: str = "BP-000123") -> BillSummar
         amount_due_cents=4_450,
         payment_method="direct_debit",
         status="unpaid",
+        status_label="Da pagare",
         estimated=True,
     )
 

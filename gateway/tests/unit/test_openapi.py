@@ -39,6 +39,9 @@ WITH_BODY = {
     ("put", "/v1/me/contact-preferences"),
     ("post", "/v1/me/personal-data-change-requests"),
     ("post", "/v1/billing-profiles/changes"),
+    ("post", "/v1/bills/{bill_number}/payments"),
+    # A payment provider's callback: anonymous (billing checks its signature).
+    ("post", "/v1/payments/callbacks/{provider}"),
 }
 # Supplies, billing profiles, bills and the home page: all of them the signed-in caller's.
 BILLING = {
@@ -54,6 +57,8 @@ BILLING = {
     ("get", "/v1/bills/{bill_number}/detail.pdf"),
     ("get", "/v1/bills/{bill_number}/plico"),
     ("get", "/v1/bills/{bill_number}/plico.pdf"),
+    ("post", "/v1/bills/{bill_number}/payments"),
+    ("get", "/v1/payments/{payment_id}"),
 }
 AUTHENTICATED = BILLING | {
     ("get", "/v1/me"),

@@ -13,6 +13,7 @@ from sportello_gateway.routes import (
     legacy_accounts,
     operators,
     passkeys,
+    payments,
     personal_data,
     profile,
     second_factor,
@@ -42,4 +43,5 @@ ROUTERS = (
     supplies.router,
     billing_profiles.router,
     bills.router,
+    payments.router,
 )
