@@ -5,9 +5,15 @@ Demo data, tests and benchmarks all feed Sportello through it, exactly as the re
     sportello-backoffice onboard --customer-code C00012345 --fiscal-code RSSMRA80A01H501U \\
         --name "Mario Rossi" --email mario.rossi@example.it --pin 48213907
 
-and supplies and bills the same way (`supply-activate`, `supply-update`, `supply-cease`,
-`bill-issue`, `bill-cancel`, `bill-credit`; `demo` publishes the demo customers, their supplies
-and two years of their bills).
+and supplies, bills and payments the same way (`supply-activate`, `supply-update`,
+`supply-cease`, `bill-issue`, `bill-cancel`, `bill-credit`, `payment-register`,
+`instalment-plan-approve`, `mandate-activate`, `mandate-refuse`; `demo` publishes the demo
+customers, their supplies, two years of their bills and what they paid).
+
+It also reads what Sportello tells the back-office, from the back-office's own queues:
+`payments-register-online` registers the online payments waiting there, `mandates-settle`
+answers the direct-debit mandates waiting (activated, or refused), `refunds-due` lists the bills
+paid twice.
 
 It refuses what the real back-office would never send (a fiscal code with a wrong check
 character, a PDR for an electricity supply, an IBAN whose check digits do not match...), and
@@ -17,13 +23,17 @@ silently lost.
 """
 
 import os
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime
 from types import TracebackType
-from typing import Self
+from typing import Any, Generic, Self, TypeVar
 from urllib.parse import urlsplit
-from uuid import UUID, uuid4
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+from zoneinfo import ZoneInfo
 
 import aio_pika
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from sportello_contracts.backoffice import (
     CustomerOnboarded,
@@ -31,8 +41,18 @@ from sportello_contracts.backoffice import (
     RegistrationPinIssued,
 )
 from sportello_contracts.base import Contract
+from sportello_contracts.billing_profiles import DirectDebitRequested
 from sportello_contracts.envelope import Event, EventPayload
 from sportello_contracts.formats import CustomerCode, Email, FiscalCode
+from sportello_contracts.payments import (
+    BillOverpaid,
+    InstalmentPlanApproved,
+    MandateActivated,
+    MandateRefused,
+    OnlinePaymentSucceeded,
+    PaymentRegistered,
+)
+from sportello_contracts.subscriptions import BACKOFFICE
 from sportello_contracts.supplies import (
     DirectDebitPayment,
     SupplyActivated,
@@ -48,10 +68,20 @@ PRODUCER = "backoffice"
 DEFAULT_RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/"
 # How long the broker may take to answer: a connection, a publisher confirm.
 BROKER_SECONDS = 10.0
+# The back-office's calendar: a payment made at 00:30 in Rome was made that day.
+ROME = ZoneInfo("Europe/Rome")
 
 
 class NotPublished(RuntimeError):
     """An event that did not reach its consumers' queues; the message fits on one line."""
+
+
+class NotRead(RuntimeError):
+    """A back-office queue that could not be read; the message fits on one line."""
+
+
+class Unusable(ValueError):
+    """A message the back-office cannot act on; says why in one line, never with a secret."""
 
 
 class NewCustomer(Contract):
@@ -112,6 +142,125 @@ def broker_address(url: str) -> str:
     """`host:port` of an AMQP URL: what a message may show of it (never the password)."""
     parts = urlsplit(url)
     return f"{parts.hostname or '127.0.0.1'}:{parts.port or 5672}"
+
+
+# Payments, instalment plans and mandates: the back-office's own ids make its events' ids, so
+# sending one again (a re-run, a retry after a lost confirm) is an event consumers already had.
+
+
+def backoffice_event_id(what: str) -> UUID:
+    return uuid5(NAMESPACE_URL, f"sportello-backoffice:{what}")
+
+
+def registration_event_id(registration_id: str) -> UUID:
+    """A registration sent twice is one payment (the contract's rule): one event too."""
+    return backoffice_event_id(f"payment:{registration_id}")
+
+
+def plan_event_id(plan_id: str) -> UUID:
+    return backoffice_event_id(f"instalment-plan:{plan_id}")
+
+
+def mandate_event_id(mandate_reference: str, outcome: str) -> UUID:
+    return backoffice_event_id(f"mandate:{mandate_reference}:{outcome}")
+
+
+def today_in_italy() -> date:
+    return datetime.now(ROME).date()
+
+
+def registration_of(paid: OnlinePaymentSucceeded, registered_on: date) -> PaymentRegistered:
+    """What the back-office registers for an online payment Sportello told it of: its bill,
+    amount and channel (the method paid with), the day paid in Italy, the payment's id echoed.
+
+    The registration id is made from the payment id, so registering the payment again is the
+    same registration (never a second payment). `Unusable` if no valid registration can say it.
+    """
+    paid_on = paid.paid_at.astimezone(ROME).date()
+    try:
+        return PaymentRegistered(
+            registration_id=f"REG-{paid.payment_id}",
+            bill_number=paid.bill_number,
+            customer_code=paid.customer_code,
+            amount_cents=paid.amount_cents,
+            paid_on=paid_on,
+            # Never before the payment, even with this machine's clock behind the payer's.
+            registered_on=max(registered_on, paid_on),
+            channel=paid.method,
+            payment_id=paid.payment_id,
+        )
+    except ValidationError as error:
+        raise Unusable(f"cannot be registered: {_first_error(error)}") from None
+
+
+def iban_ending(iban: str, characters: int = 4) -> str:
+    """The last characters of an IBAN: all of it a message may show."""
+    return "".join(iban.split()).upper()[-characters:]
+
+
+@dataclass(frozen=True)
+class SettledMandate:
+    """The back-office's answer to a direct-debit request, and what may be shown of it."""
+
+    outcome: MandateActivated | MandateRefused
+    customer_codes: tuple[str, ...]
+    iban_ending: str  # its last 4 characters, never more
+
+
+# Why the bank refused a mandate, when nobody says: in Italian (the customer reads it).
+DEFAULT_REFUSAL = "La banca non ha accettato il mandato: verifica l'IBAN e l'intestatario del conto"
+
+
+def settle_mandate(
+    requested: DirectDebitRequested,
+    on: date,
+    refuse_if_iban_ends_with: str | None = None,
+    reason: str = DEFAULT_REFUSAL,
+) -> SettledMandate:
+    """Activate the requested mandate, or refuse it (with `reason`) when its IBAN ends with
+    `refuse_if_iban_ends_with`: how a test or the demo picks the bank's answer.
+
+    The contract's events name one customer: the mandate's first. `Unusable` if the request
+    cannot be answered (no customer, a malformed reference).
+    """
+    iban = "".join(requested.iban.split()).upper()
+    refused = refuse_if_iban_ends_with is not None and iban.endswith(
+        "".join(refuse_if_iban_ends_with.split()).upper()
+    )
+    if not requested.customer_codes:
+        raise Unusable(f"mandate {requested.mandate_reference!r} names no customer")
+    common = {
+        "mandate_reference": requested.mandate_reference,
+        "customer_code": requested.customer_codes[0],
+    }
+    try:
+        outcome: MandateActivated | MandateRefused = (
+            MandateRefused(**common, refused_on=on, reason=reason)
+            if refused
+            else MandateActivated(**common, activated_on=on)
+        )
+    except ValidationError as error:
+        raise Unusable(f"cannot be answered: {_first_error(error)}") from None
+    return SettledMandate(outcome, requested.customer_codes, iban_ending(iban))
+
+
+R = TypeVar("R")
+P = TypeVar("P", bound=EventPayload)
+
+
+@dataclass(frozen=True)
+class Taken(Generic[R]):
+    """What reading a back-office queue did."""
+
+    handled: tuple[R, ...]  # what handling each message gave, in the order taken
+    set_aside: tuple[str, ...]  # why each message it could not use went to the dead letters
+
+
+def _first_error(error: ValidationError) -> str:
+    """A validation error in a few words: the field and why, never the value."""
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    return f"{where}: {first['msg']}" if where else first["msg"]
 
 
 class BackOffice:
@@ -187,12 +336,62 @@ class BackOffice:
         check_supply(supply)
         return await self.publish(supply, event_id=event_id)
 
-    async def publish(
-        self, payload: EventPayload, event_id: UUID | None = None
+    async def register_payment(
+        self,
+        payment: PaymentRegistered,
+        event_id: UUID | None = None,
+        cause: Event[Any] | None = None,
     ) -> Event[EventPayload]:
-        """Publish `payload` in an envelope; a fixed `event_id` makes re-publishing harmless."""
+        """A payment received for a bill; its event id comes from its registration id unless
+        given, so registering it again is harmless."""
+        return await self.publish(
+            payment,
+            event_id=event_id or registration_event_id(payment.registration_id),
+            cause=cause,
+        )
+
+    async def approve_instalment_plan(
+        self, plan: InstalmentPlanApproved, event_id: UUID | None = None
+    ) -> Event[EventPayload]:
+        """An instalment plan granted for a bill; its event id comes from the plan's id."""
+        return await self.publish(plan, event_id=event_id or plan_event_id(plan.plan_id))
+
+    async def activate_mandate(
+        self,
+        mandate: MandateActivated,
+        event_id: UUID | None = None,
+        cause: Event[Any] | None = None,
+    ) -> Event[EventPayload]:
+        """The bank accepted a direct-debit mandate; its event id comes from the reference."""
+        fixed = mandate_event_id(mandate.mandate_reference, "activated")
+        return await self.publish(mandate, event_id=event_id or fixed, cause=cause)
+
+    async def refuse_mandate(
+        self,
+        mandate: MandateRefused,
+        event_id: UUID | None = None,
+        cause: Event[Any] | None = None,
+    ) -> Event[EventPayload]:
+        """The bank refused a direct-debit mandate; its event id comes from the reference."""
+        fixed = mandate_event_id(mandate.mandate_reference, "refused")
+        return await self.publish(mandate, event_id=event_id or fixed, cause=cause)
+
+    async def publish(
+        self,
+        payload: EventPayload,
+        event_id: UUID | None = None,
+        cause: Event[Any] | None = None,
+    ) -> Event[EventPayload]:
+        """Publish `payload` in an envelope; a fixed `event_id` makes re-publishing harmless.
+
+        An answer to one of Sportello's events (`cause`) carries its correlation id.
+        """
         event: Event[EventPayload] = Event.new(
-            payload, producer=PRODUCER, correlation_id=uuid4().hex, event_id=event_id
+            payload,
+            producer=PRODUCER,
+            correlation_id=cause.correlation_id if cause else uuid4().hex,
+            causation_id=str(cause.event_id) if cause else None,
+            event_id=event_id,
         )
         await self.publish_raw(
             event.model_dump_json().encode(), payload.ROUTING_KEY, message_id=str(event.event_id)
@@ -232,6 +431,125 @@ class BackOffice:
                 f"{routing_key} was not confirmed by RabbitMQ ({_reason(error)}): publish it "
                 "again (consumers ignore an event they already handled)"
             ) from None
+
+    # What Sportello tells the back-office, on the back-office's own queues.
+
+    async def register_online_payments(
+        self,
+        registered_on: date | None = None,
+        each: Callable[[PaymentRegistered], None] | None = None,
+    ) -> Taken[PaymentRegistered]:
+        """Register every online payment waiting (`OnlinePaymentSucceeded`) as the payment
+        of its bill (`registration_of`), `registered_on` (default: today in Italy); `each`
+        hears of every registration once it is confirmed."""
+        day = registered_on or today_in_italy()
+
+        async def register(paid: Event[OnlinePaymentSucceeded]) -> PaymentRegistered:
+            registration = registration_of(paid.payload, day)
+            await self.register_payment(registration, cause=paid)
+            if each:
+                each(registration)
+            return registration
+
+        return await self.take_waiting(OnlinePaymentSucceeded, register)
+
+    async def settle_mandates(
+        self,
+        on: date | None = None,
+        refuse_if_iban_ends_with: str | None = None,
+        reason: str = DEFAULT_REFUSAL,
+        each: Callable[[SettledMandate], None] | None = None,
+    ) -> Taken[SettledMandate]:
+        """Answer every direct-debit request waiting (`DirectDebitRequested`): its mandate
+        activated `on` (default: today in Italy), or refused with `reason` when its IBAN ends
+        with `refuse_if_iban_ends_with`; `each` hears of every answer once it is confirmed."""
+        day = on or today_in_italy()
+
+        async def answer(requested: Event[DirectDebitRequested]) -> SettledMandate:
+            settled = settle_mandate(requested.payload, day, refuse_if_iban_ends_with, reason)
+            if isinstance(settled.outcome, MandateActivated):
+                await self.activate_mandate(settled.outcome, cause=requested)
+            else:
+                await self.refuse_mandate(settled.outcome, cause=requested)
+            if each:
+                each(settled)
+            return settled
+
+        return await self.take_waiting(DirectDebitRequested, answer)
+
+    async def take_refunds_due(
+        self, each: Callable[[BillOverpaid], None] | None = None
+    ) -> Taken[BillOverpaid]:
+        """Take note of every bill paid more than it asked (`BillOverpaid`): a refund to make."""
+
+        async def note(overpaid: Event[BillOverpaid]) -> BillOverpaid:
+            if each:
+                each(overpaid.payload)
+            return overpaid.payload
+
+        return await self.take_waiting(BillOverpaid, note)
+
+    async def take_waiting(
+        self, kind: type[P], handle: Callable[[Event[P]], Awaitable[R]]
+    ) -> Taken[R]:
+        """Every message waiting in the back-office's queue of `kind`, one at a time
+        (basic.get), each acknowledged once `handle` has handled it; until the queue is empty.
+
+        A message that is not a `kind` event, or that `handle` finds `Unusable`, goes to the
+        queue's dead letters: taken again it would only fail again. If `handle` fails otherwise
+        (what it publishes is not confirmed), the message goes back to the queue and the error
+        propagates: a later run takes it again, and what it publishes again has the same event
+        ids. `NotRead` if the queue is missing (a wrong prefix) or the broker fails.
+        """
+        assert self._connection is not None, "use BackOffice as an async context manager"
+        name = self.topology.event_queue_name(BACKOFFICE, kind.ROUTING_KEY)
+        # A channel of its own: a missing queue closes the channel that asked for it.
+        channel = await self._connection.channel()
+        try:
+            try:
+                queue = await channel.get_queue(name, ensure=True)
+            except aio_pika.exceptions.ChannelNotFoundEntity:
+                raise NotRead(
+                    f"RabbitMQ has no queue {name}: check --prefix (BUS_PREFIX, now "
+                    f"{self.prefix!r}), or run sportello-topology for it"
+                ) from None
+            return await self._take(queue, kind, handle)
+        except (OSError, TimeoutError, aio_pika.exceptions.AMQPError) as error:
+            raise NotRead(f"reading {name} failed ({_reason(error)}): run it again") from None
+        finally:
+            if not channel.is_closed:
+                await channel.close()
+
+    async def _take(
+        self,
+        queue: aio_pika.abc.AbstractQueue,
+        kind: type[P],
+        handle: Callable[[Event[P]], Awaitable[R]],
+    ) -> Taken[R]:
+        handled: list[R] = []
+        set_aside: list[str] = []
+        schema: type[Event[P]] = Event[kind]  # type: ignore[valid-type]
+        while (message := await queue.get(fail=False, timeout=BROKER_SECONDS)) is not None:
+            try:
+                event = schema.model_validate_json(message.body)
+            except ValidationError as error:
+                await message.reject(requeue=False)
+                what = f"not a {kind.ROUTING_KEY} event we read"
+                set_aside.append(f"message {message.message_id}: {what} ({_first_error(error)})")
+                continue
+            try:
+                result = await handle(event)
+            except Unusable as error:
+                await message.reject(requeue=False)
+                set_aside.append(f"event {event.event_id}: {error}")
+                continue
+            except BaseException:
+                # Back to the queue, for the next run: nothing is lost.
+                await message.reject(requeue=True)
+                raise
+            await message.ack()
+            handled.append(result)
+        return Taken(tuple(handled), tuple(set_aside))
 
 
 def _reason(error: BaseException) -> str:

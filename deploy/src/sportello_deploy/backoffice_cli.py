@@ -1,7 +1,8 @@
 """The back-office simulator's command line: `sportello-backoffice onboard|supply-activate|...`.
 
 Every option is checked before anything is published, and every error is one line; what it
-publishes goes through `BackOffice` (backoffice.py), mandatory and confirmed.
+publishes goes through `BackOffice` (backoffice.py), mandatory and confirmed. The commands that
+read what Sportello told the back-office print what they did, and never a whole IBAN.
 """
 
 import argparse
@@ -12,13 +13,32 @@ import sys
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal, NoReturn, TypeVar
+from typing import Any, Literal, NoReturn, TypeVar, get_args
+from uuid import uuid4
 
 from pydantic import TypeAdapter, ValidationError
 
-from sportello_contracts.bills import BillCancelled, BillCredited, BillIssued, BillLine, ReadingUsed
-from sportello_contracts.envelope import EventPayload
+from sportello_contracts.bills import (
+    BillCancelled,
+    BillCredited,
+    BillIssued,
+    BillLine,
+    PaymentChannel,
+    ReadingUsed,
+)
+from sportello_contracts.envelope import Event, EventPayload
 from sportello_contracts.formats import Email
+from sportello_contracts.payments import (
+    BillOverpaid,
+    InstalmentPlanApproved,
+    MandateActivated,
+    MandateReference,
+    MandateRefused,
+    PaymentId,
+    PaymentRegistered,
+    PlanId,
+    RegistrationId,
+)
 from sportello_contracts.supplies import (
     DirectDebitPayment,
     Distributor,
@@ -42,11 +62,22 @@ from sportello_contracts.supplies import (
 from sportello_deploy import backoffice as simulator
 from sportello_deploy.backoffice import (
     DEFAULT_RABBITMQ_URL,
+    DEFAULT_REFUSAL,
     BackOffice,
     NewCustomer,
     NotPublished,
+    NotRead,
+    SettledMandate,
+    Taken,
+    today_in_italy,
 )
-from sportello_deploy.demo_bills import DUE_DAYS, charge, energy_receipt, notice_position_for
+from sportello_deploy.demo_bills import (
+    DUE_DAYS,
+    charge,
+    energy_receipt,
+    monthly_instalments,
+    notice_position_for,
+)
 from sportello_deploy.identifiers import (
     check_bill_number,
     check_customer_code,
@@ -162,12 +193,15 @@ def _parser() -> argparse.ArgumentParser:
     _add_bus_options(onboard, defaults=False)
     _add_supply_commands(commands)
     _add_bill_commands(commands)
+    _add_payment_commands(commands)
+    _add_reading_commands(commands)
     demo = commands.add_parser(
         "demo",
-        help="the demo customers, their supplies and two years of bills",
-        description="Publish the demo customers, their supplies and the bills of the two "
-        "years to today (the same events at every run on the same day: consumers recognise "
-        "them, so running it again changes nothing).",
+        help="the demo customers, their supplies, two years of bills and their payments",
+        description="Publish the demo customers, their supplies, the bills of the two years "
+        "to today and what was paid of them: payments, one instalment plan (the same events "
+        "at every run on the same day: consumers recognise them, so running it again changes "
+        "nothing).",
     )
     _add_bus_options(demo, defaults=False)
     return parser
@@ -210,6 +244,34 @@ _meter_serial = _shaped(MeterSerial, "1 to 30 letters, digits or dashes")
 _phone = _shaped(PhoneNumber, "3 to 20 digits and spaces, + first if international")
 
 
+_registration_id = _shaped(
+    RegistrationId, "4 to 64 letters, digits, dots, dashes or underscores, a letter or digit first"
+)
+_plan_id = _shaped(
+    PlanId, "4 to 40 letters, digits, dots, dashes or underscores, a letter or digit first"
+)
+_payment_id = _shaped(PaymentId, "PAY- and 20 digits or letters A-F, as Sportello sends it")
+_mandate_reference_shape = _shaped(MandateReference, "MND- and 4 to 40 letters, digits or dashes")
+
+
+def _mandate_reference(value: str) -> str:
+    # Upper case first: the contract's pattern is checked before its own upper-casing.
+    return _mandate_reference_shape(value.strip().upper())
+
+
+def _iban_end(value: str) -> str:
+    end = "".join(value.split()).upper()
+    if not (1 <= len(end) <= 8 and end.isalnum() and end.isascii()):
+        raise ValueError("the IBAN's last 1 to 8 letters or digits")
+    return end
+
+
+def _instalment_count(value: str) -> int:
+    if not value.strip().isdigit() or not 2 <= int(value) <= 72:
+        raise ValueError("a whole number from 2 to 72")
+    return int(value)
+
+
 def _iso_date(value: str) -> date:
     try:
         return date.fromisoformat(value.strip())
@@ -236,6 +298,13 @@ def _euro_cents(value: str) -> int:
     if euro > 1_000_000:
         raise ValueError("at most 1,000,000 EUR")
     return int(euro * 100)
+
+
+def _paid_cents(value: str) -> int:
+    cents = _euro_cents(value)
+    if cents == 0:
+        raise ValueError("more than zero")
+    return cents
 
 
 def _unit_price(value: str) -> Decimal:
@@ -522,6 +591,167 @@ def _add_bill_commands(commands: Any) -> None:
     _add_bus_options(credit, defaults=False)
 
 
+_CHANNELS: tuple[str, ...] = get_args(PaymentChannel)
+_TODAY = "today, in Italy"
+
+
+def _add_payment_commands(commands: Any) -> None:
+    register = commands.add_parser(
+        "payment-register",
+        help="a payment received for a bill (PaymentRegistered)",
+        description="Publish a payment the supplier received for a bill, as its back-office "
+        "registers it (often days after the customer paid): the whole amount or a part. A "
+        "registration id sent again is the same payment, never a second one. Every value is "
+        "checked first; nothing is published if one is wrong.",
+    )
+    _option(
+        register,
+        "--registration-id",
+        _registration_id,
+        help="the back-office's id of this payment (default: a new one, REG-...)",
+    )
+    _option(register, "--bill-number", check_bill_number, required=True, help="the bill paid")
+    _option(register, "--customer-code", check_customer_code, required=True, help="its holder")
+    _option(
+        register,
+        "--amount",
+        _paid_cents,
+        required=True,
+        metavar="EUR",
+        help="what was paid, in euro (62,61 or 62.61): less than the bill is a partial payment",
+    )
+    _option(register, "--paid-on", _iso_date, required=True, help="when the customer paid")
+    _option(
+        register, "--registered-on", _iso_date, help=f"when it was registered (default: {_TODAY})"
+    )
+    register.add_argument(
+        "--channel",
+        required=True,
+        choices=_CHANNELS,
+        help="how the payment reached the supplier: " + ", ".join(_CHANNELS),
+    )
+    _option(
+        register,
+        "--payment-id",
+        _payment_id,
+        help="the online payment it settles, when it is one Sportello told of (PAY-...)",
+    )
+    _add_bus_options(register, defaults=False)
+
+    plan = commands.add_parser(
+        "instalment-plan-approve",
+        help="an instalment plan granted for a bill (InstalmentPlanApproved)",
+        description="Publish an instalment plan (rateizzazione) for a bill: what the bill still "
+        "asks, plus the interest, split into even monthly instalments (the cents left over on "
+        "the last), the first due on --first-due-on and each next one a month later.",
+    )
+    _option(
+        plan, "--plan-id", _plan_id, help="the back-office's id of the plan (default: a new one)"
+    )
+    _option(plan, "--bill-number", check_bill_number, required=True, help="the bill in the plan")
+    _option(plan, "--customer-code", check_customer_code, required=True, help="its holder")
+    _option(
+        plan,
+        "--amount",
+        _paid_cents,
+        required=True,
+        metavar="EUR",
+        help="what the bill still asks, in euro (312,40)",
+    )
+    _option(
+        plan,
+        "--interest",
+        _euro_cents,
+        default=0,
+        metavar="EUR",
+        help="the interest, at the ECB reference rate (default: none)",
+    )
+    _option(
+        plan,
+        "--instalments",
+        _instalment_count,
+        required=True,
+        metavar="N",
+        help="how many monthly instalments: 2 to 72",
+    )
+    _option(
+        plan, "--first-due-on", _iso_date, required=True, help="when the first instalment is due"
+    )
+    _option(plan, "--approved-on", _iso_date, help=f"when it was granted (default: {_TODAY})")
+    _add_bus_options(plan, defaults=False)
+
+    for outcome, what in (("activate", "accepted"), ("refuse", "refused")):
+        mandate = commands.add_parser(
+            f"mandate-{outcome}",
+            help=f"the bank {what} a direct-debit mandate "
+            f"(Mandate{'Activated' if outcome == 'activate' else 'Refused'})",
+            description=f"Publish that the bank {what} a direct-debit mandate. "
+            "mandates-settle answers every mandate Sportello asked for at once.",
+        )
+        _option(
+            mandate,
+            "--mandate-reference",
+            _mandate_reference,
+            required=True,
+            help="the mandate's reference, as Sportello sent it (MND-...)",
+        )
+        _option(mandate, "--customer-code", check_customer_code, required=True, help="its holder")
+        if outcome == "activate":
+            _option(mandate, "--activated-on", _iso_date, help=f"when (default: {_TODAY})")
+        else:
+            _option(mandate, "--refused-on", _iso_date, help=f"when (default: {_TODAY})")
+            _option(
+                mandate, "--reason", _text, required=True, help="why, as the customer will read it"
+            )
+        _add_bus_options(mandate, defaults=False)
+
+
+def _add_reading_commands(commands: Any) -> None:
+    online = commands.add_parser(
+        "payments-register-online",
+        help="register every online payment Sportello told of (OnlinePaymentSucceeded)",
+        description="Take every online payment waiting in the back-office's queue and register "
+        "it (PaymentRegistered): the same bill and amount, the channel it was paid with, the day "
+        "it was paid, its payment id echoed, and a registration id made from it, so running "
+        "this again never registers a payment twice. Prints each registration.",
+    )
+    _add_bus_options(online, defaults=False)
+
+    settle = commands.add_parser(
+        "mandates-settle",
+        help="answer every direct-debit mandate Sportello asked for (DirectDebitRequested)",
+        description="Take every direct-debit request waiting in the back-office's queue and "
+        "answer it as the bank would: its mandate activated (MandateActivated), or refused "
+        "(MandateRefused) when its IBAN ends with --refuse-if-iban-ends-with. Prints each "
+        "answer, with no more of the IBAN than its last 4 characters.",
+    )
+    _option(
+        settle,
+        "--refuse-if-iban-ends-with",
+        _iban_end,
+        metavar="CHARACTERS",
+        help="refuse the mandates whose IBAN ends with these (1 to 8 letters or digits)",
+    )
+    _option(
+        settle,
+        "--reason",
+        _text,
+        default=DEFAULT_REFUSAL,
+        help="why a mandate is refused, as the customer will read it "
+        f'(default: "{DEFAULT_REFUSAL}")',
+    )
+    _option(settle, "--on", _iso_date, help=f"the day the bank answered (default: {_TODAY})")
+    _add_bus_options(settle, defaults=False)
+
+    refunds = commands.add_parser(
+        "refunds-due",
+        help="the bills paid more than they asked (BillOverpaid): refunds to make",
+        description="Take every bill paid twice that Sportello told of and print the refund "
+        "it is due.",
+    )
+    _add_bus_options(refunds, defaults=False)
+
+
 def _address(args: argparse.Namespace, required: bool) -> PostalAddress | None:
     options = ("--street", "--number", "--post-code", "--city", "--province")
     missing = [option for option in options if not _given(args, option)]
@@ -710,6 +940,72 @@ def _bill_credited(args: argparse.Namespace) -> BillCredited:
     )
 
 
+def _payment_registered(args: argparse.Namespace) -> PaymentRegistered:
+    registered_on = args.registered_on or today_in_italy()
+    if registered_on < args.paid_on:
+        given = "--registered-on" if args.registered_on else "--paid-on"
+        raise _Refused(given, "a payment is registered on or after the day it was paid")
+    return _built(
+        "payment-register",
+        lambda: PaymentRegistered(
+            registration_id=args.registration_id or f"REG-{uuid4().hex[:16].upper()}",
+            bill_number=args.bill_number,
+            customer_code=args.customer_code,
+            amount_cents=args.amount,
+            paid_on=args.paid_on,
+            registered_on=registered_on,
+            channel=args.channel,
+            payment_id=args.payment_id,
+        ),
+    )
+
+
+def _instalment_plan_approved(args: argparse.Namespace) -> InstalmentPlanApproved:
+    approved_on = args.approved_on or today_in_italy()
+    if args.first_due_on < approved_on:
+        raise _Refused("--first-due-on", "before the plan is approved (--approved-on)")
+    try:
+        instalments = monthly_instalments(
+            args.amount + args.interest, args.instalments, args.first_due_on
+        )
+    except ValueError as error:
+        raise _Refused("--amount", str(error)) from None
+    return _built(
+        "instalment-plan-approve",
+        lambda: InstalmentPlanApproved(
+            plan_id=args.plan_id or f"PLAN-{uuid4().hex[:12].upper()}",
+            bill_number=args.bill_number,
+            customer_code=args.customer_code,
+            approved_on=approved_on,
+            interest_cents=args.interest,
+            instalments=instalments,
+        ),
+    )
+
+
+def _mandate_activated(args: argparse.Namespace) -> MandateActivated:
+    return _built(
+        "mandate-activate",
+        lambda: MandateActivated(
+            mandate_reference=args.mandate_reference,
+            customer_code=args.customer_code,
+            activated_on=args.activated_on or today_in_italy(),
+        ),
+    )
+
+
+def _mandate_refused(args: argparse.Namespace) -> MandateRefused:
+    return _built(
+        "mandate-refuse",
+        lambda: MandateRefused(
+            mandate_reference=args.mandate_reference,
+            customer_code=args.customer_code,
+            refused_on=args.refused_on or today_in_italy(),
+            reason=args.reason,
+        ),
+    )
+
+
 P = TypeVar("P", bound=EventPayload)
 
 
@@ -736,6 +1032,10 @@ _PAYLOADS: dict[str, Callable[[argparse.Namespace], EventPayload]] = {
     "bill-issue": _bill_issued,
     "bill-cancel": _bill_cancelled,
     "bill-credit": _bill_credited,
+    "payment-register": _payment_registered,
+    "instalment-plan-approve": _instalment_plan_approved,
+    "mandate-activate": _mandate_activated,
+    "mandate-refuse": _mandate_refused,
 }
 
 
@@ -754,15 +1054,15 @@ async def _main(args: argparse.Namespace, payload: EventPayload | None) -> None:
             counts = await load_demo_data(backoffice, date.today())
             print(
                 f"demo published: {counts.customers} customers, {counts.supplies} supplies, "
-                f"{counts.bills} bills"
+                f"{counts.bills} bills, {counts.payments} payments, {counts.plans} "
+                f"instalment plan{'s' if counts.plans != 1 else ''}"
             )
             return
-        if isinstance(payload, SupplyActivated):
-            event = await backoffice.activate_supply(payload)
-            print(f"published {event.type} {event.event_id}")
+        if args.command in _READERS:
+            await _READERS[args.command](backoffice, args)
             return
         if payload is not None:
-            event = await backoffice.publish(payload)
+            event = await _published(backoffice, payload)
             print(f"published {event.type} {event.event_id}")
             return
         customer = NewCustomer(
@@ -774,6 +1074,94 @@ async def _main(args: argparse.Namespace, payload: EventPayload | None) -> None:
         )
         for event in await backoffice.onboard(customer):
             print(f"published {event.type} {event.event_id}")
+
+
+async def _published(backoffice: BackOffice, payload: EventPayload) -> Event[EventPayload]:
+    """Through the method that checks the payload or fixes its event id, where there is one."""
+    if isinstance(payload, SupplyActivated):
+        return await backoffice.activate_supply(payload)
+    if isinstance(payload, PaymentRegistered):
+        return await backoffice.register_payment(payload)
+    if isinstance(payload, InstalmentPlanApproved):
+        return await backoffice.approve_instalment_plan(payload)
+    if isinstance(payload, MandateActivated):
+        return await backoffice.activate_mandate(payload)
+    if isinstance(payload, MandateRefused):
+        return await backoffice.refuse_mandate(payload)
+    return await backoffice.publish(payload)
+
+
+# What the commands that read the back-office's queues print: one line per message.
+
+
+def _euro(cents: int) -> str:
+    return f"{cents / 100:.2f} EUR"
+
+
+def _registration_line(payment: PaymentRegistered) -> str:
+    return (
+        f"registered {payment.payment_id} as {payment.registration_id}: bill "
+        f"{payment.bill_number} ({payment.customer_code}), {_euro(payment.amount_cents)} by "
+        f"{payment.channel}, paid on {payment.paid_on}"
+    )
+
+
+def _mandate_line(settled: SettledMandate) -> str:
+    outcome = settled.outcome
+    customers = ", ".join(settled.customer_codes)
+    what = f"{outcome.mandate_reference} (customer {customers}, IBAN ending {settled.iban_ending})"
+    if isinstance(outcome, MandateRefused):
+        return f"refused {what}: {outcome.reason}"
+    return f"activated {what}"
+
+
+def _refund_line(overpaid: BillOverpaid) -> str:
+    return (
+        f"refund {_euro(overpaid.refund_cents)} on bill {overpaid.bill_number} "
+        f"({overpaid.customer_code}): paid {_euro(overpaid.paid_cents)} of "
+        f"{_euro(overpaid.owed_cents)}, registration {overpaid.registration_id}"
+    )
+
+
+def _summary(taken: Taken[Any], one: str, many: str, done: str) -> None:
+    for reason in taken.set_aside:
+        print(f"set aside (to the dead letters): {reason}")
+    count = len(taken.handled)
+    if count == 0 and not taken.set_aside:
+        print(f"no {one} waiting")
+    else:
+        print(f"{count} {one if count == 1 else many} {done}")
+
+
+async def _register_online(backoffice: BackOffice, args: argparse.Namespace) -> None:
+    taken = await backoffice.register_online_payments(
+        each=lambda payment: print(_registration_line(payment), flush=True)
+    )
+    _summary(taken, "online payment", "online payments", "registered")
+
+
+async def _settle_mandates(backoffice: BackOffice, args: argparse.Namespace) -> None:
+    taken = await backoffice.settle_mandates(
+        on=args.on,
+        refuse_if_iban_ends_with=args.refuse_if_iban_ends_with,
+        reason=args.reason,
+        each=lambda settled: print(_mandate_line(settled), flush=True),
+    )
+    _summary(taken, "mandate request", "mandate requests", "answered")
+
+
+async def _refunds_due(backoffice: BackOffice, args: argparse.Namespace) -> None:
+    taken = await backoffice.take_refunds_due(
+        each=lambda overpaid: print(_refund_line(overpaid), flush=True)
+    )
+    _summary(taken, "refund", "refunds", "due")
+
+
+_READERS = {
+    "payments-register-online": _register_online,
+    "mandates-settle": _settle_mandates,
+    "refunds-due": _refunds_due,
+}
 
 
 def main() -> None:
@@ -792,7 +1180,7 @@ def main() -> None:
         logging.getLogger(name).setLevel(logging.CRITICAL)
     try:
         asyncio.run(_main(args, payload))
-    except NotPublished as error:
+    except (NotPublished, NotRead) as error:
         sys.exit(f"sportello-backoffice: {error}")
     except KeyboardInterrupt:
         sys.exit(130)

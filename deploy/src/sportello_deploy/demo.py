@@ -81,13 +81,18 @@ class DemoCounts:
     customers: int
     supplies: int
     bills: int
+    payments: int = 0
+    plans: int = 0
 
 
 async def load_demo_data(backoffice: BackOffice, today: date | None = None) -> DemoCounts:
-    """The demo customers, then their supplies, then the bills of the two years to `today`.
+    """The demo customers, then their supplies, then the bills of the two years to `today`,
+    then the instalment plans granted and the payments registered for them.
 
-    In that order, so that no consumer has to park a bill for a supply it does not know yet
-    (they would, but the demo need not rely on it). The same `today` publishes the same events.
+    In that order, so that no consumer has to park a bill for a supply it does not know yet, or
+    a payment for a bill (they would, but the demo need not rely on it). The same `today`
+    publishes the same events: registrations and plans have fixed ids, and their events' ids
+    come from them.
     """
     billing = demo_billing(today or date.today())
     await load_demo_customers(backoffice)
@@ -97,7 +102,15 @@ async def load_demo_data(backoffice: BackOffice, today: date | None = None) -> D
         await backoffice.publish(update, event_id=update_event_id)
     for bill in billing.bills:
         await backoffice.publish(bill.bill, event_id=bill.event_id)
-    return DemoCounts(len(DEMO_CUSTOMERS), len(billing.supplies), len(billing.bills))
+    plans = [bill.plan for bill in billing.bills if bill.plan is not None]
+    for plan in plans:
+        await backoffice.approve_instalment_plan(plan)
+    payments = [payment for bill in billing.bills for payment in bill.payments]
+    for payment in payments:
+        await backoffice.register_payment(payment)
+    return DemoCounts(
+        len(DEMO_CUSTOMERS), len(billing.supplies), len(billing.bills), len(payments), len(plans)
+    )
 
 
 async def ensure_demo_login(gateway_url: str, attempts: int = 50) -> None:

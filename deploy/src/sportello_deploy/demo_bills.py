@@ -1,10 +1,11 @@
-"""Demo supplies and two years of their bills, and the energy receipt the simulator bills with.
+"""Demo supplies, two years of their bills and what was paid of them, and the energy receipt
+the simulator bills with.
 
-Pure: the same `today` gives the same events, event ids included (uuid5), so loading the demo
-again changes nothing. Figures are plausible for Italy in 2025-26 (gas about 1.0-1.3 EUR/Smc and
-electricity about 0.25-0.35 EUR/kWh all in), not a tariff: excise and VAT follow the shape of
-the national rules (excise by yearly bracket, pro rata of the days billed; VAT 10% on domestic
-gas up to 480 Smc a year and on domestic electricity, 22% otherwise).
+Pure: the same `today` gives the same events, event ids and registration ids included, so
+loading the demo again changes nothing. Figures are plausible for Italy in 2025-26 (gas about
+1.0-1.3 EUR/Smc and electricity about 0.25-0.35 EUR/kWh all in), not a tariff: excise and VAT
+follow the shape of the national rules (excise by yearly bracket, pro rata of the days billed;
+VAT 10% on domestic gas up to 480 Smc a year and on domestic electricity, 22% otherwise).
 """
 
 import random
@@ -21,10 +22,12 @@ from sportello_contracts.bills import (
     BillLine,
     ConsumptionBilled,
     LineSection,
+    PaymentChannel,
     ReadingKind,
     ReadingUsed,
     Unit,
 )
+from sportello_contracts.payments import Instalment, InstalmentPlanApproved, PaymentRegistered
 from sportello_contracts.supplies import (
     Commodity,
     DirectDebitPayment,
@@ -163,6 +166,34 @@ def energy_receipt(
 def notice_position_for(bill_number: str) -> str:
     """A 13-digit pagoPA position derived from the bill number: the same bill, the same one."""
     return f"{uuid5(NAMESPACE_URL, f'sportello-notice:{bill_number}').int % 10**13:013d}"
+
+
+# Instalment plans.
+
+
+def monthly_instalments(total_cents: int, count: int, first_due_on: date) -> tuple[Instalment, ...]:
+    """`total_cents` in `count` even monthly instalments, the remainder of the division on the
+    last; the n-th falls due n-1 months after `first_due_on` (the same day, or the month's
+    last when it is shorter). `ValueError` when there is not a cent for each."""
+    if total_cents < count:
+        raise ValueError(f"too little for {count} instalments")
+    each = total_cents // count
+    return tuple(
+        Instalment(
+            number=number,
+            due_on=months_after(first_due_on, number - 1),
+            amount_cents=each if number < count else total_cents - each * (count - 1),
+        )
+        for number in range(1, count + 1)
+    )
+
+
+def months_after(day: date, months: int) -> date:
+    """The same day `months` later, or that month's last day when it has no such day."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    following = date(year + (month + 1) // 12, (month + 1) % 12 + 1, 1)
+    return date(year, month + 1, min(day.day, (following - timedelta(days=1)).day))
 
 
 def _months(days: int) -> int:
@@ -439,9 +470,14 @@ _POWER_FEE_PER_KW_MONTH = Decimal("1.95")
 class DemoBill:
     bill: BillIssued
     event_id: UUID
-    # When the demo customer paid it; None: unpaid (overdue once past `due_on`). Payments
-    # registered by the back-office have no event yet: this is what to publish once they do.
-    paid_on: date | None
+    # What the back-office registered for it, oldest first; none: unpaid (overdue once past
+    # `due_on`). Each payment's event id comes from its registration id (`BackOffice`).
+    payments: tuple[PaymentRegistered, ...] = ()
+    plan: InstalmentPlanApproved | None = None  # an instalment plan granted for it
+
+    @property
+    def paid_cents(self) -> int:
+        return sum(payment.amount_cents for payment in self.payments)
 
 
 @dataclass(frozen=True)
@@ -538,8 +574,8 @@ def _bills_of(supply: DemoSupply, today: date) -> list[DemoBill]:
         bill = _bill(supply, period, billed[index], adjustments, meter, kind, today)
         if activated.supply_id == AFTER_METER_FAULT and index == len(periods) - 1:
             bill = bill.model_copy(update={"after_meter_fault": True})
-        bills.append(DemoBill(bill, demo_event_id(f"bill:{bill.bill_number}"), None))
-    return _with_payments(supply, bills)
+        bills.append(DemoBill(bill, demo_event_id(f"bill:{bill.bill_number}")))
+    return _with_payments(supply, bills, today)
 
 
 def _bill(
@@ -746,23 +782,128 @@ def _price_index(start: date, today: date) -> int:
     return 0 if start < price_change_on(today) else 1
 
 
-def _with_payments(supply: DemoSupply, bills: list[DemoBill]) -> list[DemoBill]:
-    """Every bill paid but the last (and, on `OVERDUE` supplies, the one before it too)."""
+# What was paid. Every bill is paid but the latest, left for the customer to pay (online, on
+# pagoPA supplies); `OVERDUE` supplies leave the one before it unpaid too. Payments reach the
+# back-office days after the customer paid (DOMAIN.md): it registers them this many days later.
+REGISTERED_DAYS_AFTER = 3
+PAID_DAYS_BEFORE_DUE = 4  # a pagoPA notice is usually paid a few days before it falls due
+# The demo login's (Mario Rossi's) history tells every case a bill's status can show:
+PAYMENT_STORY = "FE10001"  # paid on pagoPA, every fourth bill by card, one late, one in part
+PAID_BY_CARD_EVERY = 4
+PAID_LATE_AT = -7  # the bill (from the latest) paid late, at the post office
+PAID_LATE_DAYS = 12
+PARTLY_PAID_AT = -2  # the bill paid in part, by bank transfer: half, in whole euro
+INSTALMENTS = "FG10001"  # one bill in an instalment plan of 3, the first instalment paid
+PLAN_INSTALMENTS = 3
+# The plan's bill: the latest due at least this many days ago; the plan is granted at most 10
+# days after the due date (when instalments may be asked), and two days ago at the latest.
+PLAN_DUE_DAYS_AGO = 5
+PLAN_APPROVED_DAYS_AFTER_DUE = 10
+ECB_REFERENCE_RATE = Decimal("0.0215")  # the instalments' interest rate (TIF), a year
+
+
+def _with_payments(supply: DemoSupply, bills: list[DemoBill], today: date) -> list[DemoBill]:
+    activated = supply.activated
+    if isinstance(activated.payment, DirectDebitPayment):
+        # The bank collects each bill on its due date; the latest waits for its own.
+        return [
+            replace(bill, payments=(_payment(bill, bill.bill.due_on, "direct_debit", today),))
+            if bill.bill.due_on < today
+            else bill
+            for bill in bills
+        ]
     unpaid = {len(bills) - 1}
-    if supply.activated.supply_id in OVERDUE:
+    if activated.supply_id in OVERDUE:
         unpaid.add(len(bills) - 2)
-    direct_debit = isinstance(supply.activated.payment, DirectDebitPayment)
-    return [
-        replace(
-            bill,
-            paid_on=None
-            if index in unpaid
-            else bill.bill.due_on
-            if direct_debit
-            else bill.bill.due_on - timedelta(days=4),
-        )
-        for index, bill in enumerate(bills)
-    ]
+    plan_at = _plan_bill(bills, today) if activated.supply_id == INSTALMENTS else None
+    paid = []
+    for index, bill in enumerate(bills):
+        if index == plan_at:
+            paid.append(_in_instalments(bill, today))
+        elif index not in unpaid:
+            paid.append(replace(bill, payments=(_pagopa_payment(supply, bills, index, today),)))
+        else:
+            paid.append(bill)
+    return paid
+
+
+def _pagopa_payment(
+    supply: DemoSupply, bills: list[DemoBill], index: int, today: date
+) -> PaymentRegistered:
+    bill = bills[index]
+    due_on = bill.bill.due_on
+    if supply.activated.supply_id != PAYMENT_STORY:
+        return _payment(bill, due_on - timedelta(days=PAID_DAYS_BEFORE_DUE), "pagopa", today)
+    if index == len(bills) + PAID_LATE_AT:
+        return _payment(bill, due_on + timedelta(days=PAID_LATE_DAYS), "postal_slip", today)
+    if index == len(bills) + PARTLY_PAID_AT:
+        half = bill.bill.total_cents // 200 * 100
+        return _payment(bill, due_on - timedelta(days=2), "bank_transfer", today, cents=half)
+    channel: PaymentChannel = "card" if index % PAID_BY_CARD_EVERY == 1 else "pagopa"
+    return _payment(bill, due_on - timedelta(days=PAID_DAYS_BEFORE_DUE), channel, today)
+
+
+def _payment(
+    bill: DemoBill,
+    paid_on: date,
+    channel: PaymentChannel,
+    today: date,
+    cents: int | None = None,
+    number: int = 1,
+) -> PaymentRegistered:
+    """The back-office's registration of a payment of `bill`: the whole of it unless `cents`
+    say, registered a few days after it was paid (today at the latest)."""
+    return PaymentRegistered(
+        registration_id=f"DEMO-{bill.bill.bill_number}-{number}",
+        bill_number=bill.bill.bill_number,
+        customer_code=bill.bill.customer_code,
+        amount_cents=bill.bill.total_cents if cents is None else cents,
+        paid_on=paid_on,
+        registered_on=min(paid_on + timedelta(days=REGISTERED_DAYS_AFTER), today),
+        channel=channel,
+    )
+
+
+def _plan_bill(bills: list[DemoBill], today: date) -> int:
+    """The bill in the plan: the latest due `PLAN_DUE_DAYS_AGO` days ago or more. A plan
+    granted then has its first instalment due within a month or so, the second after today."""
+    due = [i for i, b in enumerate(bills) if b.bill.due_on <= today - timedelta(PLAN_DUE_DAYS_AGO)]
+    return due[-1]
+
+
+def _in_instalments(bill: DemoBill, today: date) -> DemoBill:
+    """`bill` in a plan of `PLAN_INSTALMENTS` monthly instalments with their interest, the
+    first due a month after the plan was granted and paid (on its due date, or yesterday if
+    that is still to come: paid early)."""
+    approved_on = min(
+        bill.bill.due_on + timedelta(days=PLAN_APPROVED_DAYS_AFTER_DUE), today - timedelta(days=2)
+    )
+    instalments = monthly_instalments(
+        bill.bill.total_cents + _interest(bill.bill.total_cents, PLAN_INSTALMENTS),
+        PLAN_INSTALMENTS,
+        months_after(approved_on, 1),
+    )
+    plan = InstalmentPlanApproved(
+        plan_id=f"DEMO-PLAN-{bill.bill.bill_number}",
+        bill_number=bill.bill.bill_number,
+        customer_code=bill.bill.customer_code,
+        approved_on=approved_on,
+        interest_cents=_interest(bill.bill.total_cents, PLAN_INSTALMENTS),
+        instalments=instalments,
+    )
+    first = instalments[0]
+    paid_on = min(first.due_on, today - timedelta(days=1))
+    return replace(
+        bill,
+        plan=plan,
+        payments=(_payment(bill, paid_on, "pagopa", today, cents=first.amount_cents),),
+    )
+
+
+def _interest(cents_due: int, months: int) -> int:
+    """Simple interest at the ECB reference rate on what is left to pay, month by month: on
+    average (months + 1) / (2 x months) of it, over `months` months."""
+    return _whole(Decimal(cents_due) * ECB_REFERENCE_RATE * (months + 1) / 24)
 
 
 def _whole(quantity: Decimal) -> int:

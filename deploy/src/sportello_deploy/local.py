@@ -5,9 +5,11 @@ only when RABBITMQ_URL is not set) with its management API (unless RABBITMQ_MANA
 set), declares the bus topology and its policies (as `sportello-topology` does) so that no event
 published before a service first starts is lost, starts SecantusDB with a persistent folder
 (unless MONGO_URL is set), a local SMTP server that keeps every e-mail in a folder, the five
-services and the gateway, loads the demo data through the back-office simulator, and prints
-where everything is. Everything runs as `SPORTELLO_ENV=development` unless the environment says
-otherwise. A service, the gateway or the database that dies is restarted after a growing pause.
+services and the gateway, the payments sandbox (the payment provider billing's hosted checkouts
+open at, calling back the gateway), loads the demo data through the back-office simulator, and
+prints where everything is. Everything runs as `SPORTELLO_ENV=development` unless the
+environment says otherwise. A service, the gateway, the sandbox or the database that dies is
+restarted after a growing pause.
 Running it again keeps the data and does not duplicate the demo.
 
 What stops it from starting (a port taken, no broker, a missing program) is one line on stderr
@@ -36,7 +38,7 @@ from sportello_deploy.demo import (
     ensure_demo_operator,
     load_demo_data,
 )
-from sportello_deploy.processes import DEPLOYABLES, Deployable, stop_all
+from sportello_deploy.processes import DEPLOYABLES, PAYMENT_SANDBOX, Deployable, stop_all
 from sportello_deploy.restarts import Child, Supervisor, how_it_ended
 from sportello_deploy.servers import (
     MailCatcher,
@@ -51,6 +53,8 @@ from sportello_kit.settings import ServiceSettings
 
 STARTUP_SECONDS = 60
 DEFAULT_RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/"
+# The gateway's route for the sandbox's callbacks (billing's provider name is "sandbox").
+SANDBOX_CALLBACK_PATH = "/v1/payments/callbacks/sandbox"
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,7 @@ class LocalSettings:
     internal_port: int  # the gateway's operators' port: GET /health with every service
     smtp_port: int
     db_port: int
+    payment_sandbox_port: int
 
     @classmethod
     def from_environment(cls) -> "LocalSettings":
@@ -80,6 +85,7 @@ class LocalSettings:
             internal_port=_port("GATEWAY_INTERNAL_PORT", 8001),
             smtp_port=_port("SMTP_PORT", 8025),
             db_port=_port("SECANTUS_PORT", 27018),
+            payment_sandbox_port=_port("PAYMENT_SANDBOX_PORT", 8030),
         )
 
     @property
@@ -90,12 +96,17 @@ class LocalSettings:
     def health_url(self) -> str:
         return f"http://127.0.0.1:{self.internal_port}/health"
 
+    @property
+    def payment_sandbox_url(self) -> str:
+        return f"http://127.0.0.1:{self.payment_sandbox_port}"
+
     def ports(self) -> dict[str, int]:
         """Every port the run listens on, by the variable that moves it."""
         ports = {
             "GATEWAY_PORT": self.gateway_port,
             "GATEWAY_INTERNAL_PORT": self.internal_port,
             "SMTP_PORT": self.smtp_port,
+            "PAYMENT_SANDBOX_PORT": self.payment_sandbox_port,
         }
         if self.mongo_url is None:
             ports["SECANTUS_PORT"] = self.db_port
@@ -157,12 +168,16 @@ def declare_topology(rabbitmq_url: str, prefix: str) -> None:
 
 
 def _healthy(settings: LocalSettings) -> tuple[bool, str]:
-    """Whether every service answers the gateway, and what was seen otherwise."""
-    try:
-        answer = httpx.get(settings.health_url, timeout=3)
-    except httpx.HTTPError as error:
-        return False, repr(error)
-    return answer.status_code == 200, answer.text
+    """Whether every service answers the gateway and the payments sandbox answers, and what was
+    seen otherwise."""
+    for url in (settings.health_url, f"{settings.payment_sandbox_url}/health"):
+        try:
+            answer = httpx.get(url, timeout=3)
+        except httpx.HTTPError as error:
+            return False, f"{url}: {error!r}"
+        if answer.status_code != 200:
+            return False, f"{url}: {answer.text}"
+    return True, ""
 
 
 def _wait_until_healthy(settings: LocalSettings, deployables: list[Deployable]) -> None:
@@ -207,6 +222,7 @@ def _banner(settings: LocalSettings, mail: Path, logs: Path) -> str:
 Sportello is running.
   Gateway        {gateway_url}   (API docs: {gateway_url}/docs)
   Health         {settings.health_url}   (every service; the operators' port)
+  Payments sandbox {settings.payment_sandbox_url}   (the checkout pages "paga ora" leads to)
   E-mails        {mail.resolve()}/new   (one file per message)
   Texts (SMS)    {(settings.home / "sms").resolve()}/new   (one file per message)
   Logs           {logs.resolve()}
@@ -215,7 +231,7 @@ Sportello is running.
                  (first enrol TOTP: POST /v1/me/totp, then /v1/me/totp/confirm with a code)
   Try registering (POST /v1/auth/register with fiscal_code, registration_pin, username, password):
 {pins}
-A service, the gateway or the database that stops is restarted. Press Ctrl-C to stop.
+A service, the gateway, the sandbox or the database that stops is restarted. Ctrl-C stops it.
 """
 
 
@@ -232,6 +248,25 @@ def _deployable_environment(
         "NOTIFICATIONS_SMTP_PORT": str(settings.smtp_port),
         "NOTIFICATIONS_PORTAL_URL": f"{settings.gateway_url}/docs",
         "NOTIFICATIONS_SMS_FOLDER": str((settings.home / "sms").resolve()),
+        **_payment_sandbox_environment(settings),
+    }
+
+
+def _payment_sandbox_environment(settings: LocalSettings) -> dict[str, str]:
+    """Billing pays through the sandbox, which calls back the local gateway. A key or secret
+    given to billing (BILLING_PAYMENTS_...) is the sandbox's too unless it has its own."""
+    env = os.environ
+    shared = {
+        "PAYMENT_SANDBOX_API_KEY": env.get("BILLING_PAYMENTS_PROVIDER_API_KEY"),
+        "PAYMENT_SANDBOX_WEBHOOK_SECRET": env.get("BILLING_PAYMENTS_WEBHOOK_SECRET"),
+    }
+    return {
+        "BILLING_PAYMENTS_PROVIDER_URL": settings.payment_sandbox_url,
+        "PAYMENT_SANDBOX_HOST": "127.0.0.1",
+        "PAYMENT_SANDBOX_PORT": str(settings.payment_sandbox_port),
+        "PAYMENT_SANDBOX_PUBLIC_URL": settings.payment_sandbox_url,
+        "PAYMENT_SANDBOX_WEBHOOK_URL": f"{settings.gateway_url}{SANDBOX_CALLBACK_PATH}",
+        **{k: v for k, v in shared.items() if v and k not in env},
     }
 
 
@@ -269,7 +304,9 @@ def main() -> None:
         catcher = MailCatcher(mail, settings.smtp_port)
         catcher.start()
         env = _deployable_environment(settings, mongo_url, rabbitmq_url)
-        deployables = [Deployable(n, env, logs / f"{n}.log") for n in DEPLOYABLES]
+        deployables = [
+            Deployable(n, env, logs / f"{n}.log") for n in (*DEPLOYABLES, PAYMENT_SANDBOX)
+        ]
         for d in deployables:
             d.start()
         _wait_until_healthy(settings, deployables)

@@ -8,6 +8,16 @@ from pathlib import Path
 
 SERVICES = ("identity", "billing", "metering", "requests", "notifications")
 DEPLOYABLES = (*SERVICES, "gateway")
+# Not one of Sportello's deployables (no production image holds it): the payment provider the
+# local run and the tests pay through, started beside them as a process like theirs.
+PAYMENT_SANDBOX = "payment-sandbox"
+
+# The module `python -m` runs for a name, where it is not `sportello_<name>`.
+_MODULES = {PAYMENT_SANDBOX: "sportello_deploy.payment_sandbox"}
+
+
+def module_of(name: str) -> str:
+    return _MODULES.get(name, f"sportello_{name}")
 
 
 @dataclass
@@ -15,13 +25,18 @@ class Deployable:
     name: str
     env: dict[str, str]
     log_file: Path | None = None
+    # What `python -m` runs: `module_of(name)` unless given.
+    module: str = ""
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.module = self.module or module_of(self.name)
 
     def start(self) -> None:
         output = open(self.log_file, "ab") if self.log_file else None  # noqa: SIM115
         try:
             self.process = subprocess.Popen(  # noqa: S603
-                [sys.executable, "-m", f"sportello_{self.name}"],
+                [sys.executable, "-m", self.module],
                 env=self.env,
                 stdout=output,
                 stderr=output,

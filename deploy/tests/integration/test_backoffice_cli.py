@@ -126,6 +126,16 @@ def _one_line_refusal(run: subprocess.CompletedProcess[str]) -> str:
         ("bill-issue", BILL_ISSUE + BUS),
         ("bill-cancel", ("--bill-number", "--reason", *BUS)),
         ("bill-credit", ("--credit-note-number", "--amount", *BUS)),
+        (
+            "payment-register",
+            ("--registration-id", "--amount", "--paid-on", "--channel", "--payment-id", *BUS),
+        ),
+        ("instalment-plan-approve", ("--plan-id", "--instalments", "--first-due-on", *BUS)),
+        ("mandate-activate", ("--mandate-reference", "--activated-on", *BUS)),
+        ("mandate-refuse", ("--mandate-reference", "--reason", *BUS)),
+        ("payments-register-online", BUS),
+        ("mandates-settle", ("--refuse-if-iban-ends-with", "--reason", "--on", *BUS)),
+        ("refunds-due", BUS),
         ("demo", BUS),
     ],
 )
@@ -519,7 +529,7 @@ def test_an_update_that_changes_nothing_or_half_a_pair_is_refused(
     assert tap.taken() == []
 
 
-def test_the_demo_publishes_customers_then_supplies_then_two_years_of_bills(
+def test_the_demo_publishes_customers_then_supplies_then_two_years_of_bills_and_payments(
     tap: Tap, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     run = _main("demo", *tap.bus, capsys=capsys, monkeypatch=monkeypatch)
@@ -538,6 +548,17 @@ def test_the_demo_publishes_customers_then_supplies_then_two_years_of_bills(
     assert last_customer < kinds.index("backoffice.supply.activated")
     assert last_supply < first_bill
     assert f"{len(expected.bills)} bills" in run.stdout
+    # Then what was paid: the plan before its first instalment's payment, every payment after
+    # every bill.
+    payments = [p for item in expected.bills for p in item.payments]
+    assert kinds.count("backoffice.payment.registered") == len(payments) > 50
+    assert kinds.count("backoffice.instalment_plan.approved") == 1
+    last_bill = len(kinds) - 1 - kinds[::-1].index("backoffice.bill.issued")
+    assert last_bill < kinds.index("backoffice.instalment_plan.approved")
+    assert kinds.index("backoffice.instalment_plan.approved") < kinds.index(
+        "backoffice.payment.registered"
+    )
+    assert f"{len(payments)} payments, 1 instalment plan" in run.stdout
     # Run again: the very same event ids, which consumers recognise.
     again = _main("demo", *tap.bus, capsys=capsys, monkeypatch=monkeypatch)
     assert again.returncode == 0, again.stderr

@@ -1,5 +1,6 @@
-"""The demo's supplies and two years of bills: valid, realistic, with every case the portal
-explains (estimates and their catch-up, a price change, instalments, time-barred amounts)."""
+"""The demo's supplies, two years of bills and their payments: valid, realistic, with every case
+the portal explains (estimates and their catch-up, a price change, instalments, time-barred
+amounts, payments late, partial or in an instalment plan)."""
 
 from collections import defaultdict
 from datetime import date, timedelta
@@ -9,6 +10,7 @@ from itertools import pairwise
 import pytest
 
 from sportello_contracts.bills import BillIssued, BillLine
+from sportello_contracts.payments import InstalmentPlanApproved, PaymentRegistered
 from sportello_contracts.supplies import (
     DirectDebitPayment,
     EmailDelivery,
@@ -17,18 +19,24 @@ from sportello_contracts.supplies import (
     SupplyActivated,
 )
 from sportello_deploy.backoffice import check_supply
-from sportello_deploy.demo import DEMO_CUSTOMERS
+from sportello_deploy.demo import DEMO_CUSTOMERS, DEMO_LOGIN
 from sportello_deploy.demo_bills import (
     DEMO_SUPPLIES,
     ESTIMATES_THEN_CATCH_UP,
+    INSTALMENTS,
+    OVERDUE,
+    PAYMENT_STORY,
     POWER_CHANGE,
     RAISED_POWER_KW,
+    REGISTERED_DAYS_AFTER,
     TIME_BARRED,
     DemoBill,
     DemoBilling,
     demo_billing,
     energy_receipt,
     excise_lines,
+    monthly_instalments,
+    months_after,
     power_change_on,
     price_change_on,
     vat_lines,
@@ -255,18 +263,123 @@ def test_the_contracted_power_raised_once_shows_on_the_bills_after_it(
         assert power.quantity == Decimal(str(RAISED_POWER_KW if raised else 3.0))
 
 
-def test_the_last_bills_are_unpaid_and_some_are_overdue(demo: DemoBilling) -> None:
+def _items_by_supply(demo: DemoBilling) -> dict[str, list[DemoBill]]:
     by_supply: dict[str, list[DemoBill]] = defaultdict(list)
     for item in demo.bills:
         by_supply[item.bill.supply_id].append(item)
-    for items in by_supply.values():
-        assert items[-1].paid_on is None
-        assert all(item.paid_on is not None for item in items[:-2])
-        for item in items:
-            if item.paid_on is not None:
-                assert item.bill.issued_on <= item.paid_on <= item.bill.due_on
-    overdue = [i for i in demo.bills if i.paid_on is None and i.bill.due_on < TODAY]
+    return by_supply
+
+
+@pytest.mark.parametrize("today", TODAYS)
+def test_past_bills_are_paid_the_latest_pagopa_ones_are_not_and_some_are_overdue(
+    today: date,
+) -> None:
+    demo = demo_billing(today)
+    for supply_id, items in _items_by_supply(demo).items():
+        if isinstance(_supply(demo, supply_id).payment, DirectDebitPayment):
+            # Collected by the bank on the due date, whichever bill it is.
+            for item in items:
+                due = item.bill.due_on
+                expected = [(due, "direct_debit", item.bill.total_cents)] if due < today else []
+                assert [(p.paid_on, p.channel, p.amount_cents) for p in item.payments] == expected
+            continue
+        unpaid = 2 if supply_id in OVERDUE else 1
+        # The latest may be the one in an instalment plan (its first instalment paid).
+        assert all(item.payments == () or item.plan for item in items[-unpaid:])
+        assert all(item.payments for item in items[:-unpaid])
+    overdue = [i for i in demo.bills if not i.payments and i.bill.due_on < today]
     assert len(overdue) >= 2
+
+
+@pytest.mark.parametrize("today", TODAYS)
+def test_every_payment_is_registered_days_after_it_was_paid_and_never_after_today(
+    today: date,
+) -> None:
+    demo = demo_billing(today)
+    registrations = [p.registration_id for item in demo.bills for p in item.payments]
+    assert len(set(registrations)) == len(registrations)
+    for item in demo.bills:
+        for payment in item.payments:
+            again = PaymentRegistered.model_validate_json(payment.model_dump_json())
+            assert again == payment
+            assert (payment.bill_number, payment.customer_code) == (
+                item.bill.bill_number,
+                item.bill.customer_code,
+            )
+            assert item.bill.issued_on <= payment.paid_on <= payment.registered_on <= today
+            assert (payment.registered_on - payment.paid_on).days <= REGISTERED_DAYS_AFTER
+            assert payment.payment_id is None  # none settles an online payment of the portal
+        if item.plan is None:
+            assert item.paid_cents in (0, item.bill.total_cents) or (
+                item.bill.supply_id == PAYMENT_STORY
+            )
+
+
+@pytest.mark.parametrize("today", TODAYS)
+def test_the_demo_logins_electricity_was_paid_on_pagopa_by_card_late_and_in_part(
+    today: date,
+) -> None:
+    items = _items_by_supply(demo_billing(today))[PAYMENT_STORY]
+    assert _supply(demo_billing(today), PAYMENT_STORY).customer_code == (
+        DEMO_LOGIN.customer.customer_code
+    )
+    paid = [item for item in items if item.payments]
+    channels = {p.channel for item in paid for p in item.payments}
+    assert {"pagopa", "card"} <= channels
+    late = [i for i in paid if any(p.paid_on > i.bill.due_on for p in i.payments)]
+    assert len(late) == 1
+    assert late[0].paid_cents == late[0].bill.total_cents  # paid in full, only late
+    (partly,) = [i for i in paid if i.paid_cents < i.bill.total_cents]
+    assert 0 < partly.paid_cents < partly.bill.total_cents
+    assert partly.paid_cents % 100 == 0  # a transfer of whole euro
+    assert partly is items[-2]  # still open: the rest can be paid now
+    # The latest is left for the demo user to pay online.
+    assert items[-1].payments == ()
+    assert items[-1].bill.payment_method == "pagopa"
+
+
+@pytest.mark.parametrize("today", TODAYS)
+def test_one_bill_is_in_a_plan_of_three_instalments_the_first_paid_the_next_to_come(
+    today: date,
+) -> None:
+    demo = demo_billing(today)
+    (item,) = [i for i in demo.bills if i.plan is not None]
+    plan = item.plan
+    assert plan is not None
+    assert item.bill.supply_id == INSTALMENTS
+    assert item.bill.customer_code == DEMO_LOGIN.customer.customer_code
+    assert item.bill.total_cents >= 5_000  # no plan under 50 EUR (TIF)
+    again = InstalmentPlanApproved.model_validate_json(plan.model_dump_json())
+    assert again == plan
+    # Asked within 10 days after the due date, granted by today.
+    assert item.bill.due_on < plan.approved_on <= item.bill.due_on + timedelta(days=10)
+    assert plan.approved_on < today
+    instalments = plan.instalments
+    assert len(instalments) == 3
+    assert sum(i.amount_cents for i in instalments) == item.bill.total_cents + plan.interest_cents
+    assert 0 < plan.interest_cents < item.bill.total_cents // 50
+    assert instalments[0].due_on > plan.approved_on
+    (payment,) = item.payments
+    assert payment.amount_cents == instalments[0].amount_cents
+    assert plan.approved_on <= payment.paid_on <= instalments[0].due_on
+    assert instalments[1].due_on > today  # the rest still to come, none overdue
+    # The latest gas bill, if it is not the one in the plan, is left to pay online.
+    latest = _items_by_supply(demo)[INSTALMENTS][-1]
+    assert latest is item or latest.payments == ()
+
+
+def test_instalments_split_evenly_the_cents_left_on_the_last_a_month_apart() -> None:
+    instalments = monthly_instalments(10_000, 3, date(2027, 1, 31))
+    assert [i.number for i in instalments] == [1, 2, 3]
+    assert [i.amount_cents for i in instalments] == [3_333, 3_333, 3_334]
+    assert [i.due_on for i in instalments] == [
+        date(2027, 1, 31),
+        date(2027, 2, 28),  # no 31 February: its last day
+        date(2027, 3, 31),
+    ]
+    assert months_after(date(2027, 11, 30), 3) == date(2028, 2, 29)
+    with pytest.raises(ValueError, match="too little for 3 instalments"):
+        monthly_instalments(2, 3, date(2027, 1, 1))
 
 
 def test_domestic_electricity_pays_10_percent_vat_and_the_condominium_22(

@@ -89,6 +89,7 @@ def test_compose_builds_each_container_from_its_own_package_and_says_which_mode(
         "topology": "sportello-kit",
         **{name: f"sportello-{name}" for name in (*SERVICES, "gateway")},
         "demo": "sportello-deploy",  # the simulator: a development image, behind a profile
+        "payment-sandbox": "sportello-deploy",  # the payments sandbox: development only
     }
     assert compose["demo"]["profiles"] == ["demo"]
     for name in packages:
