@@ -18,7 +18,7 @@ import pytest
 import pytest_asyncio
 
 from e2e.flows import REFRESH_GRACE_SECONDS
-from sportello_deploy.processes import DEPLOYABLES, Deployable, stop_all
+from sportello_deploy.processes import DEPLOYABLES, PAYMENT_SANDBOX, Deployable, stop_all
 from sportello_deploy.servers import (
     MailCatcher,
     SecantusDB,
@@ -56,6 +56,7 @@ class System:
 
     servers: Servers
     gateway_url: str
+    sandbox_url: str  # the payment provider's sandbox
     mail: MailCatcher
     env: dict[str, str]
     logs: Path
@@ -108,7 +109,8 @@ def system(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     logs = tmp_path_factory.mktemp("logs")
     mail = MailCatcher(tmp_path_factory.mktemp("mail"), free_port())
     mail.start()
-    gateway_port, operators_port = free_port(), free_port()
+    gateway_port, operators_port, sandbox_port = free_port(), free_port(), free_port()
+    sandbox_url = f"http://127.0.0.1:{sandbox_port}"
     env = {
         **os.environ,
         "MONGO_URL": servers.mongo_url,
@@ -128,13 +130,19 @@ def system(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         # Identity reads its signing keys again this often: a rotation shows within a second.
         "IDENTITY_SIGNING_KEY_RELOAD_SECONDS": "1",
         "NOTIFICATIONS_SMTP_PORT": str(mail.port),
+        # Billing pays through the sandbox provider, which calls the gateway back.
+        "BILLING_PAYMENTS_PROVIDER_URL": sandbox_url,
+        "PAYMENT_SANDBOX_PORT": str(sandbox_port),
+        "PAYMENT_SANDBOX_WEBHOOK_URL": f"http://127.0.0.1:{gateway_port}/v1/payments/callbacks/sandbox",
+        # Short, so that a test of an abandoned checkout sees it expire.
+        "BILLING_PAYMENTS_CHECKOUT_SECONDS": "15",
         # Texts (SMS) land in this folder's `new/`, one file per message, as e-mails do.
         "NOTIFICATIONS_SMS_FOLDER": str(tmp_path_factory.mktemp("sms")),
         **BUS_SETTINGS,
         "GRACEFUL_TIMEOUT": "5",
     }
-    running = System(servers, f"http://127.0.0.1:{gateway_port}", mail, env, logs)
-    for name in DEPLOYABLES:
+    running = System(servers, f"http://127.0.0.1:{gateway_port}", sandbox_url, mail, env, logs)
+    for name in (*DEPLOYABLES, PAYMENT_SANDBOX):
         running.deployables[name] = Deployable(name, env, logs / f"{name}.log")
         running.deployables[name].start()
     try:
@@ -154,7 +162,8 @@ def wait_until_healthy(system: System, seconds: float = 60) -> None:
                 raise RuntimeError(f"{d.name} exited during start-up:\n{log}")
         try:
             operators = f"http://127.0.0.1:{system.env['GATEWAY_INTERNAL_PORT']}"
-            if httpx.get(f"{operators}/health", timeout=2).status_code == 200:
+            healthy = httpx.get(f"{operators}/health", timeout=2).status_code == 200
+            if healthy and httpx.get(f"{system.sandbox_url}/health", timeout=2).is_success:
                 return
         except httpx.HTTPError:
             pass

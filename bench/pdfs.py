@@ -183,6 +183,7 @@ def typical_bill() -> BillDocumentData:
         ),
         bill_url="https://area.energiachiara.it/bollette/2026-E-000456",
         status="unpaid",
+        status_label="Da pagare",
         today=date(2026, 1, 15),
     )
 

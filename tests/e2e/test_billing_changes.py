@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import uuid4
 
-import aio_pika
 import httpx
 import pytest
 
@@ -19,15 +18,14 @@ from e2e.billing_flows import (
     italian_iban,
     publish,
     supplies_of,
+    told_to_backoffice,
 )
 from e2e.flows import assert_problem, bearer, mails_about, signed_in_customer
 from e2e.staff_flows import signed_in_operator
 from e2e.test_administrators import add, condominium, registered_administrator
-from sportello_contracts.subscriptions import BACKOFFICE
 from sportello_contracts.supplies import DirectDebitPayment, SupplyCeased
 from sportello_deploy.servers import text_of
 from sportello_deploy.testing import eventually
-from sportello_kit.topology import Topology
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 
@@ -70,33 +68,6 @@ async def profiles_of(gateway: httpx.AsyncClient, session: dict[str, Any]) -> di
     answer = await gateway.get("/v1/billing-profiles", headers=bearer(session))
     assert answer.status_code == 200, answer.text
     return {p["number"]: p for p in answer.json()["profiles"]}
-
-
-async def told_to_backoffice(system: Any, routing_key: str, change_id: str) -> dict[str, Any]:
-    """The event of the change in the back-office's own queue, declared by the topology step
-    (what the back-office reads, whether or not it was connected when it was published)."""
-    queue = Topology(system.servers.prefix).event_queue_name(BACKOFFICE, routing_key)
-    connection = await aio_pika.connect(system.servers.rabbitmq_url)
-    async with connection:
-        channel = await connection.channel()
-        declared = await channel.get_queue(queue, ensure=True)
-
-        async def found() -> dict[str, Any] | None:
-            # Held unacknowledged while looking, so each get takes the next message; the other
-            # tests' ones go back to the queue after.
-            held, mine = [], None
-            while mine is None and (message := await declared.get(fail=False)) is not None:
-                body: dict[str, Any] = json.loads(message.body)
-                if body["payload"]["change_id"] == change_id:
-                    await message.ack()
-                    mine = body
-                else:
-                    held.append(message)
-            for message in held:
-                await message.reject(requeue=True)
-            return mine
-
-        return await eventually(found, seconds=20, what=f"{routing_key} for the back-office")
 
 
 async def test_supplies_move_to_new_profiles_only_when_no_active_one_has_the_pair(
