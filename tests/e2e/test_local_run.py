@@ -76,6 +76,52 @@ def _bills(gateway: str, headers: dict[str, str]) -> list[str]:
     return [b["bill_number"] for g in answer.json()["groups"] for b in g["bills"]]
 
 
+def _statuses(gateway: str, headers: dict[str, str]) -> dict[str, str]:
+    answer = httpx.get(f"{gateway}/v1/bills", params={"limit": 100}, headers=headers)
+    return {b["bill_number"]: b["status"] for g in answer.json()["groups"] for b in g["bills"]}
+
+
+def _pays_a_bill_through_the_sandbox(
+    gateway: str, demo: dict[str, str], env: dict[str, str], output: Path
+) -> None:
+    """The demo's payment history shows, and the demo login pays a bill now at the sandbox:
+    "paid, being registered", then "paid" once the simulator registers it."""
+    statuses = _statuses(gateway, demo)
+    assert {"paid", "partially_paid", "in_instalments"} <= set(statuses.values()), statuses
+    payable = [n for n, status in statuses.items() if status in ("unpaid", "overdue")]
+    detail = {}
+    for number in payable:
+        detail = httpx.get(f"{gateway}/v1/bills/{number}", headers=demo).json()
+        if detail["pay_now"] is not None:
+            break
+    assert detail.get("pay_now"), payable
+    number = detail["bill_number"]
+    started = httpx.post(
+        f"{gateway}/v1/bills/{number}/payments",
+        json={"method": "card"},
+        headers={**demo, "Idempotency-Key": "demo-pay-1"},
+    )
+    assert started.status_code == 201, started.text
+    paid = httpx.post(f"{started.json()['checkout_url']}/pay")
+    assert paid.status_code == 303, paid.text
+    _wait_for(
+        "paid, being registered",
+        lambda: _statuses(gateway, demo)[number] == "paid_pending",
+        output,
+    )
+    registered = subprocess.run(
+        [Path(sys.executable).parent / "sportello-backoffice", "payments-register-online"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert registered.returncode == 0, registered.stderr
+    assert started.json()["payment_id"] in registered.stdout
+    _wait_for("paid", lambda: _statuses(gateway, demo)[number] == "paid", output)
+
+
 def test_runs_with_demo_data_stops_cleanly_and_keeps_its_data(tmp_path: Path, servers: Any) -> None:
     gateway_port, internal_port = free_port(), free_port()
     prefix = f"{servers.prefix}-local"
@@ -86,6 +132,7 @@ def test_runs_with_demo_data_stops_cleanly_and_keeps_its_data(tmp_path: Path, se
         "GATEWAY_INTERNAL_PORT": str(internal_port),
         "SMTP_PORT": str(free_port()),
         "SECANTUS_PORT": str(free_port()),
+        "PAYMENT_SANDBOX_PORT": str(free_port()),
         "BUS_PREFIX": prefix,
         "RABBITMQ_URL": servers.rabbitmq_url,
     }
@@ -121,6 +168,7 @@ def test_runs_with_demo_data_stops_cleanly_and_keeps_its_data(tmp_path: Path, se
             newest = home["latest_bills"][0]["bill_number"]
             summary = httpx.get(f"{gateway}/v1/bills/{newest}/summary.pdf", headers=demo)
             assert summary.content.startswith(b"%PDF")
+            _pays_a_bill_through_the_sandbox(gateway, demo, env, tmp_path / "first.log")
             # The demo operator logs in (and must enrol TOTP before anything else).
             signed_in = httpx.post(f"{gateway}/v1/auth/login", json=operator)
             assert signed_in.status_code == 200, signed_in.text
@@ -129,8 +177,11 @@ def test_runs_with_demo_data_stops_cleanly_and_keeps_its_data(tmp_path: Path, se
                 headers={"Authorization": f"Bearer {signed_in.json()['access_token']}"},
             )
             assert me.json()["role"] == "operator"
-            demo_mail = list((tmp_path / "home" / "mail" / "new").iterdir())
-            assert len(demo_mail) == 1  # the demo login's registration summary
+            # The demo login's registration summary, its payment's receipt and registration.
+            mailbox = tmp_path / "home" / "mail" / "new"
+            _wait_for("3 mails", lambda: len(list(mailbox.iterdir())) >= 3, tmp_path / "first.log")
+            time.sleep(0.5)  # and no fourth after them
+            assert len(list(mailbox.iterdir())) == 3
             # Someone tries a PIN from the banner.
             customer = DEMO_CUSTOMERS[1]
             registered = httpx.post(
@@ -183,7 +234,7 @@ def test_runs_with_demo_data_stops_cleanly_and_keeps_its_data(tmp_path: Path, se
             assert httpx.post(f"{gateway}/v1/auth/login", json=relogin).status_code == 200
             assert httpx.post(f"{gateway}/v1/auth/login", json=login).status_code == 200
             assert httpx.post(f"{gateway}/v1/auth/login", json=operator).status_code == 200
-            assert len(list((tmp_path / "home" / "mail" / "new").iterdir())) == 2
+            assert len(list((tmp_path / "home" / "mail" / "new").iterdir())) == 4
             token = httpx.post(f"{gateway}/v1/auth/login", json=login).json()["access_token"]
             time.sleep(1)  # what a second load would have published is consumed by now
             bills = _bills(gateway, {"Authorization": f"Bearer {token}"})

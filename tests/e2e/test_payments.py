@@ -14,7 +14,7 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from e2e.billing_flows import gas_bill, publish, told_to_backoffice
-from e2e.flows import assert_problem, bearer, service_ok, signed_in_customer
+from e2e.flows import assert_problem, bearer, mails_about, service_ok, signed_in_customer
 from e2e.payment_flows import (
     at_checkout,
     bill_becomes,
@@ -26,6 +26,7 @@ from e2e.payment_flows import (
 )
 from sportello_contracts.payments import Instalment, InstalmentPlanApproved, PaymentRegistered
 from sportello_deploy.processes import Deployable
+from sportello_deploy.servers import text_of
 from sportello_deploy.testing import eventually, take_dead_letters
 from sportello_kit.settings import DEMO_KEY_ENCRYPTION_KEY
 from sportello_kit.topology import DEAD_LETTER_REASON, Topology
@@ -58,7 +59,7 @@ async def billing_doc(system: Any, collection: str, query: dict[str, Any]) -> di
 async def test_a_customer_pays_now_sees_paid_being_registered_then_paid(
     system: Any, gateway: httpx.AsyncClient
 ) -> None:
-    _, session, bill = await customer_with_bill(system, gateway)
+    customer, session, bill = await customer_with_bill(system, gateway)
     before = await bill_detail(gateway, session, bill.bill_number)
     assert before["status"] == "unpaid"
     assert before["pay_now"] == {"amount_cents": bill.total_cents, "methods": ["card", "pagopa"]}
@@ -108,6 +109,12 @@ async def test_a_customer_pays_now_sees_paid_being_registered_then_paid(
     assert answer.json()["state"] == "registered"
     # Paying it again is refused.
     assert_problem(await pay_now(gateway, session, bill.bill_number), 409, "bill_paid")
+    # The payer got a receipt, then word of the registration: one of each.
+    subject = f"Area Clienti: pagamento ricevuto per la bolletta {bill.bill_number}"
+    (receipt,) = await mails_about(system, customer.email, subject)
+    assert payment["payment_id"] in text_of(receipt)
+    subject = f"Area Clienti: pagamento registrato per la bolletta {bill.bill_number}"
+    await mails_about(system, customer.email, subject)
 
 
 async def test_a_failed_or_cancelled_checkout_frees_the_bill_for_another_try(

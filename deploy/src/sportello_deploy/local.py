@@ -231,7 +231,7 @@ Sportello is running.
                  (first enrol TOTP: POST /v1/me/totp, then /v1/me/totp/confirm with a code)
   Try registering (POST /v1/auth/register with fiscal_code, registration_pin, username, password):
 {pins}
-A service, the gateway, the sandbox or the database that stops is restarted. Ctrl-C stops it.
+A service, the gateway, the sandbox or the database that stops is restarted. Press Ctrl-C to stop.
 """
 
 

@@ -55,7 +55,7 @@ def registered(amount: int, paid_on: date = DUE) -> Registration:
     return Registration(f"R-{amount}-{paid_on}", amount, paid_on, paid_on + timedelta(3), "pagopa")
 
 
-def plan(*amounts: int, interest: int = 0, paid_before: int = 0) -> InstalmentPlan:
+def plan(*amounts: int, interest: int = 0) -> InstalmentPlan:
     return InstalmentPlan(
         "RAT-0001",
         date(2026, 4, 1),
@@ -64,7 +64,6 @@ def plan(*amounts: int, interest: int = 0, paid_before: int = 0) -> InstalmentPl
             Instalment(n + 1, date(2026, 4, 28) + timedelta(days=30 * n), amount)
             for n, amount in enumerate(amounts)
         ),
-        paid_before_cents=paid_before,
     )
 
 
@@ -135,14 +134,13 @@ def test_what_cannot_be_paid_online(changes: dict[str, object], code: str) -> No
 
 @given(
     amounts=st.lists(st.integers(1, 100_000), min_size=2, max_size=12),
-    paid_before=st.integers(0, 50_000),
     paid_since=st.integers(0, 1_500_000),
 )
 def test_instalments_are_covered_oldest_first_and_never_beyond_what_was_paid(
-    amounts: list[int], paid_before: int, paid_since: int
+    amounts: list[int], paid_since: int
 ) -> None:
-    schedule = plan(*amounts, paid_before=paid_before)
-    states = instalment_states(schedule, paid_before + paid_since, date(2027, 1, 1))
+    schedule = plan(*amounts)
+    states = instalment_states(schedule, paid_since, date(2027, 1, 1))
     covered = [s.paid_cents for s in states]
     assert sum(covered) == min(paid_since, schedule.total_cents)
     assert all(0 <= s.paid_cents <= s.instalment.amount_cents for s in states)
@@ -150,7 +148,7 @@ def test_instalments_are_covered_oldest_first_and_never_beyond_what_was_paid(
     kinds = ["paid" if s.status == "paid" else "part" if s.paid_cents else "none" for s in states]
     assert kinds == sorted(kinds, key=["paid", "part", "none"].index)
     assert kinds.count("part") <= 1
-    next_due = next_instalment_due(schedule, paid_before + paid_since)
+    next_due = next_instalment_due(schedule, paid_since)
     unpaid = [s for s in states if s.status != "paid"]
     assert next_due == (unpaid[0].instalment.amount_cents - unpaid[0].paid_cents if unpaid else 0)
 
@@ -231,3 +229,17 @@ def test_an_online_payment_is_flagged_after_the_days_the_back_office_may_take() 
     assert unregistered_days(paid, NOW, 6) is None
     assert unregistered_days(replace(paid, state="registered"), NOW, 5) is None
     assert unregistered_days(online("open"), NOW, 1) is None
+
+
+def test_payments_made_before_the_plan_are_not_the_plan_s_whatever_order_they_arrive_in() -> None:
+    schedule = plan(3_000, 3_000)  # approved on 1 April 2026
+    before = Registration("R-1", 4_000, date(2026, 3, 30), date(2026, 4, 3), "pagopa")
+    first = Registration("R-2", 3_000, date(2026, 4, 20), date(2026, 4, 22), "pagopa")
+    for order in ((before, first), (first, before)):
+        bill = make_bill(
+            "FT1", 10_000, paid_cents=7_000, registrations=order, instalment_plan=schedule
+        )
+        assert bill.paid_towards_plan == 3_000
+        states = instalment_states(schedule, bill.paid_towards_plan, date(2026, 5, 1))
+        assert [s.status for s in states] == ["paid", "unpaid"]
+        assert payable_amount(bill) == 3_000

@@ -252,7 +252,6 @@ def plan_doc(plan: InstalmentPlan) -> dict[str, Any]:
         "plan_id": plan.plan_id,
         "approved_on": day(plan.approved_on),
         "interest_cents": plan.interest_cents,
-        "paid_before_cents": plan.paid_before_cents,
         "instalments": [
             {"number": i.number, "due_on": day(i.due_on), "amount_cents": i.amount_cents}
             for i in plan.instalments
@@ -265,7 +264,6 @@ def plan_of(doc: dict[str, Any]) -> InstalmentPlan:
         plan_id=doc["plan_id"],
         approved_on=doc["approved_on"].date(),
         interest_cents=doc["interest_cents"],
-        paid_before_cents=doc.get("paid_before_cents", 0),
         instalments=tuple(
             Instalment(i["number"], i["due_on"].date(), i["amount_cents"])
             for i in doc["instalments"]

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sportello_billing.domain.payments import InstalmentPlan, Registration
+from sportello_billing.domain.payments import InstalmentPlan, Registration, paid_before
 from sportello_contracts.bills import (
     BillLine,
     BillStatus,
@@ -58,6 +58,13 @@ class Bill:
     def amount_due_cents(self) -> int:
         """What is left to pay (never below zero: a credit bill asks nothing)."""
         return max(0, self.owed_cents - self.paid_cents)
+
+    @property
+    def paid_towards_plan(self) -> int:
+        """What the payments registered cover of its instalment plan (all of them, without)."""
+        if self.instalment_plan is None:
+            return self.paid_cents
+        return self.paid_cents - paid_before(self.instalment_plan, self.registrations)
 
     @property
     def refund_due_cents(self) -> int:

@@ -30,7 +30,7 @@ def payable_amount(bill: Bill) -> int:
             "bill_payment_pending", "La bolletta risulta già pagata ed è in registrazione."
         )
     if bill.instalment_plan is not None:
-        due = min(due, next_instalment_due(bill.instalment_plan, bill.paid_cents))
+        due = min(due, next_instalment_due(bill.instalment_plan, bill.paid_towards_plan))
     if due <= 0:
         raise NotPayable("bill_paid", "La bolletta è già pagata.")
     return due

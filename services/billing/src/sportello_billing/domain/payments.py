@@ -2,6 +2,7 @@
 states, instalment schedules, and what a bill still asks. Pure rules, no I/O."""
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
@@ -38,8 +39,6 @@ class InstalmentPlan:
     approved_on: date
     interest_cents: int
     instalments: tuple[Instalment, ...]
-    # What the bill had been paid when the plan was approved: the plan covers the rest.
-    paid_before_cents: int = 0
 
     @property
     def total_cents(self) -> int:
@@ -53,12 +52,19 @@ class InstalmentState:
     status: InstalmentStatus
 
 
+def paid_before(plan: InstalmentPlan, registrations: Iterable[Registration]) -> int:
+    """What was paid before the plan was approved (by the day it was paid, not the day it
+    was registered, so the order the two reached billing in changes nothing): the plan
+    covers the rest."""
+    return sum(r.amount_cents for r in registrations if r.paid_on < plan.approved_on)
+
+
 def instalment_states(
-    plan: InstalmentPlan, paid_cents: int, today: date
+    plan: InstalmentPlan, paid_towards_plan: int, today: date
 ) -> tuple[InstalmentState, ...]:
-    """Each instalment and what the payments cover of it: what was paid since the plan, oldest
-    instalment first. An unpaid instalment is overdue the day after it falls due."""
-    left = max(0, paid_cents - plan.paid_before_cents)
+    """Each instalment and what the payments cover of it: what was paid towards the plan,
+    oldest instalment first. An unpaid instalment is overdue the day after it falls due."""
+    left = max(0, paid_towards_plan)
     states = []
     for instalment in plan.instalments:
         covered = min(left, instalment.amount_cents)
@@ -73,9 +79,9 @@ def instalment_states(
     return tuple(states)
 
 
-def next_instalment_due(plan: InstalmentPlan, paid_cents: int) -> int:
+def next_instalment_due(plan: InstalmentPlan, paid_towards_plan: int) -> int:
     """What the next instalment not fully paid still asks (0 once all are paid)."""
-    for state in instalment_states(plan, paid_cents, plan.approved_on):
+    for state in instalment_states(plan, paid_towards_plan, plan.approved_on):
         if state.status != "paid":
             return state.instalment.amount_cents - state.paid_cents
     return 0

@@ -22,6 +22,7 @@ from sportello_billing.domain.payments import (
     OnlinePayment,
     Registration,
     callback_transition,
+    paid_before,
     payment_id_for,
     plan_matches,
 )
@@ -415,12 +416,11 @@ async def approve_plan(needs: Needs, tx: Transaction, approved: InstalmentPlanAp
         instalments=tuple(
             PlannedInstalment(i.number, i.due_on, i.amount_cents) for i in approved.instalments
         ),
-        paid_before_cents=bill.paid_cents,
     )
-    # What the bill asks without a plan's interest (a plan replacing another adds its own).
-    asks = bill.amount_due_cents - (
-        bill.instalment_plan.interest_cents if bill.instalment_plan is not None else 0
-    )
+    # What the bill asked when the plan was approved, without a plan's interest (a plan
+    # replacing another adds its own): payments made before then are not the plan's to cover.
+    former_interest = bill.instalment_plan.interest_cents if bill.instalment_plan else 0
+    asks = bill.owed_cents - former_interest - paid_before(plan, bill.registrations)
     if asks <= 0:
         raise PoisonMessage(f"plan {approved.plan_id}: bill {bill.bill_number} asks nothing")
     if not plan_matches(plan, asks):

@@ -348,7 +348,7 @@ def _plan_public(bill: Bill, today: date) -> InstalmentPlanPublic | None:
                 paid_cents=state.paid_cents,
                 status=state.status,
             )
-            for state in instalment_states(plan, bill.paid_cents, today)
+            for state in instalment_states(plan, bill.paid_towards_plan, today)
         ),
     )
 
