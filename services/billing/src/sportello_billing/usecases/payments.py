@@ -51,6 +51,7 @@ from sportello_contracts.payments import (
     PaymentReply,
     StartPaymentRequest,
 )
+from sportello_contracts.rpc import Refused
 from sportello_kit import faults
 from sportello_kit.errors import PoisonMessage
 
@@ -86,6 +87,24 @@ def payment_public(payment: OnlinePayment, needs: Needs) -> OnlinePaymentPublic:
 
 
 async def start_payment(needs: Needs, request: StartPaymentRequest) -> PaymentReply:
+    """Start paying a bill now, or answer with the payment the same key started; a refusal
+    (someone else's bill, one paid, debited or being paid) is logged with who asked."""
+    try:
+        return await _start_payment(needs, request)
+    except Refused as refused:
+        caller = request.caller
+        log.warning(
+            "pay-now of bill %s by %s (%s, from %s) refused: %s",
+            request.bill_number,
+            caller.user_id if caller else None,
+            caller.role if caller else None,
+            request.client_address,
+            refused.error.code,
+        )
+        raise
+
+
+async def _start_payment(needs: Needs, request: StartPaymentRequest) -> PaymentReply:
     caller = request.caller
     assert caller is not None
     assert needs.transaction is not None

@@ -1,6 +1,7 @@
 """The events that make notifications write to users, and those that tell it where to."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sportello_contracts.account_deletion import AccountDeleted
 from sportello_contracts.administrators import AdministratorCodeIssued
@@ -53,6 +54,15 @@ from sportello_notifications.usecases.texts import deliver_text
 def subscribe(service: Service, deps: Dependencies) -> None:
     # The directory of recipients, on the service's database (its `_id` is the only index).
     directory = MongoRecipients(service.database.db)
+    # What a mail to an account the event names goes through (its address from the directory).
+    to_accounts: dict[str, Any] = {
+        "directory": directory,
+        "portal_url": deps.settings.portal_url,
+        "claims": deps.claims,
+        "mailer": deps.mailer,
+        "templates": deps.templates,
+        "messages": deps.messages,
+    }
 
     @service.on(AccountRegistered, transactional=False)
     async def account_registered(event: Event[AccountRegistered]) -> None:
@@ -134,55 +144,19 @@ def subscribe(service: Service, deps: Dependencies) -> None:
     @service.on(BillingProfilesChanged, transactional=False)
     async def billing_profiles_changed(event: Event[BillingProfilesChanged]) -> None:
         """Confirm a change of bill delivery or payment to the account that asked."""
-        await confirm_billing_change(
-            str(event.event_id),
-            event.payload,
-            directory=directory,
-            portal_url=deps.settings.portal_url,
-            claims=deps.claims,
-            mailer=deps.mailer,
-            templates=deps.templates,
-            messages=deps.messages,
-        )
+        await confirm_billing_change(str(event.event_id), event.payload, **to_accounts)
 
     @service.on(OnlinePaymentSucceeded, transactional=False)
     async def online_payment_succeeded(event: Event[OnlinePaymentSucceeded]) -> None:
         """Send the payer the receipt of a bill paid online."""
-        await send_payment_receipt(
-            str(event.event_id),
-            event.payload,
-            directory=directory,
-            portal_url=deps.settings.portal_url,
-            claims=deps.claims,
-            mailer=deps.mailer,
-            templates=deps.templates,
-            messages=deps.messages,
-        )
+        await send_payment_receipt(str(event.event_id), event.payload, **to_accounts)
 
     @service.on(BillPaymentRegistered, transactional=False)
     async def bill_payment_registered(event: Event[BillPaymentRegistered]) -> None:
         """Tell whoever paid a bill online that the supplier registered the payment."""
-        await send_payment_registered(
-            str(event.event_id),
-            event.payload,
-            directory=directory,
-            portal_url=deps.settings.portal_url,
-            claims=deps.claims,
-            mailer=deps.mailer,
-            templates=deps.templates,
-            messages=deps.messages,
-        )
+        await send_payment_registered(str(event.event_id), event.payload, **to_accounts)
 
     @service.on(MandateChanged, transactional=False)
     async def mandate_changed(event: Event[MandateChanged]) -> None:
         """Tell whoever asked for a direct-debit mandate that it is active, or was refused."""
-        await send_mandate_outcome(
-            str(event.event_id),
-            event.payload,
-            directory=directory,
-            portal_url=deps.settings.portal_url,
-            claims=deps.claims,
-            mailer=deps.mailer,
-            templates=deps.templates,
-            messages=deps.messages,
-        )
+        await send_mandate_outcome(str(event.event_id), event.payload, **to_accounts)
