@@ -39,7 +39,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         configure_logging("gateway", settings.log_level)
         bus = BusClient(
             settings.rabbitmq_url,
-            Topology(settings.bus_prefix),
+            Topology.of(settings),
             timeout=settings.call_timeout,
             name=connection_name(settings.bus_prefix),
         )

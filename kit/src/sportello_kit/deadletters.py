@@ -88,7 +88,7 @@ async def replay(
     settings: ServiceSettings, queue: str, message_ids: set[str] | None
 ) -> list[DeadLetter]:
     """Send the chosen dead letters of `queue` (all if `message_ids` is None) back to it."""
-    topology = Topology(settings.bus_prefix)
+    topology = Topology.of(settings)
     publisher = Publisher(settings.rabbitmq_url, f"{settings.bus_prefix}:deadletters")
     await publisher.connect()
     replayed = []
@@ -126,7 +126,7 @@ def _back_to(topology: Topology, queue: str, message: AbstractIncomingMessage) -
 
 async def _main(args: argparse.Namespace) -> None:
     settings = ServiceSettings()
-    topology = Topology(settings.bus_prefix)
+    topology = Topology.of(settings)
     if args.command == "list" and args.queue is None:
         queues = queues_with_dead_letters(topology)
         letters = await list_dead_letters(settings, *queues)

@@ -127,7 +127,7 @@ def _all_subscriptions() -> list[tuple[str, tuple[type[EventPayload], ...]]]:
 
 async def declare_all(settings: ServiceSettings) -> None:
     """The whole topology of `settings.bus_prefix`: every subscription, dead letters, policies."""
-    topology = Topology(settings.bus_prefix)
+    topology = Topology.of(settings)
     connection = await aio_pika.connect(settings.rabbitmq_url)
     async with connection:
         channel = await connection.channel()

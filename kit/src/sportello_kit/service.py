@@ -63,7 +63,7 @@ class Service:
         self.name = name
         self.version = _version(name)
         self.settings = settings
-        self.topology = Topology(settings.bus_prefix)
+        self.topology = Topology.of(settings)
         connection_name = f"{settings.bus_prefix}:{name}"
         # Retries, dead letters and the outbox publish on a connection of their own, confirmed.
         self.publisher = Publisher(settings.rabbitmq_url, f"{connection_name}:publisher")

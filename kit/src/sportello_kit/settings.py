@@ -45,6 +45,13 @@ class ServiceSettings(BaseSettings):
     secret_dead_letter_hours: float = Field(
         24, validation_alias="BUS_SECRET_DEAD_LETTER_HOURS", gt=0
     )
+    # What an event queue's dead letters are: quorum (replicated, like the queue) in any real
+    # deployment. `classic` (durable, on one node) is for a small single broker: RabbitMQ 3.10
+    # on the 2-core CI machine stalls with two prefixes' worth of quorum queues, so the tests'
+    # own prefix uses it. Fixed at declaration: every deployable of a prefix must agree.
+    dead_letter_queue_type: Literal["quorum", "classic"] = Field(
+        "quorum", validation_alias="BUS_DEAD_LETTER_QUEUE_TYPE"
+    )
     # Where the topology step applies broker policies; by default the AMQP host on port 15672.
     rabbitmq_management_url: str | None = Field(None, validation_alias="RABBITMQ_MANAGEMENT_URL")
     # Days a handled event's id is remembered (its redelivery after that would apply it again).

@@ -22,10 +22,13 @@ a redeclaration fail. The names:
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from faststream.rabbit import ExchangeType, QueueType, RabbitExchange, RabbitQueue
 from faststream.rabbit.schemas.queue import QuorumQueueArgs
+
+if TYPE_CHECKING:
+    from sportello_kit.settings import ServiceSettings
 
 DEAD_LETTER_REASON = "x-sportello-dead-letter-reason"
 DEAD_LETTER_QUEUE = "x-sportello-dead-letter-queue"
@@ -57,6 +60,8 @@ class Policy:
 @dataclass(frozen=True)
 class Topology:
     prefix: str
+    # An event queue's dead letters (the `BUS_DEAD_LETTER_QUEUE_TYPE` setting).
+    event_dead_letters: QueueType = QueueType.QUORUM
 
     # Exchanges
 
@@ -117,7 +122,8 @@ class Topology:
         )
 
     def dead_letter_queue(self, queue_name: str) -> RabbitQueue:
-        """An event queue's dead letters: quorum, like the queue (they are events to replay).
+        """An event queue's dead letters: quorum, like the queue (they are events to replay),
+        unless the setting says classic (a small single broker).
 
         A request queue's are classic and durable: a request dead-lettered (it did not parse,
         or nobody could answer it) is kept to be looked at, not replayed, and a quorum queue is
@@ -126,12 +132,17 @@ class Topology:
         prefixes declared side by side (the tests' and the local run's).
         """
         # How long dead letters stay is a policy (`<prefix>-dead-letters`).
-        return RabbitQueue(
-            f"{queue_name}.dead",
-            queue_type=QueueType.CLASSIC if self.is_rpc_queue(queue_name) else QueueType.QUORUM,
-            durable=True,
-            routing_key=queue_name,
-        )
+        name = f"{queue_name}.dead"
+        if self.is_rpc_queue(queue_name) or self.event_dead_letters == QueueType.CLASSIC:
+            return RabbitQueue(
+                name, queue_type=QueueType.CLASSIC, durable=True, routing_key=queue_name
+            )
+        return RabbitQueue(name, queue_type=QueueType.QUORUM, durable=True, routing_key=queue_name)
+
+    @classmethod
+    def of(cls, settings: "ServiceSettings") -> "Topology":
+        """The topology of the settings' prefix, as its deployables declare it."""
+        return cls(settings.bus_prefix, QueueType(settings.dead_letter_queue_type))
 
     def rpc_queue_name(self, address: str) -> str:
         return f"{self.prefix}.rpc.{address}"

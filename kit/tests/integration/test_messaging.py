@@ -203,7 +203,7 @@ async def test_the_broker_dead_letters_a_message_rejected_as_often_as_the_delive
 ) -> None:
     """The guard behind the retries: a consumer that keeps rejecting (or crashing on) a message."""
     settings = settings_for(servers)
-    topology = Topology(settings.bus_prefix)
+    topology = Topology.of(settings)
     queue = topology.event_queue_name("raw", BillIssued.ROUTING_KEY)
     connection = await aio_pika.connect(settings.rabbitmq_url)
     async with connection:

@@ -6,6 +6,7 @@ import re
 
 from sportello_contracts.identity import REGISTER_ACCOUNT
 from sportello_kit.logs import JsonFormatter, correlation_id, masked
+from sportello_kit.settings import ServiceSettings
 from sportello_kit.topology import Topology
 
 
@@ -30,6 +31,19 @@ def test_a_request_queue_leaves_with_its_last_consumer_and_is_durable_for_rabbit
     assert queue.durable  # RabbitMQ 4.3 refuses non-durable queues that are not exclusive
     assert not queue.exclusive  # every replica consumes it
     assert queue.arguments["x-dead-letter-routing-key"] == queue.name
+
+
+def test_event_dead_letters_are_quorum_unless_the_setting_says_classic() -> None:
+    queue = Topology("sportello").event_queue_name("billing", "backoffice.bill.issued")
+    quorum = ServiceSettings.model_validate({"SPORTELLO_ENV": "development"})
+    classic = ServiceSettings.model_validate(
+        {"SPORTELLO_ENV": "development", "BUS_DEAD_LETTER_QUEUE_TYPE": "classic"}
+    )
+    assert Topology.of(quorum).dead_letter_queue(queue).arguments["x-queue-type"] == "quorum"
+    assert Topology.of(classic).dead_letter_queue(queue).arguments["x-queue-type"] == "classic"
+    # A request queue's are classic either way.
+    request = Topology.of(quorum).rpc_queue_name(REGISTER_ACCOUNT.address)
+    assert Topology.of(quorum).dead_letter_queue(request).arguments["x-queue-type"] == "classic"
 
 
 def test_a_request_nobody_takes_goes_to_the_callers_through_the_alternate_exchange() -> None:
