@@ -34,8 +34,10 @@ def main() -> None:
     configure_logging("payment-sandbox", settings.log_level)
     listening = _listen(settings.host, settings.port)
     log.info("checkouts on %s, webhooks to %s", settings.public_base, settings.webhook_url)
+    # A second to finish what is in hand: the merchant's pooled keep-alive connections would
+    # otherwise hold every stop for the whole grace (a sandbox has nothing worth waiting for).
     config = uvicorn.Config(
-        create_app(settings), log_config=None, proxy_headers=False, timeout_graceful_shutdown=5
+        create_app(settings), log_config=None, proxy_headers=False, timeout_graceful_shutdown=1
     )
     asyncio.run(uvicorn.Server(config).serve(sockets=[listening]))
 
