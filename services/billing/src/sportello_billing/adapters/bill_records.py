@@ -127,13 +127,17 @@ class BillRecords:
             session=self.session,
         )
 
-    async def settle(self, bill: Bill) -> None:
-        """Keep the state the bill's amounts give it (what the status filter reads)."""
+    async def settle(self, bill_number: str) -> Bill:
+        """Keep the state the bill's amounts now give it (what the status filter reads), after
+        a change to them; the bill as it is now."""
+        bill = await self.get(bill_number)
+        assert bill is not None, bill_number  # settled only after a change to a known bill
         await self.collection.update_one(
-            {"_id": bill.bill_number},
+            {"_id": bill_number},
             {"$set": {"state": settled_state(bill)}},
             session=self.session,
         )
+        return bill
 
     async def page(
         self,

@@ -64,26 +64,20 @@ async def record_bill(needs: Needs, tx: Transaction, issued: BillIssued) -> None
 
 async def cancel_bill(needs: Needs, tx: Transaction, cancelled: BillCancelled) -> None:
     bills = needs.store.bills(tx.session)
-    bill = await bills.get(cancelled.bill_number)
+    bill = await bill_of_event(needs, tx, cancelled.bill_number, cancelled.customer_code)
     if bill is None:
-        tx.park(waiting_for_bill(cancelled.bill_number))
         return
-    _same_customer(bill, cancelled.customer_code)
     if await bills.cancel(
         bill.bill_number, cancelled.cancelled_on, cancelled.reason, needs.clock.now()
     ):
-        after = await bills.get(bill.bill_number)
-        assert after is not None
-        await bills.settle(after)
+        await bills.settle(bill.bill_number)
 
 
 async def credit_bill(needs: Needs, tx: Transaction, credited: BillCredited) -> None:
     bills = needs.store.bills(tx.session)
-    bill = await bills.get(credited.bill_number)
+    bill = await bill_of_event(needs, tx, credited.bill_number, credited.customer_code)
     if bill is None:
-        tx.park(waiting_for_bill(credited.bill_number))
         return
-    _same_customer(bill, credited.customer_code)
     if credited.credit_note_number in bill.credit_notes:
         return  # the same credit note again
     owed = bill.total_cents - bill.credit_applied_cents - bill.credited_cents
@@ -96,11 +90,18 @@ async def credit_bill(needs: Needs, tx: Transaction, credited: BillCredited) -> 
         bill.bill_number, credited.credit_note_number, credited.amount_cents, needs.clock.now()
     )
     if applied:
-        after = await bills.get(bill.bill_number)
-        assert after is not None
-        await bills.settle(after)
+        await bills.settle(bill.bill_number)
 
 
-def _same_customer(bill: Bill, customer_code: str) -> None:
+async def bill_of_event(
+    needs: Needs, tx: Transaction, bill_number: str, customer_code: str
+) -> Bill | None:
+    """The bill a back-office event is about; None, the event parked until the bill comes, if
+    it is not known yet. An event naming another customer than the bill's is poison."""
+    bill = await needs.store.bills(tx.session).get(bill_number)
+    if bill is None:
+        tx.park(waiting_for_bill(bill_number))
+        return None
     if bill.customer_code != customer_code:
         raise PoisonMessage(f"bill {bill.bill_number} is not of customer {customer_code}")
+    return bill

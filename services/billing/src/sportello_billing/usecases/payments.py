@@ -28,7 +28,7 @@ from sportello_billing.domain.payments import (
 )
 from sportello_billing.domain.payments import Instalment as PlannedInstalment
 from sportello_billing.usecases import refusals
-from sportello_billing.usecases.bills import waiting_for_bill
+from sportello_billing.usecases.bills import bill_of_event
 from sportello_billing.usecases.ports import Needs, Transaction
 from sportello_billing.usecases.providers import (
     CallbackEvent,
@@ -308,9 +308,7 @@ async def _apply_callback(
             payment.payment_id, IN_FLIGHT, target, failure_reason=event.failure_reason
         )
         await bills.release_payment(payment.bill_number, payment.payment_id)
-    after = await bills.get(payment.bill_number)
-    assert after is not None
-    await bills.settle(after)
+    await bills.settle(payment.bill_number)
     return "applied"
 
 
@@ -335,15 +333,9 @@ async def _record_refusal(
 async def record_registration(needs: Needs, tx: Transaction, registered: PaymentRegistered) -> None:
     """Add a payment the back-office registered, once; it settles the online payment it names."""
     bills = needs.store.bills(tx.session)
-    bill = await bills.get(registered.bill_number)
+    bill = await bill_of_event(needs, tx, registered.bill_number, registered.customer_code)
     if bill is None:
-        tx.park(waiting_for_bill(registered.bill_number))
         return
-    if bill.customer_code != registered.customer_code:
-        raise PoisonMessage(
-            f"payment {registered.registration_id} is for bill {bill.bill_number}, which is not "
-            f"of customer {registered.customer_code}"
-        )
     registration = Registration(
         registration_id=registered.registration_id,
         amount_cents=registered.amount_cents,
@@ -356,9 +348,7 @@ async def record_registration(needs: Needs, tx: Transaction, registered: Payment
     if not await bills.register(bill.bill_number, registration, now):
         return  # registered already
     payer = await _settle_online_payment(needs, tx, bill, registered.payment_id, now)
-    after = await bills.get(bill.bill_number)
-    assert after is not None
-    await bills.settle(after)
+    after = await bills.settle(bill.bill_number)
     await tx.emit(
         BillPaymentRegistered(
             bill_number=after.bill_number,
@@ -417,15 +407,9 @@ async def approve_plan(needs: Needs, tx: Transaction, approved: InstalmentPlanAp
     """Put the bill in the instalment plan the back-office approved (a new plan replaces one
     approved before)."""
     bills = needs.store.bills(tx.session)
-    bill = await bills.get(approved.bill_number)
+    bill = await bill_of_event(needs, tx, approved.bill_number, approved.customer_code)
     if bill is None:
-        tx.park(waiting_for_bill(approved.bill_number))
         return
-    if bill.customer_code != approved.customer_code:
-        raise PoisonMessage(
-            f"plan {approved.plan_id} is for bill {bill.bill_number}, which is not of customer "
-            f"{approved.customer_code}"
-        )
     if bill.instalment_plan is not None and bill.instalment_plan.plan_id == approved.plan_id:
         return  # the same plan again
     plan = InstalmentPlan(
@@ -448,6 +432,4 @@ async def approve_plan(needs: Needs, tx: Transaction, approved: InstalmentPlanAp
             f"bill asks {asks} plus {plan.interest_cents} of interest"
         )
     await bills.set_plan(bill.bill_number, plan, needs.clock.now())
-    after = await bills.get(bill.bill_number)
-    assert after is not None
-    await bills.settle(after)
+    await bills.settle(bill.bill_number)

@@ -2,6 +2,7 @@
 of a bill paid online, its registration by the supplier, the bank's answer on a mandate."""
 
 import logging
+from collections.abc import Callable
 
 from sportello_contracts.payments import (
     BillPaymentRegistered,
@@ -9,6 +10,7 @@ from sportello_contracts.payments import (
     OnlinePaymentSucceeded,
 )
 from sportello_notifications.domain.messages import (
+    Mail,
     Recipient,
     mandate_outcome,
     payment_receipt,
@@ -32,13 +34,16 @@ async def send_payment_receipt(
     messages: MessageLog,
 ) -> bool:
     """Send the payer the receipt of a bill paid online, once; True if sent now."""
-    recipient = await _recipient(
-        directory, paid.account_id, f"online payment {paid.payment_id} of {paid.bill_number}"
+    return await _send(
+        paid.account_id,
+        f"online payment {paid.payment_id} of {paid.bill_number}",
+        lambda recipient: payment_receipt(event_id, paid, recipient, portal_url),
+        directory=directory,
+        claims=claims,
+        mailer=mailer,
+        templates=templates,
+        messages=messages,
     )
-    if recipient is None:
-        return False
-    mail = payment_receipt(event_id, paid, recipient, portal_url)
-    return await deliver(mail, claims=claims, mailer=mailer, templates=templates, messages=messages)
 
 
 async def send_payment_registered(
@@ -59,11 +64,16 @@ async def send_payment_registered(
     if registered.account_id is None:
         log.info("%s settles no online payment: no mail", what)
         return False
-    recipient = await _recipient(directory, registered.account_id, what)
-    if recipient is None:
-        return False
-    mail = payment_registered(event_id, registered, recipient, portal_url)
-    return await deliver(mail, claims=claims, mailer=mailer, templates=templates, messages=messages)
+    return await _send(
+        registered.account_id,
+        what,
+        lambda recipient: payment_registered(event_id, registered, recipient, portal_url),
+        directory=directory,
+        claims=claims,
+        mailer=mailer,
+        templates=templates,
+        messages=messages,
+    )
 
 
 async def send_mandate_outcome(
@@ -83,20 +93,34 @@ async def send_mandate_outcome(
     if changed.state == "pending":
         log.info("%s: no mail until the bank answers", what)
         return False
-    recipient = await _recipient(directory, changed.account_id, what)
-    if recipient is None:
-        return False
-    mail = mandate_outcome(event_id, changed, recipient, portal_url)
-    if mail is None:  # only a pending mandate has none, and it returned above
-        return False
-    return await deliver(mail, claims=claims, mailer=mailer, templates=templates, messages=messages)
+    return await _send(
+        changed.account_id,
+        what,
+        # Only a pending mandate has no mail, and it returned above.
+        lambda recipient: mandate_outcome(event_id, changed, recipient, portal_url),
+        directory=directory,
+        claims=claims,
+        mailer=mailer,
+        templates=templates,
+        messages=messages,
+    )
 
 
-async def _recipient(directory: Directory, account_id: str, what: str) -> Recipient | None:
-    """The account's address; None, and why logged, when the mail has nowhere to go.
+async def _send(
+    account_id: str,
+    what: str,
+    mail_to: Callable[[Recipient], Mail | None],
+    *,
+    directory: Directory,
+    claims: Claims,
+    mailer: Mailer,
+    templates: Templates,
+    messages: MessageLog,
+) -> bool:
+    """Send the account the mail `mail_to` makes for it, once; True if sent now.
 
-    Nothing is raised then: no later delivery of the same event would find an address either,
-    so a retry would only loop.
+    Nothing is sent, and nothing raised, when the account has no address known: no later
+    delivery of the same event would find one either, so a retry would only loop. Why is logged.
     """
     recipient = await directory.recipient(account_id)
     if recipient is None:
@@ -105,4 +129,8 @@ async def _recipient(directory: Directory, account_id: str, what: str) -> Recipi
             what,
             account_id,
         )
-    return recipient
+        return False
+    mail = mail_to(recipient)
+    if mail is None:
+        return False
+    return await deliver(mail, claims=claims, mailer=mailer, templates=templates, messages=messages)
