@@ -74,6 +74,19 @@ class ReadingUsed(Contract):
     band: Band | None = None
 
 
+class ReadingWindow(Contract):
+    """The days in which a self-reading counts for the next bill, as the bill prints them."""
+
+    opens_on: date
+    closes_on: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "ReadingWindow":
+        if self.closes_on < self.opens_on:
+            raise ValueError("closes_on is before opens_on")
+        return self
+
+
 class ConsumptionBilled(Contract):
     quantity: Quantity
     unit: Literal["Smc", "kWh"]
@@ -107,6 +120,8 @@ class BillIssued(EventPayload):
     # What the instalment rule (TIF) looks at besides the amount.
     after_billing_gap: bool = False
     after_meter_fault: bool = False
+    # When the supplier next takes self-readings for this supply (TIF: printed on each bill).
+    next_reading_window: ReadingWindow | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> "BillIssued":

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from uuid import UUID
 
-from sportello_contracts import catalog_billing, catalog_payments
+from sportello_contracts import catalog_billing, catalog_payments, catalog_readings
 from sportello_contracts.account_deletion import (
     CONFIRM_ACCOUNT_DELETION,
     REQUEST_ACCOUNT_DELETION,
@@ -271,6 +271,7 @@ EVENT_EXAMPLES: tuple[EventPayload, ...] = (
     ),
     *catalog_billing.EVENT_EXAMPLES,
     *catalog_payments.EVENT_EXAMPLES,
+    *catalog_readings.EVENT_EXAMPLES,
 )
 
 OPERATIONS: tuple[Operation, ...] = (  # type: ignore[type-arg]
@@ -318,6 +319,7 @@ OPERATIONS: tuple[Operation, ...] = (  # type: ignore[type-arg]
     GET_CUSTOMER_ACTIVITY,
     *catalog_billing.OPERATIONS,
     *catalog_payments.OPERATIONS,
+    *catalog_readings.OPERATIONS,
 )
 
 RPC_EXAMPLES: tuple[Contract, ...] = (
@@ -523,6 +525,7 @@ RPC_EXAMPLES: tuple[Contract, ...] = (
     ),
     *catalog_billing.RPC_EXAMPLES,
     *catalog_payments.RPC_EXAMPLES,
+    *catalog_readings.RPC_EXAMPLES,
 )
 
 EXAMPLE_EVENT_ID = UUID("00000000-0000-4000-8000-000000000001")

@@ -37,6 +37,15 @@ from sportello_contracts.payments import (
     PaymentRegistered,
 )
 from sportello_contracts.personal_data import PersonalDataChangeRequested
+from sportello_contracts.readings import (
+    DistributorReadingsPublished,
+    EnergyPricesChanged,
+    IntervalDaysPublished,
+    MeterInstalled,
+    ReadingProgressed,
+    ReadingStatusChanged,
+    SelfReadingReceived,
+)
 from sportello_contracts.recipients import AccountContactSet
 from sportello_contracts.supplies import SupplyActivated, SupplyCeased, SupplyUpdated
 
@@ -68,6 +77,17 @@ SUBSCRIPTIONS: dict[str, tuple[type[EventPayload], ...]] = {
         MandateActivated,
         MandateRefused,
     ),
+    # Metering keeps meters and readings: a bill says which readings it used (and when the next
+    # reading window opens), a ceased supply takes no more self-readings.
+    "metering": (
+        MeterInstalled,
+        SupplyCeased,
+        BillIssued,
+        EnergyPricesChanged,
+        ReadingProgressed,
+        DistributorReadingsPublished,
+        IntervalDaysPublished,
+    ),
     "notifications": (
         AccountRegistered,
         AccountDeleted,
@@ -85,6 +105,8 @@ SUBSCRIPTIONS: dict[str, tuple[type[EventPayload], ...]] = {
         OnlinePaymentSucceeded,
         BillPaymentRegistered,
         MandateChanged,
+        # Each step of a customer's reading.
+        ReadingStatusChanged,
     ),
 }
 
@@ -99,4 +121,6 @@ BACKOFFICE_SUBSCRIPTIONS: tuple[type[EventPayload], ...] = (
     # Online payments to register, and bills paid twice to refund.
     OnlinePaymentSucceeded,
     BillOverpaid,
+    # Customers' readings, to pass to the distributor (flagged ones to look at first).
+    SelfReadingReceived,
 )

@@ -7,13 +7,15 @@ Demo data, tests and benchmarks all feed Sportello through it, exactly as the re
 
 and supplies, bills and payments the same way (`supply-activate`, `supply-update`,
 `supply-cease`, `bill-issue`, `bill-cancel`, `bill-credit`, `payment-register`,
-`instalment-plan-approve`, `mandate-activate`, `mandate-refuse`; `demo` publishes the demo
-customers, their supplies, two years of their bills and what they paid).
+`instalment-plan-approve`, `mandate-activate`, `mandate-refuse`), meters and readings too
+(`meter-install`, `energy-prices`, `reading-progress`, `distributor-readings` and
+`interval-days` in bulk); `demo` publishes the demo customers, their supplies, two years of
+their bills and what they paid, their meters and readings.
 
 It also reads what Sportello tells the back-office, from the back-office's own queues:
 `payments-register-online` registers the online payments waiting there, `mandates-settle`
 answers the direct-debit mandates waiting (activated, or refused), `refunds-due` lists the bills
-paid twice.
+paid twice, `readings-answer` answers the customers' readings as the distributor would.
 
 It refuses what the real back-office would never send (a fiscal code with a wrong check
 character, a PDR for an electricity supply, an IBAN whose check digits do not match...), and
@@ -22,10 +24,13 @@ publishes as mandatory with publisher confirms: an event that no queue receives 
 silently lost.
 """
 
+import hashlib
+import json
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 from urllib.parse import urlsplit
@@ -33,7 +38,7 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 from zoneinfo import ZoneInfo
 
 import aio_pika
-from pydantic import Field, ValidationError
+from pydantic import Field, JsonValue, ValidationError
 
 from sportello_contracts.backoffice import (
     CustomerOnboarded,
@@ -42,6 +47,7 @@ from sportello_contracts.backoffice import (
 )
 from sportello_contracts.base import Contract
 from sportello_contracts.billing_profiles import DirectDebitRequested
+from sportello_contracts.bills import Band
 from sportello_contracts.envelope import Event, EventPayload
 from sportello_contracts.formats import CustomerCode, Email, FiscalCode
 from sportello_contracts.payments import (
@@ -52,8 +58,26 @@ from sportello_contracts.payments import (
     OnlinePaymentSucceeded,
     PaymentRegistered,
 )
+from sportello_contracts.readings import (
+    BANDS,
+    DAYS_PER_BATCH,
+    READINGS_PER_BATCH,
+    DistributorReading,
+    DistributorReadingsPublished,
+    EnergyPricesChanged,
+    IntervalDay,
+    IntervalDaysPublished,
+    MeterInstalled,
+    MeterSpec,
+    ReadingProgressed,
+    ReadingStep,
+    Register,
+    RejectionReason,
+    SelfReadingReceived,
+)
 from sportello_contracts.subscriptions import BACKOFFICE
 from sportello_contracts.supplies import (
+    Commodity,
     DirectDebitPayment,
     SupplyActivated,
 )
@@ -244,6 +268,244 @@ def settle_mandate(
     return SettledMandate(outcome, requested.customer_codes, iban_ending(iban))
 
 
+# Meters, prices and readings. What carries no id of the back-office's own takes its event id
+# from its content: the same meter, prices or batch published again is an event consumers had.
+
+
+def content_event_id(payload: EventPayload) -> UUID:
+    """The event id of what `payload` says (its fields in a canonical order)."""
+    return backoffice_event_id(
+        f"{payload.ROUTING_KEY}:{_canonical(payload.model_dump(mode='json'))}"
+    )
+
+
+def reading_step_event_id(reading_id: str, step: str) -> UUID:
+    """A reading passes each step once: the step sent again (another day) is the same event."""
+    return backoffice_event_id(f"reading:{reading_id}:{step}")
+
+
+def _canonical(value: object) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def registers(values: int | Mapping[Register, int]) -> dict[Register, int]:
+    """A meter's reading: one value (its "total" register) or one per time band."""
+    if isinstance(values, int):
+        return {"total": values}
+    return dict(values)
+
+
+def meter_installed(
+    *,
+    supply_id: str,
+    customer_code: str,
+    commodity: Commodity,
+    point_id: str,
+    serial: str,
+    digits: int,
+    installed_on: date,
+    initial: int | Mapping[Register, int],
+    banded: bool = False,
+    smart: bool = False,
+    correction_factor: Decimal | None = None,
+    replaces: str | None = None,
+    removal: int | Mapping[Register, int] | None = None,
+) -> MeterInstalled:
+    """A meter installed on a supply, counting m3 for gas and kWh for electricity; a replacement
+    names the meter it `replaces` and that meter's `removal` reading. `ValidationError` when the
+    contract refuses it (bands on a gas meter, a value with more digits than the dial...)."""
+    return MeterInstalled(
+        supply_id=supply_id,
+        customer_code=customer_code,
+        commodity=commodity,
+        point_id=point_id,
+        meter=MeterSpec(
+            serial=serial,
+            digits=digits,
+            unit="m3" if commodity == "gas" else "kWh",
+            banded=banded,
+            smart=smart,
+            correction_factor=correction_factor,
+        ),
+        installed_on=installed_on,
+        initial=registers(initial),
+        replaced_serial=replaces,
+        removal=None if removal is None else registers(removal),
+    )
+
+
+def energy_prices_changed(
+    *,
+    supply_id: str,
+    customer_code: str,
+    valid_from: date,
+    euro_per_kwh: Decimal | Mapping[Band, Decimal],
+) -> EnergyPricesChanged:
+    """An electricity supply's energy price per time band from `valid_from` (one price: the
+    same in F1, F2 and F3)."""
+    prices = (
+        dict.fromkeys(BANDS, euro_per_kwh)
+        if isinstance(euro_per_kwh, Decimal)
+        else dict(euro_per_kwh)
+    )
+    return EnergyPricesChanged(
+        supply_id=supply_id,
+        customer_code=customer_code,
+        valid_from=valid_from,
+        euro_per_kwh=prices,
+    )
+
+
+# The distributor's usual words for a reading it finds implausible (the customer reads them).
+DEFAULT_READING_REJECTION = "Lettura incompatibile con i consumi rilevati dal distributore"
+
+
+@dataclass(frozen=True)
+class AnsweredReading:
+    """A customer's reading and the steps the distributor's answer took it through."""
+
+    received: SelfReadingReceived
+    steps: tuple[ReadingProgressed, ...]  # forwarded, then validated or rejected
+
+    @property
+    def outcome(self) -> ReadingStep:
+        return self.steps[-1].step
+
+
+def answer_reading(
+    received: SelfReadingReceived,
+    on: date,
+    reject_flagged: bool = False,
+    note: str = DEFAULT_READING_REJECTION,
+) -> AnsweredReading:
+    """The distributor's answer to a customer's reading, `on` (never before it was received, in
+    Italy): forwarded, then validated; or rejected as implausible with `note` when the reading
+    was flagged and `reject_flagged`. `Unusable` if no valid answer can name the reading."""
+    day = max(on, received.received_at.astimezone(ROME).date())
+
+    def step(
+        kind: ReadingStep, reason: RejectionReason | None = None, words: str | None = None
+    ) -> ReadingProgressed:
+        return ReadingProgressed(
+            reading_id=received.reading_id,
+            customer_code=received.customer_code,
+            supply_id=received.supply_id,
+            step=kind,
+            on=day,
+            reason_code=reason,
+            note=words,
+        )
+
+    try:
+        last = (
+            step("rejected", "implausible", note)
+            if reject_flagged and received.flagged
+            else step("validated")
+        )
+        return AnsweredReading(received, (step("forwarded"), last))
+    except ValidationError as error:
+        raise Unusable(f"cannot be answered: {_first_error(error)}") from None
+
+
+# Readings and curves in bulk: rows go as they are (the consumer judges each one, and the tests
+# send bad ones on purpose); only a contract row is turned into its JSON first.
+
+Row = Contract | Mapping[str, JsonValue]
+Batch = DistributorReadingsPublished | IntervalDaysPublished
+
+
+def json_rows(rows: Iterable[Row]) -> list[dict[str, JsonValue]]:
+    return [row.model_dump(mode="json") if isinstance(row, Contract) else dict(row) for row in rows]
+
+
+def rows_from_json(text: str) -> list[dict[str, JsonValue]]:
+    """The rows of a file: JSON Lines (one object a line, blank lines skipped) or one JSON
+    array of objects. Checked for shape only; `ValueError` says where it is not JSON objects."""
+    if text.lstrip().startswith("["):
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"not a JSON array (line {error.lineno}: {error.msg})") from None
+        if not isinstance(items, list):
+            raise ValueError("not a JSON array")
+        located = [(f"item {n}", item) for n, item in enumerate(items, start=1)]
+    else:
+        located = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                located.append((f"line {number}", json.loads(line)))
+            except json.JSONDecodeError as error:
+                raise ValueError(f"line {number}: not JSON ({error.msg})") from None
+    for where, item in located:
+        if not isinstance(item, dict):
+            raise ValueError(f"{where}: not a JSON object")
+    if not located:
+        raise ValueError("no rows")
+    return [item for _, item in located]
+
+
+T = TypeVar("T")
+
+
+def batched(items: Sequence[T], most: int) -> list[Sequence[T]]:
+    """`items` in order, in slices of at most `most`."""
+    if most < 1:
+        raise ValueError("at least one item a batch")
+    return [items[start : start + most] for start in range(0, len(items), most)]
+
+
+def rows_digest(rows: Sequence[Mapping[str, JsonValue]]) -> str:
+    return hashlib.sha256(_canonical(list(rows)).encode()).hexdigest()
+
+
+def _batches(
+    rows: Iterable[Row], prefix: str, most: int, limit: int
+) -> list[tuple[str, Sequence[dict[str, JsonValue]]]]:
+    if not 1 <= most <= limit:
+        raise ValueError(f"a batch holds 1 to {limit} rows")
+    every = json_rows(rows)
+    if not every:
+        raise ValueError("no rows")
+    # The batch id names the rows it came from and its place among them: the same rows,
+    # the same batches.
+    digest = rows_digest(every)[:16]
+    return [
+        (f"{prefix}-{digest}-{index:04d}", part)
+        for index, part in enumerate(batched(every, most), start=1)
+    ]
+
+
+def distributor_reading_batches(
+    rows: Iterable[DistributorReading | Mapping[str, JsonValue]],
+    prefix: str = "DSTR",
+    most: int = READINGS_PER_BATCH,
+) -> list[DistributorReadingsPublished]:
+    """Distributors' readings in batches of at most `most` rows, each with its batch id."""
+    return [
+        DistributorReadingsPublished(batch_id=batch_id, rows=tuple(part))
+        for batch_id, part in _batches(rows, prefix, most, READINGS_PER_BATCH)
+    ]
+
+
+def interval_day_batches(
+    rows: Iterable[IntervalDay | Mapping[str, JsonValue]],
+    prefix: str = "CURVE",
+    most: int = DAYS_PER_BATCH,
+) -> list[IntervalDaysPublished]:
+    """Days of 15-minute data in batches of at most `most` rows, each with its batch id."""
+    return [
+        IntervalDaysPublished(batch_id=batch_id, rows=tuple(part))
+        for batch_id, part in _batches(rows, prefix, most, DAYS_PER_BATCH)
+    ]
+
+
+def batch_event_id(batch: Batch) -> UUID:
+    """A batch's event id: its id and its rows (a batch id reused for other rows is another)."""
+    return backoffice_event_id(f"{batch.ROUTING_KEY}:{batch.batch_id}:{rows_digest(batch.rows)}")
+
+
 R = TypeVar("R")
 P = TypeVar("P", bound=EventPayload)
 
@@ -376,6 +638,40 @@ class BackOffice:
         fixed = mandate_event_id(mandate.mandate_reference, "refused")
         return await self.publish(mandate, event_id=event_id or fixed, cause=cause)
 
+    async def install_meter(
+        self, installed: MeterInstalled, event_id: UUID | None = None
+    ) -> Event[EventPayload]:
+        """A meter on a supply, once its point is right for the commodity (`ValueError` before
+        anything is published otherwise); its event id comes from its content."""
+        try:
+            check_point(installed.commodity, installed.point_id)
+        except ValueError as error:
+            raise ValueError(f"point_id: {error}") from None
+        return await self.publish(installed, event_id=event_id or content_event_id(installed))
+
+    async def change_energy_prices(
+        self, prices: EnergyPricesChanged, event_id: UUID | None = None
+    ) -> Event[EventPayload]:
+        """A supply's prices per band from a day on; its event id comes from its content."""
+        return await self.publish(prices, event_id=event_id or content_event_id(prices))
+
+    async def progress_reading(
+        self,
+        progress: ReadingProgressed,
+        event_id: UUID | None = None,
+        cause: Event[Any] | None = None,
+    ) -> Event[EventPayload]:
+        """A step of a customer's reading; its event id comes from the reading and the step."""
+        fixed = reading_step_event_id(progress.reading_id, progress.step)
+        return await self.publish(progress, event_id=event_id or fixed, cause=cause)
+
+    async def publish_batch(
+        self, batch: Batch, event_id: UUID | None = None
+    ) -> Event[EventPayload]:
+        """Distributors' readings or days of 15-minute data in bulk; the event id comes from the
+        batch id and its rows."""
+        return await self.publish(batch, event_id=event_id or batch_event_id(batch))
+
     async def publish(
         self,
         payload: EventPayload,
@@ -488,6 +784,29 @@ class BackOffice:
             return overpaid.payload
 
         return await self.take_waiting(BillOverpaid, note)
+
+    async def answer_readings(
+        self,
+        on: date | None = None,
+        reject_flagged: bool = False,
+        note: str = DEFAULT_READING_REJECTION,
+        each: Callable[[AnsweredReading], None] | None = None,
+    ) -> Taken[AnsweredReading]:
+        """Answer every customer's reading waiting (`SelfReadingReceived`) as the distributor
+        would (`answer_reading`), `on` (default: today in Italy): each step published in order,
+        with fixed ids, so a run cut short and run again sends nothing twice; `each` hears of
+        every answer once its steps are confirmed."""
+        day = on or today_in_italy()
+
+        async def answer(received: Event[SelfReadingReceived]) -> AnsweredReading:
+            answered = answer_reading(received.payload, day, reject_flagged, note)
+            for step in answered.steps:
+                await self.progress_reading(step, cause=received)
+            if each:
+                each(answered)
+            return answered
+
+        return await self.take_waiting(SelfReadingReceived, answer)
 
     async def take_waiting(
         self, kind: type[P], handle: Callable[[Event[P]], Awaitable[R]]

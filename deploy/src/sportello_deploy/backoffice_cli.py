@@ -13,18 +13,21 @@ import sys
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any, Literal, NoReturn, TypeVar, get_args
 from uuid import uuid4
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import JsonValue, TypeAdapter, ValidationError
 
 from sportello_contracts.bills import (
+    Band,
     BillCancelled,
     BillCredited,
     BillIssued,
     BillLine,
     PaymentChannel,
     ReadingUsed,
+    ReadingWindow,
 )
 from sportello_contracts.envelope import Event, EventPayload
 from sportello_contracts.formats import Email
@@ -38,6 +41,20 @@ from sportello_contracts.payments import (
     PaymentRegistered,
     PlanId,
     RegistrationId,
+)
+from sportello_contracts.readings import (
+    BANDS,
+    DAYS_PER_BATCH,
+    READINGS_PER_BATCH,
+    DistributorReadingsPublished,
+    EnergyPricesChanged,
+    IntervalDaysPublished,
+    MeterInstalled,
+    ReadingId,
+    ReadingProgressed,
+    ReadingStep,
+    Register,
+    RejectionReason,
 )
 from sportello_contracts.supplies import (
     DirectDebitPayment,
@@ -62,13 +79,21 @@ from sportello_contracts.supplies import (
 from sportello_deploy import backoffice as simulator
 from sportello_deploy.backoffice import (
     DEFAULT_RABBITMQ_URL,
+    DEFAULT_READING_REJECTION,
     DEFAULT_REFUSAL,
+    AnsweredReading,
     BackOffice,
+    Batch,
     NewCustomer,
     NotPublished,
     NotRead,
     SettledMandate,
     Taken,
+    distributor_reading_batches,
+    energy_prices_changed,
+    interval_day_batches,
+    meter_installed,
+    rows_from_json,
     today_in_italy,
 )
 from sportello_deploy.demo_bills import (
@@ -88,6 +113,7 @@ from sportello_deploy.identifiers import (
     check_registration_pin,
     check_supply_id,
 )
+from sportello_deploy.interval_curves import CURVE_PROFILES, curve_days, days_between
 
 # The command line: every option checked before anything is published, every error one line.
 
@@ -194,7 +220,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_supply_commands(commands)
     _add_bill_commands(commands)
     _add_payment_commands(commands)
-    _add_reading_commands(commands)
+    _add_queue_commands(commands)
+    _add_meter_commands(commands)
     demo = commands.add_parser(
         "demo",
         help="the demo customers, their supplies, two years of bills and their payments",
@@ -332,6 +359,50 @@ def _reading(value: str) -> int:
     if not value.strip().isdigit() or len(value.strip()) > 12:
         raise ValueError("the meter's digits, up to 12")
     return int(value)
+
+
+def _digits(value: str) -> int:
+    if not value.strip().isdigit() or not 3 <= int(value) <= 12:
+        raise ValueError("a whole number from 3 to 12")
+    return int(value)
+
+
+def _correction_factor(value: str) -> Decimal:
+    factor = _decimal(value, 6)
+    if not Decimal("0.5") <= factor <= 2:
+        raise ValueError("from 0.5 to 2, up to 6 decimals (1.021)")
+    return factor
+
+
+def _euro_per_kwh(value: str) -> Decimal:
+    price = _decimal(value, 6)
+    if price > 10:
+        raise ValueError("euro per kWh, at most 10")
+    return price
+
+
+_reading_id = _shaped(ReadingId, "3 capital letters, a dash, 6 to 80 letters, digits or dashes")
+
+
+def _seed(value: str) -> int:
+    if not value.strip().isdigit():
+        raise ValueError("a whole number of zero or more")
+    return int(value)
+
+
+def _count_up_to(most: int) -> Callable[[str], int]:
+    def count(value: str) -> int:
+        if not value.strip().isdigit() or not 1 <= int(value) <= most:
+            raise ValueError(f"a whole number from 1 to {most}")
+        return int(value)
+
+    return count
+
+
+def _path(value: str) -> Path:
+    if not value.strip():
+        raise ValueError("a file's path")
+    return Path(value)
 
 
 def _option(
@@ -536,14 +607,42 @@ def _add_bill_commands(commands: Any) -> None:
         "--reading",
         _reading,
         metavar="VALUE",
-        help="the meter reading at the end of the period",
+        help="the meter reading the bill used (one register)",
+    )
+    for band in BANDS:
+        _option(
+            issue,
+            f"--reading-{band.lower()}",
+            _reading,
+            metavar="VALUE",
+            help=f"electricity, a meter per time band: the reading of {band} (all three bands)",
+        )
+    _option(
+        issue,
+        "--reading-on",
+        _iso_date,
+        help="the day of that reading (default: --period-end); a customer's self-reading "
+        "is often a few days off it",
     )
     issue.add_argument(
         "--reading-kind",
         choices=("actual", "self", "estimated"),
         default="actual",
-        help="whose reading --reading is: the distributor's (actual, the default), the "
+        help="whose reading it is: the distributor's (actual, the default), the "
         "customer's (self) or an estimate",
+    )
+    _option(
+        issue,
+        "--reading-window-opens",
+        _iso_date,
+        help="the first day a self-reading counts for the next bill (with "
+        "--reading-window-closes: the bill prints the window)",
+    )
+    _option(
+        issue,
+        "--reading-window-closes",
+        _iso_date,
+        help="the last day of that window",
     )
     issue.add_argument(
         "--payment-method",
@@ -592,6 +691,7 @@ def _add_bill_commands(commands: Any) -> None:
 
 
 _CHANNELS: tuple[str, ...] = get_args(PaymentChannel)
+_REJECTION_REASONS: tuple[str, ...] = get_args(RejectionReason)
 _TODAY = "today, in Italy"
 
 
@@ -706,7 +806,217 @@ def _add_payment_commands(commands: Any) -> None:
         _add_bus_options(mandate, defaults=False)
 
 
-def _add_reading_commands(commands: Any) -> None:
+def _add_meter_commands(commands: Any) -> None:
+    install = commands.add_parser(
+        "meter-install",
+        help="a meter installed on a supply, or replacing its meter (MeterInstalled)",
+        description="Publish a meter the distributor installed on a supply, with its first "
+        "reading: gas meters count m3 (a correction factor where they have no converter), "
+        "electricity meters kWh, in one register or one per time band (--banded). A "
+        "replacement names the meter it replaces (--replaces) and that meter's last reading "
+        "(--removal). The event id comes from the content: publishing it again changes "
+        "nothing. Every value is checked first.",
+    )
+    _add_identity_options(install)
+    install.add_argument(
+        "--commodity", required=True, choices=("gas", "electricity"), help="gas or electricity"
+    )
+    install.add_argument(
+        "--point",
+        required=True,
+        help="the point of delivery: a PDR (14 digits) for gas, a POD for electricity",
+    )
+    _option(install, "--serial", _meter_serial, required=True, help="the meter's serial")
+    _option(
+        install,
+        "--digits",
+        _digits,
+        required=True,
+        metavar="N",
+        help="the integer digits on its dial, 3 to 12 (the red decimals are not read)",
+    )
+    install.add_argument(
+        "--banded",
+        action="store_true",
+        help="electricity: one register per time band (F1, F2, F3) rather than one",
+    )
+    install.add_argument(
+        "--smart",
+        action="store_true",
+        help="read remotely by the distributor every month (2G electricity meters)",
+    )
+    _option(
+        install,
+        "--correction-factor",
+        _correction_factor,
+        metavar="C",
+        help="gas: the coefficient from m3 to standard m3 (Smc), 0.5 to 2 (1.021)",
+    )
+    _option(install, "--installed-on", _iso_date, required=True, help="the installation day")
+    _add_register_options(install, "initial", "its first reading")
+    _option(
+        install,
+        "--replaces",
+        _meter_serial,
+        metavar="SERIAL",
+        help="the serial of the meter it replaces (give its last reading with --removal)",
+    )
+    _add_register_options(install, "removal", "the replaced meter's last reading")
+    _add_bus_options(install, defaults=False)
+
+    prices = commands.add_parser(
+        "energy-prices",
+        help="an electricity supply's energy prices per time band (EnergyPricesChanged)",
+        description="Publish the energy price per time band of an electricity supply from a "
+        "day on (what its 15-minute data are costed at: the energy alone, before taxes and "
+        "fixed parts): --f1, --f2 and --f3, or --single for one price in all bands.",
+    )
+    _add_identity_options(prices)
+    _option(prices, "--valid-from", _iso_date, required=True, help="the first day they apply")
+    for band in BANDS:
+        _option(
+            prices,
+            f"--{band.lower()}",
+            _euro_per_kwh,
+            metavar="EUR",
+            help=f"euro per kWh in {band}, up to 6 decimals (0.142)",
+        )
+    _option(
+        prices, "--single", _euro_per_kwh, metavar="EUR", help="one price per kWh in every band"
+    )
+    _add_bus_options(prices, defaults=False)
+
+    progress = commands.add_parser(
+        "reading-progress",
+        help="a step of a customer's reading (ReadingProgressed)",
+        description="Publish a step of a customer's self-reading as the distributor reports "
+        "it: passed to the distributor (forwarded), then validated or rejected (with a "
+        "reason). Each reading passes each step once: the step sent again is the same event. "
+        "readings-answer answers every reading waiting at once.",
+    )
+    _option(
+        progress,
+        "--reading-id",
+        _reading_id,
+        required=True,
+        help="the reading's id, as Sportello sent it (RDG-...)",
+    )
+    _add_identity_options(progress)
+    progress.add_argument(
+        "--step", required=True, choices=get_args(ReadingStep), help="the step it reached"
+    )
+    progress.add_argument(
+        "--reason-code",
+        choices=_REJECTION_REASONS,
+        help="--step rejected: why, one of " + ", ".join(_REJECTION_REASONS),
+    )
+    _option(
+        progress,
+        "--note",
+        _text,
+        help="--step rejected: the distributor's own words, shown after the reason",
+    )
+    _option(progress, "--on", _iso_date, help=f"the day of the step (default: {_TODAY})")
+    _add_bus_options(progress, defaults=False)
+
+    answer = commands.add_parser(
+        "readings-answer",
+        help="answer every customer's reading Sportello passed on (SelfReadingReceived)",
+        description="Take every customer's reading waiting in the back-office's queue and "
+        "answer it as the distributor would (ReadingProgressed): forwarded, then validated; "
+        "or, with --reject-flagged, rejected as implausible when Sportello flagged it. Each "
+        "step's event id comes from the reading, so running this again sends nothing twice. "
+        "Prints each answer.",
+    )
+    answer.add_argument(
+        "--reject-flagged",
+        action="store_true",
+        help="reject (implausible) the readings flagged for a consumption far above the usual",
+    )
+    _option(
+        answer,
+        "--note",
+        _text,
+        default=DEFAULT_READING_REJECTION,
+        help=f'the distributor\'s words on a rejection (default: "{DEFAULT_READING_REJECTION}")',
+    )
+    _option(answer, "--on", _iso_date, help=f"the day of the answers (default: {_TODAY})")
+    _add_bus_options(answer, defaults=False)
+
+    readings = commands.add_parser(
+        "distributor-readings",
+        help="distributors' readings in bulk (DistributorReadingsPublished)",
+        description="Publish the distributors' readings of a file: JSON Lines of "
+        "DistributorReading rows (supply_id, meter_serial, read_on, values, kind), or one "
+        f"JSON array of them, in batches of at most {READINGS_PER_BATCH} rows. Only the "
+        "shape is checked here (JSON objects): the rows go as they are, and metering "
+        "dead-letters the bad ones. Batch ids come from the rows and the batch's place: the "
+        "same file published again changes nothing.",
+    )
+    _option(readings, "--file", _path, required=True, metavar="PATH", help="the rows")
+    _add_batch_size_option(readings, READINGS_PER_BATCH)
+    _add_bus_options(readings, defaults=False)
+
+    days = commands.add_parser(
+        "interval-days",
+        help="smart meters' 15-minute data in bulk (IntervalDaysPublished)",
+        description="Publish 15-minute electricity data, a day per supply per row, in "
+        f"batches of at most {DAYS_PER_BATCH} rows: generated (a household's or an office's "
+        "plausible curve, in Wh per quarter from local midnight: 92 quarters the day clocks "
+        "go forward, 100 the day they go back; the same for the same --seed), or read from "
+        "--file (JSON Lines of IntervalDay rows, or a JSON array, sent as they are: metering "
+        "dead-letters the bad ones). Publishing the same days again changes nothing.",
+    )
+    _option(
+        days,
+        "--supply-id",
+        check_supply_id,
+        action="append",
+        help="a supply to generate days for (repeat it for several)",
+    )
+    _option(days, "--first-day", _iso_date, help="the first day to generate")
+    _option(days, "--last-day", _iso_date, help="the last day to generate (today at the latest)")
+    days.add_argument(
+        "--profile",
+        choices=CURVE_PROFILES,
+        help="whose curve: household (the default) or office",
+    )
+    _option(days, "--seed", _seed, metavar="N", help="another seed, other curves (default: 0)")
+    _option(
+        days,
+        "--file",
+        _path,
+        metavar="PATH",
+        help="rows to send instead of generated ones (not with the options above)",
+    )
+    _add_batch_size_option(days, DAYS_PER_BATCH)
+    _add_bus_options(days, defaults=False)
+
+
+def _add_register_options(parser: argparse.ArgumentParser, name: str, what: str) -> None:
+    _option(parser, f"--{name}", _reading, metavar="VALUE", help=f"{what}: one register")
+    for band in BANDS:
+        _option(
+            parser,
+            f"--{name}-{band.lower()}",
+            _reading,
+            metavar="VALUE",
+            help=f"{what}, per time band: {band} (all three bands)",
+        )
+
+
+def _add_batch_size_option(parser: argparse.ArgumentParser, most: int) -> None:
+    _option(
+        parser,
+        "--batch-size",
+        _count_up_to(most),
+        default=most,
+        metavar="N",
+        help=f"rows per batch, 1 to {most} (default: {most})",
+    )
+
+
+def _add_queue_commands(commands: Any) -> None:
     online = commands.add_parser(
         "payments-register-online",
         help="register every online payment Sportello told of (OnlinePaymentSucceeded)",
@@ -890,11 +1200,8 @@ def _bill_issued(args: argparse.Namespace) -> BillIssued:
         taxed_quantity=args.consumption,
         resident_exemption=args.resident,
     )
-    readings: tuple[ReadingUsed, ...] = ()
-    if args.reading is not None:
-        readings = (
-            ReadingUsed(read_on=args.period_end, value=args.reading, kind=args.reading_kind),
-        )
+    readings = _bill_readings(args)
+    window = _reading_window(args)
     return _built(
         "bill-issue",
         lambda: BillIssued(
@@ -913,8 +1220,227 @@ def _bill_issued(args: argparse.Namespace) -> BillIssued:
             notice_position=(args.notice_position or notice_position_for(args.bill_number))
             if pagopa
             else None,
+            next_reading_window=window,
         ),
     )
+
+
+def _bill_readings(args: argparse.Namespace) -> tuple[ReadingUsed, ...]:
+    """The reading the bill used: one register, or (electricity) one per band; on the last
+    day billed unless --reading-on says otherwise (a customer's reading of a few days before)."""
+    bands = _registers(args, "reading")
+    if bands is None:
+        if args.reading_on is not None:
+            raise _Refused("--reading-on", "goes with --reading (or --reading-f1, -f2 and -f3)")
+        return ()
+    if "total" not in bands and args.commodity != "electricity":
+        raise _Refused("--reading-f1", "for electricity only (a register per time band)")
+    read_on = args.reading_on or args.period_end
+    if read_on > args.issued_on:
+        raise _Refused("--reading-on", "after --issued-on: a bill uses readings taken before it")
+    return tuple(
+        ReadingUsed(
+            read_on=read_on,
+            value=value,
+            kind=args.reading_kind,
+            band=None if register == "total" else register,
+        )
+        for register, value in bands.items()
+    )
+
+
+def _reading_window(args: argparse.Namespace) -> ReadingWindow | None:
+    opens, closes = args.reading_window_opens, args.reading_window_closes
+    if opens is None and closes is None:
+        return None
+    if opens is None or closes is None:
+        missing, given = (
+            ("--reading-window-closes", "--reading-window-opens")
+            if closes is None
+            else ("--reading-window-opens", "--reading-window-closes")
+        )
+        raise _Refused(missing, f"needed with {given}: a window opens and closes")
+    if closes < opens:
+        raise _Refused("--reading-window-closes", "before --reading-window-opens")
+    if closes < args.issued_on:
+        raise _Refused(
+            "--reading-window-closes", "before --issued-on: the window is for the next reading"
+        )
+    return ReadingWindow(opens_on=opens, closes_on=closes)
+
+
+def _registers(args: argparse.Namespace, name: str) -> dict[Register, int] | None:
+    """The registers given as --NAME, or as --NAME-f1, -f2 and -f3 (all three); None if
+    neither."""
+    single: int | None = getattr(args, name)
+    bands = {band: getattr(args, f"{name}_{band.lower()}") for band in BANDS}
+    given = [band for band, value in bands.items() if value is not None]
+    if single is not None and given:
+        raise _Refused(
+            f"--{name}-{given[0].lower()}", f"either --{name} or --{name}-f1, -f2 and -f3"
+        )
+    if single is not None:
+        return {"total": single}
+    if not given:
+        return None
+    missing = [band for band in BANDS if band not in given]
+    if missing:
+        raise _Refused(
+            f"--{name}-{missing[0].lower()}",
+            f"needed with --{name}-{given[0].lower()}: one value for each band",
+        )
+    return {band: bands[band] for band in BANDS}
+
+
+def _meter_installed(args: argparse.Namespace) -> MeterInstalled:
+    try:
+        point = check_point(args.commodity, args.point)
+    except ValueError as error:
+        raise _Refused("--point", str(error)) from None
+    gas = args.commodity == "gas"
+    if gas and args.banded:
+        raise _Refused("--banded", "a gas meter has no time bands")
+    if not gas and args.correction_factor is not None:
+        raise _Refused("--correction-factor", "for gas meters only")
+    initial = _registers(args, "initial")
+    if initial is None:
+        raise _Refused(
+            "--initial", "the meter's first reading is needed (--initial-f1, -f2 and -f3 if banded)"
+        )
+    _fits_the_meter(args, "initial", initial)
+    removal = _registers(args, "removal")
+    if args.replaces is None and removal is not None:
+        option = "--removal" if "total" in removal else "--removal-f1"
+        raise _Refused(option, "only with --replaces")
+    if args.replaces is not None:
+        if removal is None:
+            raise _Refused("--removal", "needed with --replaces: the replaced meter's last reading")
+        if args.replaces == args.serial:
+            raise _Refused("--replaces", "a meter does not replace itself")
+    return _built(
+        "meter-install",
+        lambda: meter_installed(
+            supply_id=args.supply_id,
+            customer_code=args.customer_code,
+            commodity=args.commodity,
+            point_id=point,
+            serial=args.serial,
+            digits=args.digits,
+            installed_on=args.installed_on,
+            initial=initial,
+            banded=args.banded,
+            smart=args.smart,
+            correction_factor=args.correction_factor,
+            replaces=args.replaces,
+            removal=removal,
+        ),
+    )
+
+
+def _fits_the_meter(args: argparse.Namespace, name: str, values: dict[Register, int]) -> None:
+    """The registers of the meter (one, or one per band if --banded), each within its digits."""
+    option = f"--{name}" if "total" in values else f"--{name}-f1"
+    if args.banded and "total" in values:
+        raise _Refused(option, f"a --banded meter is read per band: --{name}-f1, -f2 and -f3")
+    if not args.banded and "total" not in values:
+        raise _Refused(option, "per band for a --banded meter only")
+    for register, value in values.items():
+        if value >= 10**args.digits:
+            where = f"--{name}" if register == "total" else f"--{name}-{register.lower()}"
+            raise _Refused(where, f"more digits than the meter has ({args.digits})")
+
+
+def _energy_prices(args: argparse.Namespace) -> EnergyPricesChanged:
+    bands = {band: getattr(args, band.lower()) for band in BANDS}
+    missing = [band for band, price in bands.items() if price is None]
+    if args.single is not None:
+        if len(missing) < len(BANDS):
+            raise _Refused("--single", "either --single or --f1, --f2 and --f3")
+        prices: Decimal | dict[Band, Decimal] = args.single
+    elif len(missing) == len(BANDS):
+        raise _Refused("--f1", "give --f1, --f2 and --f3 (euro per kWh), or --single")
+    elif missing:
+        raise _Refused(f"--{missing[0].lower()}", "needed: a price for each band (or --single)")
+    else:
+        prices = bands
+    return _built(
+        "energy-prices",
+        lambda: energy_prices_changed(
+            supply_id=args.supply_id,
+            customer_code=args.customer_code,
+            valid_from=args.valid_from,
+            euro_per_kwh=prices,
+        ),
+    )
+
+
+def _reading_progressed(args: argparse.Namespace) -> ReadingProgressed:
+    rejected = args.step == "rejected"
+    if rejected and args.reason_code is None:
+        raise _Refused("--reason-code", "needed with --step rejected")
+    for option in ("--reason-code", "--note"):
+        if not rejected and _given(args, option):
+            raise _Refused(option, "for --step rejected only")
+    return _built(
+        "reading-progress",
+        lambda: ReadingProgressed(
+            reading_id=args.reading_id,
+            customer_code=args.customer_code,
+            supply_id=args.supply_id,
+            step=args.step,
+            on=args.on or today_in_italy(),
+            reason_code=args.reason_code,
+            note=args.note,
+        ),
+    )
+
+
+def _file_rows(path: Path) -> list[dict[str, JsonValue]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise _Refused("--file", f"no such file: {path}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+        raise _Refused("--file", f"cannot read {path} ({reason})") from None
+    try:
+        return rows_from_json(text)
+    except ValueError as error:
+        raise _Refused("--file", f"{path}: {error}") from None
+
+
+def _distributor_readings(args: argparse.Namespace) -> list[Batch]:
+    return list(distributor_reading_batches(_file_rows(args.file), most=args.batch_size))
+
+
+# Generating a year of days at a time is plenty for a test or a demo; a longer run of days is
+# more likely a typo in a year.
+MOST_DAYS_GENERATED = 366
+
+
+def _interval_days(args: argparse.Namespace) -> list[Batch]:
+    generating = ("--supply-id", "--first-day", "--last-day", "--profile", "--seed")
+    if args.file is not None:
+        given = [option for option in generating if _given(args, option)]
+        if given:
+            raise _Refused(given[0], "not with --file: the file gives the days")
+        return list(interval_day_batches(_file_rows(args.file), most=args.batch_size))
+    for option in generating[:3]:
+        if not _given(args, option):
+            raise _Refused(option, "needed to generate days (or give --file)")
+    if args.last_day < args.first_day:
+        raise _Refused("--last-day", "before --first-day")
+    if args.last_day > today_in_italy():
+        raise _Refused("--last-day", "after today: a meter measures the days gone by")
+    if (args.last_day - args.first_day).days >= MOST_DAYS_GENERATED:
+        raise _Refused("--last-day", f"at most {MOST_DAYS_GENERATED} days at a time")
+    rows = curve_days(
+        list(dict.fromkeys(args.supply_id)),
+        days_between(args.first_day, args.last_day),
+        args.profile or "household",
+        args.seed or 0,
+    )
+    return list(interval_day_batches(rows, most=args.batch_size))
 
 
 def _bill_cancelled(args: argparse.Namespace) -> BillCancelled:
@@ -1036,6 +1562,14 @@ _PAYLOADS: dict[str, Callable[[argparse.Namespace], EventPayload]] = {
     "instalment-plan-approve": _instalment_plan_approved,
     "mandate-activate": _mandate_activated,
     "mandate-refuse": _mandate_refused,
+    "meter-install": _meter_installed,
+    "energy-prices": _energy_prices,
+    "reading-progress": _reading_progressed,
+}
+# The commands that publish in bulk: one batch after the other.
+_BATCHES: dict[str, Callable[[argparse.Namespace], list[Batch]]] = {
+    "distributor-readings": _distributor_readings,
+    "interval-days": _interval_days,
 }
 
 
@@ -1045,7 +1579,7 @@ def _subparser(parser: argparse.ArgumentParser, command: str) -> argparse.Argume
     return chosen
 
 
-async def _main(args: argparse.Namespace, payload: EventPayload | None) -> None:
+async def _main(args: argparse.Namespace, payloads: list[EventPayload]) -> None:
     async with BackOffice(args.rabbitmq_url, args.prefix) as backoffice:
         if args.command == "demo":
             # Imported here: the demo module builds on this one.
@@ -1055,15 +1589,18 @@ async def _main(args: argparse.Namespace, payload: EventPayload | None) -> None:
             print(
                 f"demo published: {counts.customers} customers, {counts.supplies} supplies, "
                 f"{counts.bills} bills, {counts.payments} payments, {counts.plans} "
-                f"instalment plan{'s' if counts.plans != 1 else ''}"
+                f"instalment plan{'s' if counts.plans != 1 else ''}, {counts.meters} meters, "
+                f"{counts.distributor_readings} distributor readings, {counts.interval_days} "
+                "days of 15-minute data"
             )
             return
         if args.command in _READERS:
             await _READERS[args.command](backoffice, args)
             return
-        if payload is not None:
-            event = await _published(backoffice, payload)
-            print(f"published {event.type} {event.event_id}")
+        if payloads:
+            for payload in payloads:
+                event = await _published(backoffice, payload)
+                print(f"published {event.type} {event.event_id}{_batch_note(payload)}", flush=True)
             return
         customer = NewCustomer(
             customer_code=args.customer_code,
@@ -1088,7 +1625,21 @@ async def _published(backoffice: BackOffice, payload: EventPayload) -> Event[Eve
         return await backoffice.activate_mandate(payload)
     if isinstance(payload, MandateRefused):
         return await backoffice.refuse_mandate(payload)
+    if isinstance(payload, MeterInstalled):
+        return await backoffice.install_meter(payload)
+    if isinstance(payload, EnergyPricesChanged):
+        return await backoffice.change_energy_prices(payload)
+    if isinstance(payload, ReadingProgressed):
+        return await backoffice.progress_reading(payload)
+    if isinstance(payload, DistributorReadingsPublished | IntervalDaysPublished):
+        return await backoffice.publish_batch(payload)
     return await backoffice.publish(payload)
+
+
+def _batch_note(payload: EventPayload) -> str:
+    if isinstance(payload, DistributorReadingsPublished | IntervalDaysPublished):
+        return f" (batch {payload.batch_id}, {len(payload.rows)} rows)"
+    return ""
 
 
 # What the commands that read the back-office's queues print: one line per message.
@@ -1157,29 +1708,55 @@ async def _refunds_due(backoffice: BackOffice, args: argparse.Namespace) -> None
     _summary(taken, "refund", "refunds", "due")
 
 
+def _answer_line(answered: AnsweredReading) -> str:
+    received, last = answered.received, answered.steps[-1]
+    values = ", ".join(f"{register} {value}" for register, value in received.values.items())
+    what = (
+        f"{received.reading_id} (supply {received.supply_id}, customer "
+        f"{received.customer_code}): read on {received.read_on}, {values} {received.unit}"
+    )
+    flagged = f"; flagged: {received.flag_reason or 'consumption far above the usual'}"
+    if last.step == "rejected":
+        return f"forwarded and rejected ({last.reason_code}) {what}{flagged}"
+    return f"forwarded and validated {what}{flagged if received.flagged else ''}"
+
+
+async def _answer_readings(backoffice: BackOffice, args: argparse.Namespace) -> None:
+    taken = await backoffice.answer_readings(
+        on=args.on,
+        reject_flagged=args.reject_flagged,
+        note=args.note,
+        each=lambda answered: print(_answer_line(answered), flush=True),
+    )
+    _summary(taken, "reading", "readings", "answered")
+
+
 _READERS = {
     "payments-register-online": _register_online,
     "mandates-settle": _settle_mandates,
     "refunds-due": _refunds_due,
+    "readings-answer": _answer_readings,
 }
 
 
 def main() -> None:
     parser = _parser()
     args = parser.parse_args()
-    payload = None
-    if args.command in _PAYLOADS:
-        # Every value checked before any connection: nothing is published if one is wrong.
-        try:
-            payload = _PAYLOADS[args.command](args)
-        except _Refused as refused:
-            _subparser(parser, args.command).error(f"argument {refused.option}: {refused.reason}")
+    payloads: list[EventPayload] = []
+    # Every value checked before any connection: nothing is published if one is wrong.
+    try:
+        if args.command in _PAYLOADS:
+            payloads = [_PAYLOADS[args.command](args)]
+        elif args.command in _BATCHES:
+            payloads = list(_BATCHES[args.command](args))
+    except _Refused as refused:
+        _subparser(parser, args.command).error(f"argument {refused.option}: {refused.reason}")
     # Failures are reported below in one line; the client libraries' own log lines would only
     # repeat them.
     for name in ("aio_pika", "aiormq"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
     try:
-        asyncio.run(_main(args, payload))
+        asyncio.run(_main(args, payloads))
     except (NotPublished, NotRead) as error:
         sys.exit(f"sportello-backoffice: {error}")
     except KeyboardInterrupt:

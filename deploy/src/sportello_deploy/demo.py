@@ -1,5 +1,5 @@
-"""Demo data: customers onboarded through the back-office simulator, their supplies and bills,
-and one ready-made login."""
+"""Demo data: customers onboarded through the back-office simulator, their supplies, bills,
+meters and readings, and one ready-made login."""
 
 import asyncio
 import subprocess
@@ -10,8 +10,9 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 import httpx
 
-from sportello_deploy.backoffice import BackOffice, NewCustomer
+from sportello_deploy.backoffice import BackOffice, Batch, NewCustomer
 from sportello_deploy.demo_bills import demo_billing
+from sportello_deploy.demo_readings import demo_readings
 
 DEMO_CUSTOMERS = (
     NewCustomer(
@@ -83,18 +84,23 @@ class DemoCounts:
     bills: int
     payments: int = 0
     plans: int = 0
+    meters: int = 0
+    distributor_readings: int = 0
+    interval_days: int = 0
 
 
 async def load_demo_data(backoffice: BackOffice, today: date | None = None) -> DemoCounts:
     """The demo customers, then their supplies, then the bills of the two years to `today`,
-    then the instalment plans granted and the payments registered for them.
+    then the instalment plans granted and the payments registered for them; then the supplies'
+    meters, the electricity prices, the distributors' readings and the 15-minute data.
 
     In that order, so that no consumer has to park a bill for a supply it does not know yet, or
     a payment for a bill (they would, but the demo need not rely on it). The same `today`
     publishes the same events: registrations and plans have fixed ids, and their events' ids
-    come from them.
+    come from them; meters, prices and batches take theirs from their content.
     """
-    billing = demo_billing(today or date.today())
+    day = today or date.today()
+    billing = demo_billing(day)
     await load_demo_customers(backoffice)
     for supply, supply_event_id in billing.supplies:
         await backoffice.activate_supply(supply, event_id=supply_event_id)
@@ -108,8 +114,23 @@ async def load_demo_data(backoffice: BackOffice, today: date | None = None) -> D
     payments = [payment for bill in billing.bills for payment in bill.payments]
     for payment in payments:
         await backoffice.register_payment(payment)
+    readings = demo_readings(day, billing)
+    for meter in readings.meters:
+        await backoffice.install_meter(meter)
+    for prices in readings.prices:
+        await backoffice.change_energy_prices(prices)
+    batches: list[Batch] = [*readings.distributor_batches, *readings.interval_batches]
+    for batch in batches:
+        await backoffice.publish_batch(batch)
     return DemoCounts(
-        len(DEMO_CUSTOMERS), len(billing.supplies), len(billing.bills), len(payments), len(plans)
+        len(DEMO_CUSTOMERS),
+        len(billing.supplies),
+        len(billing.bills),
+        len(payments),
+        len(plans),
+        len(readings.meters),
+        len(readings.distributor_readings),
+        len(readings.interval_days),
     )
 
 

@@ -25,6 +25,7 @@ from sportello_contracts.bills import (
     PaymentChannel,
     ReadingKind,
     ReadingUsed,
+    ReadingWindow,
     Unit,
 )
 from sportello_contracts.payments import Instalment, InstalmentPlanApproved, PaymentRegistered
@@ -219,11 +220,19 @@ class DemoSupply:
     monthly_profile: tuple[float, ...]  # relative weight of each calendar month
     months_per_bill: int  # 2 for gas (bimonthly), 1 for electricity
     issue_lag_days: int  # days from the end of the period to the bill
+    # The meter: its dial at installation (electricity: split between the bands), its digits,
+    # and the day it was installed, the first of a month that starts a billing period. Its
+    # readings run from that day, whatever today is: a bill prints the same reading at every
+    # run of the demo.
     first_reading: int
+    meter_digits: int
+    meter_installed_on: date
     fixed_per_month: Decimal
     notice_series: int  # makes each supply's pagoPA positions its own
     resident: bool = True  # electricity: excise exemption up to 3 kW, canone RAI
     smart_readings: bool = False  # read remotely every period: always an actual reading
+    # Gas without a converter: the meter counts m3, bills Smc (m3 x this factor).
+    correction_factor: Decimal | None = None
 
 
 def _supply(
@@ -312,6 +321,9 @@ DEMO_SUPPLIES = (
         months_per_bill=2,
         issue_lag_days=12,
         first_reading=4_812,
+        meter_digits=5,
+        meter_installed_on=date(2021, 9, 1),
+        correction_factor=Decimal("1.021"),
         fixed_per_month=Decimal("11.50"),
         notice_series=100011,
     ),
@@ -335,6 +347,8 @@ DEMO_SUPPLIES = (
         months_per_bill=1,
         issue_lag_days=9,
         first_reading=21_560,
+        meter_digits=6,
+        meter_installed_on=date(2021, 4, 1),  # a 2G meter, replacing the first one
         fixed_per_month=Decimal("8.40"),
         notice_series=100012,
         smart_readings=True,
@@ -363,6 +377,8 @@ DEMO_SUPPLIES = (
         months_per_bill=1,
         issue_lag_days=9,
         first_reading=9_870,
+        meter_digits=6,
+        meter_installed_on=date(2021, 2, 1),
         fixed_per_month=Decimal("8.40"),
         notice_series=100022,
         smart_readings=True,
@@ -386,6 +402,9 @@ DEMO_SUPPLIES = (
         months_per_bill=2,
         issue_lag_days=12,
         first_reading=7_205,
+        meter_digits=5,
+        meter_installed_on=date(2021, 3, 1),
+        correction_factor=Decimal("1.013"),
         fixed_per_month=Decimal("11.50"),
         notice_series=100031,
     ),
@@ -397,7 +416,8 @@ DEMO_SUPPLIES = (
             "IT001E73310456",
             _VERDI_SEASIDE,
             _POWER_HOME_OFFER,
-            Meter(serial="2G-EDI-51200877", smart=True),
+            # Not read remotely: its bills alternate the distributor's and the customer's reading.
+            Meter(serial="EDI-1G-51200877"),
             _E_DISTRIBUZIONE,
             date(2021, 5, 1),
             EmailDelivery(email="luca.verdi@example.it"),
@@ -409,10 +429,11 @@ DEMO_SUPPLIES = (
         months_per_bill=1,
         issue_lag_days=9,
         first_reading=3_310,
+        meter_digits=6,
+        meter_installed_on=date(2021, 5, 1),
         fixed_per_month=Decimal("8.40"),
         notice_series=100042,
         resident=False,
-        smart_readings=True,
     ),
     DemoSupply(
         _supply(
@@ -434,6 +455,9 @@ DEMO_SUPPLIES = (
         months_per_bill=2,
         issue_lag_days=12,
         first_reading=310_442,
+        # A G40 meter with a volume converter of its own (no correction factor), read remotely.
+        meter_digits=7,
+        meter_installed_on=date(2020, 11, 1),
         fixed_per_month=Decimal("48.00"),
         notice_series=100051,
         smart_readings=True,
@@ -454,7 +478,7 @@ ESTIMATE_SHARE = Decimal("0.75")
 # Prices before taxes (EUR per unit); the offers' prices change once, on `price_change_on`.
 _GAS_PRICE = (Decimal("0.545"), Decimal("0.598"))
 _GAS_NETWORK = Decimal("0.118")  # transport, meter and system charges per Smc
-_POWER_PRICE: dict[Band, tuple[Decimal, Decimal]] = {
+POWER_PRICE: dict[Band, tuple[Decimal, Decimal]] = {
     "F1": (Decimal("0.168"), Decimal("0.152")),
     "F2": (Decimal("0.156"), Decimal("0.141")),
     "F3": (Decimal("0.142"), Decimal("0.129")),
@@ -557,7 +581,7 @@ def _bills_of(supply: DemoSupply, today: date) -> list[DemoBill]:
         estimated_at = (catch_up_at - 2, catch_up_at - 1)
         for index in estimated_at:
             billed[index] = {b: _whole(q * ESTIMATE_SHARE) for b, q in used[index].items()}
-    bills, meter = [], _meter_start(supply, activated.commodity)
+    bills, meter = [], meter_at(supply, periods[0].start)
     for index, period in enumerate(periods):
         adjustments: list[BillLine] = []
         kind: ReadingKind = "estimated" if index in estimated_at else _reading_kind(supply, index)
@@ -571,7 +595,10 @@ def _bills_of(supply: DemoSupply, today: date) -> list[DemoBill]:
         if activated.supply_id == TIME_BARRED and index == len(periods) - 3:
             adjustments.append(_time_barred_catch_up(period))
         meter = {b: meter[b] + billed[index][b] for b in meter}
-        bill = _bill(supply, period, billed[index], adjustments, meter, kind, today)
+        window = reading_window(supply, periods, index, today)
+        bill = _bill(
+            supply, period, billed[index], adjustments, dial(supply, meter), kind, window, today
+        )
         if activated.supply_id == AFTER_METER_FAULT and index == len(periods) - 1:
             bill = bill.model_copy(update={"after_meter_fault": True})
         bills.append(DemoBill(bill, demo_event_id(f"bill:{bill.bill_number}")))
@@ -585,6 +612,7 @@ def _bill(
     adjustments: list[BillLine],
     meter: dict[Band | None, int],
     kind: ReadingKind,
+    window: ReadingWindow | None,
     today: date,
 ) -> BillIssued:
     activated = supply.activated
@@ -654,6 +682,7 @@ def _bill(
         ),
         payment_method="pagopa" if pagopa else "direct_debit",
         notice_position=f"{period.start:%Y%m}{supply.notice_series:07d}" if pagopa else None,
+        next_reading_window=window,
     )
 
 
@@ -681,7 +710,7 @@ def _consumption_lines(
                 f"Spesa per la materia energia, fascia {band}",
                 Decimal(quantity),
                 "kWh",
-                _POWER_PRICE[band][price_index],
+                POWER_PRICE[band][price_index],
             )
             for band, quantity in quantities.items()
             if band is not None
@@ -737,15 +766,21 @@ def _time_barred_catch_up(period: _Period) -> BillLine:
     )
 
 
-def _consumption(supply: DemoSupply, period: _Period) -> dict[Band | None, int]:
-    """What was really used in `period`: the month's share of the year, give or take 10%
-    (seeded by supply and month: the same every run). Electricity by time band."""
+def _month_usage(supply: DemoSupply, month: date) -> float:
+    """What was really used in `month`: its share of the year, give or take 10% (seeded by
+    supply and month: the same every run)."""
     weights = supply.monthly_profile
+    seed = random.Random(f"{supply.activated.supply_id}:{month:%Y-%m}")  # noqa: S311
+    share = weights[month.month - 1] / sum(weights)
+    return supply.yearly_quantity * share * seed.uniform(0.9, 1.1)
+
+
+def _consumption(supply: DemoSupply, period: _Period) -> dict[Band | None, int]:
+    """What was really used in `period`, month by month (`_month_usage`). Electricity by time
+    band."""
     month, total = period.start, 0.0
     while month <= period.end:
-        seed = random.Random(f"{supply.activated.supply_id}:{month:%Y-%m}")  # noqa: S311
-        share = weights[month.month - 1] / sum(weights)
-        total += supply.yearly_quantity * share * seed.uniform(0.9, 1.1)
+        total += _month_usage(supply, month)
         month = _add_months(month, 1)
     if supply.activated.commodity == "gas":
         return {None: round(total)}
@@ -760,6 +795,79 @@ def _meter_start(supply: DemoSupply, commodity: Commodity) -> dict[Band | None, 
     if commodity == "gas":
         return {None: supply.first_reading}
     return {band: round(supply.first_reading * share) for band, share in _BAND_SHARES.items()}
+
+
+def meter_at(supply: DemoSupply, day: date) -> dict[Band | None, int]:
+    """What the supply's meter had counted (Smc or kWh; electricity by band) when `day` began:
+    its first reading and what was used since its installation, period by period as the bills
+    have it, then month by month within a period. `day` is the first of a month, not before
+    the installation; `ValueError` otherwise."""
+    installed, months = supply.meter_installed_on, supply.months_per_bill
+    if installed.day != 1 or (installed.month - 1) % months:
+        raise ValueError(f"{supply.activated.supply_id}: a meter installed off its billing periods")
+    if day.day != 1 or day < installed:
+        raise ValueError(
+            f"{supply.activated.supply_id}: the demo's meter counts from {installed}, "
+            f"on the first of a month (not {day})"
+        )
+    counter = _meter_start(supply, supply.activated.commodity)
+    start = installed
+    while (following := _add_months(start, months)) <= day:
+        used = _consumption(supply, _Period(start, following - timedelta(days=1), following))
+        counter = {band: counter[band] + used[band] for band in counter}
+        start = following
+    if start < day:  # within a gas period (billed every two months): its months so far
+        month, partial = start, 0.0
+        while month < day:
+            partial += _month_usage(supply, month)
+            month = _add_months(month, 1)
+        counter = {None: counter[None] + round(partial)}
+    return counter
+
+
+def dial(supply: DemoSupply, counter: dict[Band | None, int]) -> dict[Band | None, int]:
+    """What the meter's dial shows for `counter`: a gas meter without a converter counts m3,
+    so what was used since its installation shows divided by the correction factor."""
+    factor = supply.correction_factor
+    if factor is None:
+        return dict(counter)
+    return {
+        band: supply.first_reading + _whole((Decimal(value) - supply.first_reading) / factor)
+        for band, value in counter.items()
+    }
+
+
+# The self-reading windows bills print, for the meters not read remotely. The demo login's gas
+# supply takes a self-reading today: its latest bill's window is around today. The others are
+# the last days of a billing period, as a supplier plans them.
+OPEN_WINDOW = "FG10001"
+WINDOW_DAYS = 6
+
+
+def reading_window(
+    supply: DemoSupply, periods: list[_Period], index: int, today: date
+) -> ReadingWindow | None:
+    """The window bill `index` prints: the last `WINDOW_DAYS` of the next period; for the
+    latest bill, around today (`OPEN_WINDOW`) or the last days of the period in progress a week
+    from today (a window still to come). None for a meter read remotely."""
+    if supply.smart_readings:
+        return None
+    if index < len(periods) - 1:
+        end = periods[index + 1].end
+    elif supply.activated.supply_id == OPEN_WINDOW:
+        opens = today - timedelta(days=WINDOW_DAYS // 2)
+        return ReadingWindow(opens_on=opens, closes_on=opens + timedelta(days=WINDOW_DAYS - 1))
+    else:
+        end = period_end_holding(today + timedelta(days=7), supply.months_per_bill)
+    return ReadingWindow(opens_on=end - timedelta(days=WINDOW_DAYS - 1), closes_on=end)
+
+
+def period_end_holding(day: date, months_per_bill: int) -> date:
+    """The last day of the billing period `day` falls in (periods of two months start in
+    January, March...)."""
+    start = day.replace(day=1)
+    start = _add_months(start, -((start.month - 1) % months_per_bill))
+    return _add_months(start, months_per_bill) - timedelta(days=1)
 
 
 def _reading_kind(supply: DemoSupply, index: int) -> ReadingKind:

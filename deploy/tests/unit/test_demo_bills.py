@@ -193,12 +193,15 @@ def test_two_estimated_bills_are_followed_by_an_actual_reading_with_their_catch_
         estimated[1].period_end,
     )
     # The actual reading accounts for everything: what the estimates billed, what they missed
-    # (the catch-up), and the new period's own consumption.
+    # (the catch-up), and the new period's own consumption. The meter counts m3, the bills Smc
+    # (m3 x the correction factor), each reading rounded to the m3.
     assert catch_up.quantity is not None
     assert catch_up.quantity > 0
-    used = after.readings[0].value - before.readings[0].value
+    (supply,) = [s for s in DEMO_SUPPLIES if s.activated.supply_id == ESTIMATES_THEN_CATCH_UP]
+    assert supply.correction_factor is not None
+    used_smc = (after.readings[0].value - before.readings[0].value) * supply.correction_factor
     billed = sum(b.consumption.quantity for b in (*estimated, after))
-    assert used == billed + catch_up.quantity
+    assert abs(used_smc - (billed + catch_up.quantity)) <= supply.correction_factor
 
 
 def test_a_bill_is_over_150_percent_of_the_average_of_the_12_months_before_it(

@@ -18,6 +18,7 @@ from sportello_contracts.bills import (
     BillSummaryPublic,
 )
 from sportello_contracts.identity import GET_SCOPE, ScopeReply
+from sportello_contracts.readings import LIST_READING_BOXES, ReadingBoxesReply
 from sportello_contracts.rpc import ErrorKind, ServiceError
 from sportello_contracts.supplies import (
     LIST_SUPPLIES,
@@ -152,6 +153,7 @@ def billing(bus: MeetingBus) -> None:
     bus.replies[LIST_BILLS.name] = PAGE
     bus.replies[LIST_SUPPLIES.name] = SuppliesReply(supplies=(SUPPLY,))
     bus.replies[GET_BALANCE.name] = BALANCE
+    bus.replies[LIST_READING_BOXES.name] = ReadingBoxesReply(boxes=())  # test_readings_routes.py
 
 
 @pytest.fixture

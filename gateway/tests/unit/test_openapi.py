@@ -40,6 +40,7 @@ WITH_BODY = {
     ("post", "/v1/me/personal-data-change-requests"),
     ("post", "/v1/billing-profiles/changes"),
     ("post", "/v1/bills/{bill_number}/payments"),
+    ("post", "/v1/supplies/{supply_id}/readings"),
     # A payment provider's callback: anonymous (billing checks its signature).
     ("post", "/v1/payments/callbacks/{provider}"),
 }
@@ -59,6 +60,17 @@ BILLING = {
     ("get", "/v1/bills/{bill_number}/plico.pdf"),
     ("post", "/v1/bills/{bill_number}/payments"),
     ("get", "/v1/payments/{payment_id}"),
+}
+# Readings, consumption and smart-meter data: metering's, of the signed-in caller's supplies.
+READINGS = {
+    ("post", "/v1/supplies/{supply_id}/readings"),
+    ("get", "/v1/supplies/{supply_id}/readings"),
+    ("get", "/v1/readings/{reading_id}"),
+    ("get", "/v1/reading-boxes"),
+    ("get", "/v1/supplies/{supply_id}/reading-box"),
+    ("get", "/v1/supplies/{supply_id}/consumption"),
+    ("get", "/v1/supplies/{supply_id}/intervals"),
+    ("get", "/v1/supplies/{supply_id}/intervals.csv"),
 }
 AUTHENTICATED = BILLING | {
     ("get", "/v1/me"),
@@ -89,6 +101,7 @@ AUTHENTICATED = BILLING | {
     ("put", "/v1/me/contact-preferences"),
     ("post", "/v1/me/personal-data-change-requests"),
 }
+AUTHENTICATED |= READINGS
 # Second-factor codes are guessed like passwords.
 CODES_CHECKED = {
     ("post", "/v1/auth/login/second-factor"),

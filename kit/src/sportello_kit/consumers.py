@@ -53,7 +53,10 @@ class Handling:
     replies: CommandReplies
 
     def transaction_for(
-        self, session: AsyncClientSession, cause: Event[Any] | None = None
+        self,
+        session: AsyncClientSession,
+        cause: Event[Any] | None = None,
+        queue: str | None = None,
     ) -> Transaction:
         return Transaction(
             session,
@@ -62,6 +65,7 @@ class Handling:
             producer=self.producer,
             correlation_id=cause.correlation_id if cause else current_correlation_id(),
             cause=cause,
+            queue=queue,
         )
 
 
@@ -102,7 +106,7 @@ async def _in_transaction(
     async def work(session: AsyncClientSession) -> None:
         if await handling.inbox.seen(key, session):
             return
-        tx = handling.transaction_for(session, cause=event)
+        tx = handling.transaction_for(session, cause=event, queue=queue)
         await handler(event, tx)
         if tx.parked_for is None:
             await handling.inbox.record(key, session)

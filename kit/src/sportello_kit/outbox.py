@@ -25,7 +25,7 @@ from pymongo.errors import DuplicateKeyError
 from sportello_contracts.envelope import Event
 from sportello_kit.mongo import unavailable
 from sportello_kit.publisher import Outgoing, Publisher
-from sportello_kit.topology import Topology
+from sportello_kit.topology import DEAD_LETTER_QUEUE, DEAD_LETTER_REASON, Topology
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +102,25 @@ class Outbox:
             message_id=message_id,
         )
 
+    async def add_dead_letter(
+        self,
+        event: Event[Any],
+        queue: str,
+        reason: str,
+        session: AsyncClientSession,
+    ) -> None:
+        """Record `event` for `queue`'s dead letters with `reason`, in the caller's transaction:
+        the part of a batch a handler could not use, dead-lettered while the rest is kept."""
+        await self._insert(
+            str(event.event_id),
+            self.topology.dead_letters.name,
+            queue,
+            event.correlation_id,
+            event.model_dump_json(),
+            session,
+            headers={DEAD_LETTER_REASON: reason[:1000], DEAD_LETTER_QUEUE: queue},
+        )
+
     async def _insert(
         self,
         record_id: str,
@@ -111,9 +130,12 @@ class Outbox:
         body: str,  # JSON, kept as text so the records can be read and searched
         session: AsyncClientSession,
         message_id: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
+        extra: dict[str, Any] = {} if headers is None else {"headers": headers}
         await self.collection.insert_one(
             {
+                **extra,
                 "_id": record_id,
                 "message_id": message_id or record_id,
                 "exchange": exchange,
@@ -320,12 +342,15 @@ class OutboxRelay:
 
 
 def _outgoing(record: dict[str, Any], events_exchange: str) -> Outgoing:
+    headers = record.get("headers") or {}
     return Outgoing(
         body=record["body"].encode(),
         exchange=record.get("exchange", events_exchange),
         routing_key=record["routing_key"],
+        headers=headers,
         message_id=record.get("message_id") or record["_id"],
         correlation_id=record.get("correlation_id"),
-        # An event nobody subscribes to is legitimately dropped: pub/sub, not a command.
-        mandatory=False,
+        # An event nobody subscribes to is legitimately dropped: pub/sub, not a command. A dead
+        # letter must reach its queue (unroutable, it fails and is retried, then parked).
+        mandatory=DEAD_LETTER_REASON in headers,
     )

@@ -11,6 +11,7 @@ The kit opens the transaction, records the inbox entry (events) or the command's
 """
 
 from typing import Any
+from uuid import uuid5
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -28,13 +29,16 @@ class Transaction:
         producer: str,
         correlation_id: str,
         cause: Event[Any] | None = None,
+        queue: str | None = None,
     ) -> None:
         self.session = session
+        self.queue = queue  # the subscription's queue, when handling an event
         self.producer = producer
         self.correlation_id = correlation_id
         self.cause = cause
         self.parked_for: str | None = None
         self._outbox = outbox
+        self._dead_letters = 0
         self._parking = parking
 
     async def emit(self, payload: EventPayload) -> Event[Any]:
@@ -46,6 +50,25 @@ class Transaction:
             causation_id=str(self.cause.event_id) if self.cause is not None else None,
         )
         await self._outbox.add(event, self.session)
+        return event
+
+    async def dead_letter(self, payload: EventPayload, reason: str) -> Event[Any]:
+        """Dead-letter `payload` (the part of the event being handled that breaks a rule: a
+        batch's bad rows, as a message of the same type) with `reason`, once the transaction
+        commits; the rest of the event is applied. Replaying it sends it back to this queue."""
+        if self.cause is None or self.queue is None:
+            raise TypeError("only a part of an event can be dead-lettered")
+        self._dead_letters += 1
+        event: Event[Any] = Event.new(
+            payload,
+            producer=self.cause.producer,
+            correlation_id=self.correlation_id,
+            causation_id=str(self.cause.event_id),
+            # Derived from the event handled: its dead part keeps one id however often the
+            # transaction is retried.
+            event_id=uuid5(self.cause.event_id, f"dead-letter:{self._dead_letters}"),
+        )
+        await self._outbox.add_dead_letter(event, self.queue, reason, self.session)
         return event
 
     def park(self, waiting_for: str) -> None:

@@ -6,6 +6,7 @@ from sportello_gateway.routes import (
     auth,
     billing_profiles,
     bills,
+    consumption,
     contacts,
     credentials,
     health,
@@ -16,6 +17,7 @@ from sportello_gateway.routes import (
     payments,
     personal_data,
     profile,
+    readings,
     second_factor,
     sessions,
     supplies,
@@ -44,4 +46,6 @@ ROUTERS = (
     billing_profiles.router,
     bills.router,
     payments.router,
+    readings.router,
+    consumption.router,
 )

@@ -1,5 +1,6 @@
 """The home page in one call: the latest bills, the active supplies and the amount due, asked of
-billing at the same time; for an administrator, of the condominium picked."""
+billing, and the reading boxes, asked of metering, all at the same time; for an administrator, of
+the condominium picked."""
 
 import asyncio
 from collections.abc import Coroutine
@@ -16,11 +17,13 @@ from sportello_contracts.bills import (
     BillSummaryPublic,
     GetBalanceRequest,
 )
+from sportello_contracts.readings import LIST_READING_BOXES, ReadingBox, ReadingBoxesReply
 from sportello_contracts.supplies import LIST_SUPPLIES, SuppliesReply, SupplyPublic
 from sportello_gateway.auth import CurrentCaller
 from sportello_gateway.forward import Forward, http_model
 from sportello_gateway.problems_doc import responses
 from sportello_gateway.routes.bills import BillsQuery
+from sportello_gateway.routes.readings import ReadingBoxesQuery
 from sportello_gateway.routes.supplies import AUTHENTICATED, SCOPED, SuppliesQuery
 
 router = APIRouter(tags=["home"])
@@ -37,6 +40,8 @@ class HomePublic(BaseModel):
     latest_bills: list[BillSummaryPublic]  # newest first, of every billing profile
     active_supplies: list[SupplyPublic]
     balance: BalanceReply
+    # The self-reading box of each supply still supplied (a ceased one takes no reading).
+    reading_boxes: list[ReadingBox]
     # What the caller may pick from (an administrator's condominiums), and what was picked:
     # none when the page covers every code of the caller.
     customer_codes: list[str]
@@ -46,7 +51,7 @@ class HomePublic(BaseModel):
 @router.get(
     "/v1/home",
     responses=responses(AUTHENTICATED, SCOPED),
-    summary="My home page: latest bills, active supplies, amount due",
+    summary="My home page: latest bills, active supplies, amount due, reading boxes",
 )
 async def home(
     query: Annotated[HomeQuery, Query()], caller: CurrentCaller, send: Forward
@@ -54,7 +59,7 @@ async def home(
     """`customer_code` picks one customer (an administrator's condominium); without it, every
     customer code of the caller. One part failing fails the whole page, with that problem."""
     code = query.customer_code
-    bills, supplies, balance = await _together(
+    bills, supplies, balance, boxes = await _together(
         send(
             LIST_BILLS,
             BillsQuery(customer_code=code, limit=LATEST_BILLS, order="newest"),
@@ -62,11 +67,13 @@ async def home(
         ),
         send(LIST_SUPPLIES, SuppliesQuery(customer_code=code, status="active"), caller=caller),
         send(GET_BALANCE, query, caller=caller),
+        send(LIST_READING_BOXES, ReadingBoxesQuery(customer_code=code), caller=caller),
     )
     return HomePublic(
         latest_bills=latest_bills(bills),
         active_supplies=list(supplies.supplies),
         balance=balance,
+        reading_boxes=home_reading_boxes(boxes),
         customer_codes=list(caller.customer_codes),
         selected_customer_code=_selected(code, caller.customer_codes),
     )
@@ -86,12 +93,19 @@ def latest_bills(page: BillsPage, limit: int = LATEST_BILLS) -> list[BillSummary
     return bills[:limit]
 
 
+def home_reading_boxes(reply: ReadingBoxesReply) -> list[ReadingBox]:
+    """The boxes of the supplies the page shows: the active ones (a ceased supply's box only
+    says it is ceased)."""
+    return [box for box in reply.boxes if box.state != "ceased"]
+
+
 async def _together(
     bills: Coroutine[Any, Any, BillsPage],
     supplies: Coroutine[Any, Any, SuppliesReply],
     balance: Coroutine[Any, Any, BalanceReply],
-) -> tuple[BillsPage, SuppliesReply, BalanceReply]:
-    """The three replies, asked at once; the first failure cancels the others and is raised
+    boxes: Coroutine[Any, Any, ReadingBoxesReply],
+) -> tuple[BillsPage, SuppliesReply, BalanceReply, ReadingBoxesReply]:
+    """The four replies, asked at once; the first failure cancels the others and is raised
     as it is (not in an `ExceptionGroup`), so it becomes its own problem."""
     try:
         async with asyncio.TaskGroup() as group:
@@ -99,10 +113,11 @@ async def _together(
                 group.create_task(bills),
                 group.create_task(supplies),
                 group.create_task(balance),
+                group.create_task(boxes),
             )
     except ExceptionGroup as failures:
         raise _first(failures) from None
-    return tasks[0].result(), tasks[1].result(), tasks[2].result()
+    return tasks[0].result(), tasks[1].result(), tasks[2].result(), tasks[3].result()
 
 
 def _first(failures: BaseExceptionGroup[Any]) -> BaseException:

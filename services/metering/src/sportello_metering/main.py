@@ -1,10 +1,12 @@
-"""The metering service (`sportello-metering`): health only, until its features arrive."""
+"""The metering service: `sportello-metering` (or `faststream run sportello_metering.main:app`)."""
 
-from sportello_kit.service import Service
-from sportello_metering.settings import MeteringSettings
+from sportello_metering.bootstrap import bootstrap
+from sportello_metering.entrypoints.events import subscribe
+from sportello_metering.entrypoints.rpc import serve
 
-settings = MeteringSettings()
-service = Service("metering", settings, database=settings.database)
+service, dependencies = bootstrap()
+subscribe(service, dependencies)
+serve(service, dependencies)
 app = service.app
 
 

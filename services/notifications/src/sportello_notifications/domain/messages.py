@@ -24,6 +24,7 @@ from sportello_contracts.payments import (
     MandateChanged,
     OnlinePaymentSucceeded,
 )
+from sportello_contracts.readings import BANDS, ReadingStatusChanged
 
 
 @dataclass(frozen=True)
@@ -476,3 +477,97 @@ def billing_profile_url(portal_url: str, number: str | None = None) -> str:
     """A billing profile's page in the portal (where a direct debit is asked for), or the list."""
     profiles = f"{portal_url.rstrip('/')}/profili-di-pagamento"
     return profiles if number is None else f"{profiles}/{number}"
+
+
+# A customer's reading, at each step of its journey.
+
+# The steps that are an outcome the customer hears of: "forwarded" (passed to the distributor)
+# is a step on the way, told in the portal's tracker and not by mail.
+_READING_SUBJECTS = {
+    "received": "Area Clienti: abbiamo ricevuto la tua lettura",
+    "validated": "Area Clienti: la tua lettura è stata convalidata",
+    "rejected": "Area Clienti: la tua lettura non è stata accettata",
+    "billed": "Area Clienti: la tua lettura è stata usata in bolletta",
+    "superseded": "Area Clienti: il distributore ha letto il tuo contatore",
+}
+# The status as the mail's "Stato" line says it, followed by the day ("Convalidata il ...").
+_READING_STATUSES = {
+    "received": "Ricevuta",
+    "validated": "Convalidata",
+    "rejected": "Non accettata",
+    "billed": "Usata in bolletta",
+    "superseded": "Sostituita dalla lettura del distributore",
+}
+_UNITS = {"m3": "m³", "kWh": "kWh"}
+# What the meter's point is called on bills, which the customer finds it by.
+_POINTS = {"m3": "PDR", "kWh": "POD"}
+_REGISTERS = ("total", *BANDS)  # one value, or one per time band in band order
+
+
+def reading_update(
+    event_id: str, changed: ReadingStatusChanged, recipient: Recipient, portal_url: str
+) -> Mail | None:
+    """A step of a reading's journey, to whoever sent it: metering's explanation of what happened
+    and what comes next, then the reading itself (supply, day, values with their unit) and a
+    link to its page. None for a step that is no outcome (passed to the distributor)."""
+    subject = _READING_SUBJECTS.get(changed.status)
+    if subject is None:
+        return None
+    if changed.status == "billed" and changed.bill_number is not None:
+        subject = f"Area Clienti: la tua lettura è stata usata nella bolletta {changed.bill_number}"
+    return Mail(
+        key=f"{event_id}:reading-{changed.status}",
+        to=recipient.email,
+        subject=subject,
+        template="reading_update",
+        context={
+            "full_name": recipient.full_name,
+            "status": changed.status,
+            "status_label": _READING_STATUSES[changed.status],
+            "on": day_month_year(changed.on),
+            "explanation": changed.explanation,
+            "supply_id": changed.supply_id,
+            "point": f"{_POINTS[changed.unit]} {changed.point_id}",
+            "read_on": day_month_year(changed.read_on),
+            "values": _reading_values(changed),
+            "answer_by": _optional_day(changed.answer_by),
+            "bill_number": changed.bill_number,
+            "bill_url": (
+                bill_url(portal_url, changed.bill_number)
+                if changed.bill_number is not None
+                else None
+            ),
+            "in_window": changed.in_window,
+            "next_window_opens_on": _optional_day(changed.next_window_opens_on),
+            "reading_url": reading_url(portal_url, changed.reading_id),
+        },
+    )
+
+
+def _reading_values(changed: ReadingStatusChanged) -> list[dict[str, str]]:
+    """Each register's value with its unit: `Lettura` for a meter with one register, `Fascia F1`
+    and so on for one per time band."""
+    unit = _UNITS[changed.unit]
+    return [
+        {
+            "label": "Lettura" if register == "total" else f"Fascia {register}",
+            # Ungrouped, as the dial shows them: "4.521" could be read as the red decimals.
+            "value": f"{changed.values[register]} {unit}",
+        }
+        for register in _REGISTERS
+        if register in changed.values
+    ]
+
+
+def day_month_year(day: date) -> str:
+    """A date as the portal and metering's explanations write it: `03/12/2026`."""
+    return day.strftime("%d/%m/%Y")
+
+
+def _optional_day(day: date | None) -> str | None:
+    return None if day is None else day_month_year(day)
+
+
+def reading_url(portal_url: str, reading_id: str) -> str:
+    """A reading's page in the portal: its journey in the tracker."""
+    return f"{portal_url.rstrip('/')}/letture/{reading_id}"

@@ -20,6 +20,7 @@ from sportello_contracts.payments import (
     MandateChanged,
     OnlinePaymentSucceeded,
 )
+from sportello_contracts.readings import ReadingStatusChanged
 from sportello_contracts.recipients import AccountContactSet
 from sportello_kit.service import Service
 from sportello_kit.transaction import Transaction
@@ -43,6 +44,7 @@ from sportello_notifications.usecases.payments import (
     send_payment_receipt,
     send_payment_registered,
 )
+from sportello_notifications.usecases.readings import send_reading_update
 from sportello_notifications.usecases.recipients import (
     confirm_billing_change,
     forget_recipient,
@@ -160,3 +162,8 @@ def subscribe(service: Service, deps: Dependencies) -> None:
     async def mandate_changed(event: Event[MandateChanged]) -> None:
         """Tell whoever asked for a direct-debit mandate that it is active, or was refused."""
         await send_mandate_outcome(str(event.event_id), event.payload, **to_accounts)
+
+    @service.on(ReadingStatusChanged, transactional=False)
+    async def reading_status_changed(event: Event[ReadingStatusChanged]) -> None:
+        """Tell whoever sent a reading where it is on its journey (not at every step)."""
+        await send_reading_update(str(event.event_id), event.payload, **to_accounts)

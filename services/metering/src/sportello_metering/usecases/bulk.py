@@ -1,0 +1,193 @@
+"""What the back-office publishes in bulk: distributors' readings and smart meters' 15-minute
+days, thousands per message. Good rows are kept (once each, however often they come); bad rows
+are dead-lettered together with their reasons, in a message of the same type, so nothing is
+lost and a replay after the fix takes them in."""
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+
+from sportello_contracts.readings import (
+    DistributorReading,
+    DistributorReadingsPublished,
+    IntervalDay,
+    IntervalDaysPublished,
+)
+from sportello_metering.adapters.store import MeteredSupply
+from sportello_metering.domain import tracker, wording
+from sportello_metering.domain.intervals import check_day
+from sportello_metering.domain.meters import Meter
+from sportello_metering.domain.readings import Reading
+from sportello_metering.domain.rows import BadRow, read_rows
+from sportello_metering.usecases.ports import Needs, Transaction
+from sportello_metering.usecases.readings import move
+
+# How many rows' reasons a dead letter's header lists (the rows themselves are all in it).
+REASONS_SHOWN = 20
+PENDING = ["received", "forwarded", "validated"]
+
+
+def _supply_ids(rows: Sequence[dict[str, Any]]) -> set[str]:
+    return {
+        row["supply_id"].strip().upper() for row in rows if isinstance(row.get("supply_id"), str)
+    }
+
+
+def _bad_batch_id(batch_id: str) -> str:
+    return f"{batch_id[:76]}.bad"
+
+
+def _reason(bad: Sequence[BadRow], total: int) -> str:
+    shown = "; ".join(b.reason for b in bad[:REASONS_SHOWN])
+    more = f"; and {len(bad) - REASONS_SHOWN} more" if len(bad) > REASONS_SHOWN else ""
+    return f"{len(bad)} of {total} rows refused: {shown}{more}"
+
+
+def _meter_on(meters: Sequence[Meter], supply_id: str, day: date) -> Meter | None:
+    for meter in meters:
+        if (
+            meter.supply_id == supply_id
+            and meter.installed_on <= day
+            and (meter.removed_on is None or day <= meter.removed_on)
+        ):
+            return meter
+    return None
+
+
+def _reading_problem(
+    meters: dict[tuple[str, str], Meter],
+    supplies: dict[str, MeteredSupply],
+    today: date,
+) -> Callable[[DistributorReading], str | None]:
+    def problem(row: DistributorReading) -> str | None:
+        if row.supply_id not in supplies:
+            return f"unknown supply {row.supply_id}"
+        meter = meters.get((row.supply_id, row.meter_serial))
+        if meter is None:
+            return f"supply {row.supply_id} has no meter {row.meter_serial}"
+        if set(row.values) != set(meter.registers):
+            return f"meter {meter.serial} has the registers {', '.join(meter.registers)}"
+        if any(v >= meter.capacity for v in row.values.values()):
+            return f"a value has more than the meter's {meter.digits} digits"
+        if row.read_on > today:
+            return f"read on {row.read_on}, a day still to come"
+        if row.read_on < meter.installed_on:
+            return f"read on {row.read_on}, before the meter was installed"
+        if meter.removed_on is not None and row.read_on > meter.removed_on:
+            return f"read on {row.read_on}, after the meter was removed"
+        return None
+
+    return problem
+
+
+def distributor_reading_id(row: DistributorReading) -> str:
+    """One id per meter, day and kind: the same row sent again is the same reading."""
+    prefix = "DST" if row.kind == "actual" else "EST"
+    return f"{prefix}-{row.supply_id}-{row.meter_serial}-{row.read_on:%Y%m%d}"
+
+
+async def keep_distributor_readings(
+    needs: Needs, tx: Transaction, batch: DistributorReadingsPublished
+) -> None:
+    store, session = needs.store, tx.session
+    ids = _supply_ids(batch.rows)
+    supplies = await store.supplies_by_id(ids, session)
+    meters = {(m.supply_id, m.serial): m for m in await store.meters(ids, session)}
+    good, bad = read_rows(
+        DistributorReading,
+        batch.rows,
+        _reading_problem(meters, supplies, needs.clock.today()),
+        key=lambda r: (r.supply_id, r.meter_serial, r.read_on, r.kind),
+    )
+    now = needs.clock.now()
+    readings = [
+        Reading(
+            reading_id=distributor_reading_id(row),
+            supply_id=row.supply_id,
+            customer_code=supplies[row.supply_id].customer_code,
+            meter_serial=row.meter_serial,
+            read_on=row.read_on,
+            values={str(k): v for k, v in row.values.items()},
+            source="distributor" if row.kind == "actual" else "estimate",
+            status="validated",
+            recorded_at=now,
+        )
+        for _, row in good
+    ]
+    written = await store.keep_readings(readings, session)
+    await _supersede(needs, tx, [r for r in written if r.source == "distributor"], supplies)
+    if bad:
+        await tx.dead_letter(
+            DistributorReadingsPublished(
+                batch_id=_bad_batch_id(batch.batch_id), rows=tuple(b.row for b in bad)
+            ),
+            _reason(bad, len(batch.rows)),
+        )
+
+
+async def _supersede(
+    needs: Needs,
+    tx: Transaction,
+    actual: Sequence[Reading],
+    supplies: dict[str, MeteredSupply],
+) -> None:
+    """The distributor's reading counts where it overlaps a customer's pending one (TIF)."""
+    if not actual:
+        return
+    pending = await needs.store.readings_of(
+        {r.supply_id for r in actual},
+        {"source": "customer", "status": {"$in": PENDING}},
+        tx.session,
+    )
+    for reading in pending:
+        wins = [
+            d
+            for d in actual
+            if d.supply_id == reading.supply_id
+            and tracker.supersedes(reading, d.read_on, needs.rules)
+        ]
+        if not wins:
+            continue
+        read_on = min(wins, key=lambda d: abs((d.read_on - reading.read_on).days)).read_on
+        explanation = wording.explain(
+            "superseded", read_on=reading.read_on, distributor_read_on=read_on
+        )
+        await move(
+            needs,
+            tx,
+            reading,
+            "superseded",
+            needs.clock.today(),
+            explanation,
+            reason=explanation,
+            supply=supplies.get(reading.supply_id),
+        )
+
+
+def _day_problem(meters: Sequence[Meter], today: date) -> Callable[[IntervalDay], str | None]:
+    def problem(row: IntervalDay) -> str | None:
+        meter = _meter_on(meters, row.supply_id, row.day)
+        if meter is None or not meter.smart or meter.unit != "kWh":
+            return f"supply {row.supply_id} had no smart electricity meter on {row.day}"
+        return check_day(row, today)
+
+    return problem
+
+
+async def keep_interval_days(needs: Needs, tx: Transaction, batch: IntervalDaysPublished) -> None:
+    store, session = needs.store, tx.session
+    meters = await store.meters(_supply_ids(batch.rows), session)
+    good, bad = read_rows(
+        IntervalDay,
+        batch.rows,
+        _day_problem(meters, needs.clock.today()),
+        key=lambda d: (d.supply_id, d.day),
+    )
+    await store.keep_days([(d.supply_id, d.day, d.quarter_wh) for _, d in good], session)
+    if bad:
+        await tx.dead_letter(
+            IntervalDaysPublished(
+                batch_id=_bad_batch_id(batch.batch_id), rows=tuple(b.row for b in bad)
+            ),
+            _reason(bad, len(batch.rows)),
+        )
