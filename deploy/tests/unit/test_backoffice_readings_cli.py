@@ -4,11 +4,13 @@ share; fixed event ids; and how the simulator answers the customers' readings. N
 
 import json
 import sys
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from pydantic import JsonValue
 
 from sportello_contracts.bills import BillIssued
 from sportello_contracts.readings import (
@@ -25,6 +27,7 @@ from sportello_contracts.readings import (
 )
 from sportello_deploy.backoffice import (
     DEFAULT_READING_REJECTION,
+    Batch,
     Unusable,
     answer_reading,
     batch_event_id,
@@ -47,7 +50,7 @@ def _payload(*args: str) -> object:
     return _PAYLOADS[parsed.command](parsed)
 
 
-def _batches(*args: str) -> list[object]:
+def _batches(*args: str) -> list[Batch]:
     parsed = _parser().parse_args(list(args))
     return list(_BATCHES[parsed.command](parsed))
 
@@ -183,8 +186,10 @@ def test_a_smart_banded_meter_replacing_another_gives_both_readings_per_band() -
         ),
         (_power_meter(**{"--initial-f3": None}), "--initial-f3", "one value for each band"),
         (
-            _power_meter(**{"--initial-f1": None, "--initial-f2": None, "--initial-f3": None})
-            + ["--initial", "21561"],
+            [
+                *_power_meter(**{"--initial-f1": None, "--initial-f2": None, "--initial-f3": None}),
+                *("--initial", "21561"),
+            ],
             "--initial",
             "a --banded meter is read per band",
         ),
@@ -215,20 +220,31 @@ def test_a_meter_the_back_office_would_never_install_exits_2_naming_the_option(
     assert reason in line
 
 
-def test_the_meter_builder_is_held_to_the_contracts_rules() -> None:
-    common = {
+def _built_meter(**changes: object) -> MeterInstalled:
+    values: dict[str, object] = {
         "supply_id": "FE10001",
         "customer_code": "C00010001",
+        "commodity": "electricity",
         "point_id": "IT002E12345678",
         "serial": "2G-1",
+        "digits": 6,
         "installed_on": date(2026, 1, 1),
+        "initial": 1,
+        **changes,
     }
+    return meter_installed(**values)  # type: ignore[arg-type]
+
+
+def test_the_meter_builder_is_held_to_the_contracts_rules() -> None:
+    assert _built_meter().initial == {"total": 1}
     with pytest.raises(ValueError, match="gas meter has no time bands"):
-        meter_installed(**common, commodity="gas", digits=5, initial=1, banded=True)  # type: ignore[arg-type]
+        _built_meter(commodity="gas", point_id="00881234567890", banded=True)
     with pytest.raises(ValueError, match="more digits than the meter"):
-        meter_installed(**common, commodity="electricity", digits=3, initial=1000)  # type: ignore[arg-type]
+        _built_meter(digits=3, initial=1000)
     with pytest.raises(ValueError, match="both replaced_serial and removal"):
-        meter_installed(**common, commodity="electricity", digits=6, initial=1, replaces="X")  # type: ignore[arg-type]
+        _built_meter(replaces="X")
+    with pytest.raises(ValueError, match="must give the registers F1, F2, F3"):
+        _built_meter(banded=True)
 
 
 # Prices and the steps of a reading.
@@ -405,7 +421,7 @@ def test_each_step_of_a_reading_has_one_event_id_whatever_the_day() -> None:
 # Bulk rows: files, batches, ids.
 
 
-def _reading_row(n: int) -> dict[str, object]:
+def _reading_row(n: int) -> dict[str, JsonValue]:
     return {
         "supply_id": "FG10001",
         "meter_serial": "PGM-0457812",
@@ -414,7 +430,7 @@ def _reading_row(n: int) -> dict[str, object]:
     }
 
 
-def _write_jsonl(path: Path, rows: list[dict[str, object]]) -> Path:
+def _write_jsonl(path: Path, rows: Sequence[Mapping[str, JsonValue]]) -> Path:
     path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
     return path
 
@@ -422,18 +438,18 @@ def _write_jsonl(path: Path, rows: list[dict[str, object]]) -> Path:
 def test_distributor_readings_of_a_file_go_in_batches_of_at_most_the_size_as_they_are(
     tmp_path: Path,
 ) -> None:
-    bad = {"supply_id": "FG10001", "read_on": "ieri"}  # metering dead-letters it, not us
-    rows = [_reading_row(n) for n in range(4)] + [bad]
+    bad: dict[str, JsonValue] = {"supply_id": "FG10001", "read_on": "ieri"}  # not ours to judge
+    rows = [*(_reading_row(n) for n in range(4)), bad]
     file = _write_jsonl(tmp_path / "readings.jsonl", rows)
     batches = _batches("distributor-readings", "--file", str(file), "--batch-size", "2")
     assert all(isinstance(b, DistributorReadingsPublished) for b in batches)
-    assert [len(b.rows) for b in batches] == [2, 2, 1]  # type: ignore[attr-defined]
-    assert [row for b in batches for row in b.rows] == rows  # type: ignore[attr-defined]
+    assert [len(b.rows) for b in batches] == [2, 2, 1]
+    assert [row for b in batches for row in b.rows] == rows
     # The same rows as one JSON array: the same batches, ids included.
     array = tmp_path / "readings.json"
     array.write_text(json.dumps(rows, indent=2), encoding="utf-8")
     assert _batches("distributor-readings", "--file", str(array), "--batch-size", "2") == batches
-    ids = [b.batch_id for b in batches]  # type: ignore[attr-defined]
+    ids = [b.batch_id for b in batches]
     assert len(set(ids)) == 3
     assert all(i.startswith("DSTR-") for i in ids)
 
@@ -468,7 +484,9 @@ def test_a_missing_file_or_a_batch_over_the_limit_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     missing = str(tmp_path / "none.jsonl")
-    assert "no such file" in _refused(["distributor-readings", "--file", missing], capsys, monkeypatch)
+    assert "no such file" in _refused(
+        ["distributor-readings", "--file", missing], capsys, monkeypatch
+    )
     file = _write_jsonl(tmp_path / "rows.jsonl", [_reading_row(1)])
     too_many = ["distributor-readings", "--file", str(file), "--batch-size", "10001"]
     assert f"from 1 to {READINGS_PER_BATCH}" in _refused(too_many, capsys, monkeypatch)
@@ -503,15 +521,15 @@ def test_batches_split_at_the_contracts_limit_and_validate_against_it() -> None:
 
 def test_the_same_rows_make_the_same_batches_and_event_ids_other_rows_others() -> None:
     rows = [_reading_row(n) for n in range(5)]
-    first = distributor_reading_batches(rows, most=2)  # type: ignore[arg-type]
-    again = distributor_reading_batches([dict(row) for row in rows], most=2)  # type: ignore[arg-type]
+    first = distributor_reading_batches(rows, most=2)
+    again = distributor_reading_batches([dict(row) for row in rows], most=2)
     assert [b.batch_id for b in first] == [b.batch_id for b in again]
     assert [batch_event_id(b) for b in first] == [batch_event_id(b) for b in again]
-    other = distributor_reading_batches(rows[:4] + [_reading_row(9)], most=2)  # type: ignore[arg-type]
+    other = distributor_reading_batches([*rows[:4], _reading_row(9)], most=2)
     assert {batch_event_id(b) for b in first}.isdisjoint(batch_event_id(b) for b in other)
     # Split otherwise, the same rows are other batches (never the same id for other rows).
     assert {batch_event_id(b) for b in first}.isdisjoint(
-        batch_event_id(b) for b in distributor_reading_batches(rows, most=3)  # type: ignore[arg-type]
+        batch_event_id(b) for b in distributor_reading_batches(rows, most=3)
     )
 
 
@@ -536,11 +554,12 @@ def test_interval_days_are_generated_per_supply_and_day_each_with_its_quarters()
     # Generated again: the same batch; another seed: other curves.
     assert _batches(*args) == [batch]
     other_seed = _batches(*args[:-1], "8")
-    assert other_seed[0].rows != batch.rows  # type: ignore[attr-defined]
+    assert other_seed[0].rows != batch.rows
 
 
 def test_interval_days_of_a_file_are_sent_as_they_are(tmp_path: Path) -> None:
-    short = {"supply_id": "FE10001", "day": "2026-03-02", "quarter_wh": [50] * 95}
+    short: dict[str, JsonValue] = {"supply_id": "FE10001", "day": "2026-03-02"}
+    short["quarter_wh"] = [50] * 95
     file = _write_jsonl(tmp_path / "days.jsonl", [short])
     (batch,) = _batches("interval-days", "--file", str(file))
     assert isinstance(batch, IntervalDaysPublished)
@@ -659,12 +678,8 @@ def test_a_bill_names_the_self_reading_it_used_and_the_next_window() -> None:
 
 
 def test_an_electricity_bill_reads_each_band() -> None:
-    bill = _payload(
-        *_bill(
-            "--reading-f1", "7200", "--reading-f2", "6700", "--reading-f3", "7800",
-            commodity="electricity",
-        )  # fmt: skip
-    )
+    bands = ("--reading-f1", "7200", "--reading-f2", "6700", "--reading-f3", "7800")
+    bill = _payload(*_bill(*bands, commodity="electricity"))
     assert isinstance(bill, BillIssued)
     assert [(r.band, r.value) for r in bill.readings] == [
         ("F1", 7200),
@@ -690,10 +705,14 @@ def test_an_electricity_bill_reads_each_band() -> None:
         ),
         (["--reading-on", "2026-02-26"], "--reading-on", "goes with --reading"),
         (["--reading", "5", "--reading-on", "2026-03-13"], "--reading-on", "after --issued-on"),
-        (["--reading-f1", "1", "--reading-f2", "1", "--reading-f3", "1"], "--reading-f1", "for electricity only"),
+        (
+            ["--reading-f1", "1", "--reading-f2", "1", "--reading-f3", "1"],
+            "--reading-f1",
+            "for electricity only",
+        ),
         (["--reading", "5", "--reading-f1", "1"], "--reading-f1", "either --reading or"),
     ],
-)  # fmt: skip
+)
 def test_a_bills_reading_or_window_that_cannot_be_is_refused(
     extra: list[str],
     option: str,
@@ -720,9 +739,7 @@ def test_meters_and_prices_take_their_event_id_from_their_content() -> None:
     # The order registers were given in does not matter.
     banded = _payload(*_power_meter())
     assert isinstance(banded, MeterInstalled)
-    reordered = banded.model_copy(
-        update={"initial": dict(reversed(list(banded.initial.items())))}
-    )
+    reordered = banded.model_copy(update={"initial": dict(reversed(list(banded.initial.items())))})
     assert content_event_id(reordered) == content_event_id(banded)
 
 

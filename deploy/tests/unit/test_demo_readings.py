@@ -4,6 +4,7 @@ windows as the demo login's story needs them; the same events at every run."""
 
 from collections import defaultdict
 from datetime import date, timedelta
+from itertools import pairwise
 
 import pytest
 
@@ -12,9 +13,10 @@ from sportello_contracts.readings import (
     DistributorReadingsPublished,
     IntervalDaysPublished,
     MeterInstalled,
+    Register,
 )
-from sportello_deploy.backoffice import batch_event_id, content_event_id
-from sportello_deploy.demo import DEMO_LOGIN
+from sportello_deploy.backoffice import BackOffice, Batch, batch_event_id, content_event_id
+from sportello_deploy.demo import DEMO_LOGIN, load_demo_data
 from sportello_deploy.demo_bills import (
     DEMO_SUPPLIES,
     ESTIMATES_THEN_CATCH_UP,
@@ -148,16 +150,19 @@ def test_the_meters_readings_agree_with_the_bills_the_distributors_readings_too(
     assert compared > 40
 
 
-def test_a_bill_prints_the_same_actual_reading_whatever_day_the_demo_runs(
+def test_a_bill_prints_the_same_reading_whatever_day_the_demo_runs(
     billing: DemoBilling,
 ) -> None:
+    # (Whose reading it was, the distributor's or the customer's, alternates from the latest
+    # bill back; what the meter showed does not move.)
     later = {item.bill.bill_number: item.bill for item in demo_billing(date(2026, 6, 3)).bills}
     same = 0
     for item in billing.bills:
         other = later.get(item.bill.bill_number)
         if other is None or "estimated" in {r.kind for r in (*item.bill.readings, *other.readings)}:
             continue
-        assert other.readings == item.bill.readings
+        shown = [(r.read_on, r.band, r.value) for r in item.bill.readings]
+        assert [(r.read_on, r.band, r.value) for r in other.readings] == shown
         same += 1
     assert same > 50
 
@@ -174,27 +179,25 @@ def test_gas_supplies_have_the_distributors_monthly_readings_of_two_years(
     gas = [s for s, supply in SUPPLIES.items() if supply.activated.commodity == "gas"]
     assert set(gas) <= set(month_ends)
     # Each of the 24 months before this one, and so the same months a year before too, has a
-    # reading at either end, but where the distributor could not read (the estimated bills).
-    months = [date(2024, 2, 29) + timedelta(days=0)]
+    # reading at either end (from the end of February 2024, 25 months before TODAY's month),
+    # but where the distributor could not read (the two estimated bills: four months).
     last_month_end = TODAY.replace(day=1) - timedelta(days=1)
     for supply_id in gas:
         ends = month_ends[supply_id]
         assert ends == sorted(ends)
-        assert ends[-1] == last_month_end
-        assert len(ends) >= (25 if supply_id != ESTIMATES_THEN_CATCH_UP else 21)
-        assert ends[0] <= date(2024, 2, 29)
-    assert months  # the fixed day above is the month end 25 months before TODAY
-    # The non-smart electricity meter is read with its bills, not monthly.
-    by_hand = [s for s, supply in SUPPLIES.items() if not supply.activated.meter.smart]
-    assert not set(by_hand) - set(gas) & set(month_ends)
+        assert (ends[0], ends[-1]) == (date(2024, 2, 29), last_month_end)
+        assert len(ends) == (25 if supply_id != ESTIMATES_THEN_CATCH_UP else 21)
+    # The electricity meter read by hand is read with its bills, not every month.
+    by_hand = {s for s, supply in SUPPLIES.items() if not supply.activated.meter.smart}
+    assert not (by_hand - set(gas)) & set(month_ends)
 
 
 def test_distributor_readings_never_go_back_on_a_meter(readings: DemoReadings) -> None:
-    series: dict[str, list[dict[str, int]]] = defaultdict(list)
+    series: dict[str, list[dict[Register, int]]] = defaultdict(list)
     for reading in readings.distributor_readings:
         series[reading.supply_id].append(dict(reading.values))
     for values in series.values():
-        for before, after in zip(values, values[1:], strict=False):
+        for before, after in pairwise(values):
             assert all(after[r] >= before[r] for r in before)
 
 
@@ -274,10 +277,9 @@ def test_the_same_day_publishes_the_same_events_and_another_day_the_same_meters(
     assert [content_event_id(m) for m in again.meters] == [
         content_event_id(m) for m in readings.meters
     ]
-    batches = [*readings.distributor_batches, *readings.interval_batches]
-    assert [batch_event_id(b) for b in batches] == [
-        batch_event_id(b) for b in (*again.distributor_batches, *again.interval_batches)
-    ]
+    batches: list[Batch] = [*readings.distributor_batches, *readings.interval_batches]
+    batches_again: list[Batch] = [*again.distributor_batches, *again.interval_batches]
+    assert [batch_event_id(b) for b in batches] == [batch_event_id(b) for b in batches_again]
     assert len({content_event_id(m) for m in readings.meters}) == len(readings.meters)
     for batch in batches:
         kind = DistributorReadingsPublished if "DSTR" in batch.batch_id else IntervalDaysPublished
@@ -292,3 +294,36 @@ def test_the_same_day_publishes_the_same_events_and_another_day_the_same_meters(
     shared = [r for r in later.distributor_readings if (r.supply_id, r.read_on) in values]
     assert len(shared) > 80
     assert all(values[(r.supply_id, r.read_on)] == r.values for r in shared)
+
+
+class _Recorder(BackOffice):
+    """The simulator with its ids and checks, recording what it would send instead of sending."""
+
+    def __init__(self) -> None:
+        super().__init__("amqp://guest:guest@127.0.0.1:9/", "nowhere")
+        self.sent: list[tuple[str, str]] = []
+
+    async def publish_raw(
+        self, body: bytes, routing_key: str, message_id: str | None = None
+    ) -> None:
+        assert message_id is not None
+        self.sent.append((routing_key, message_id))
+
+
+async def test_the_demo_published_twice_the_same_day_sends_the_same_events() -> None:
+    first, second = _Recorder(), _Recorder()
+    counts = await load_demo_data(first, TODAY)
+    await load_demo_data(second, TODAY)
+    assert first.sent == second.sent
+    assert len({message_id for _, message_id in first.sent}) == len(first.sent)
+    kinds = [routing_key for routing_key, _ in first.sent]
+    assert kinds.count(MeterInstalled.ROUTING_KEY) == counts.meters == len(SUPPLIES) + 1
+    assert counts.distributor_readings > 100
+    assert counts.interval_days == CURVE_DAYS * 2
+    # After the supplies and their bills, as the demo's order promises.
+    assert kinds.index(MeterInstalled.ROUTING_KEY) > max(
+        i for i, kind in enumerate(kinds) if kind == BillIssued.ROUTING_KEY
+    )
+    assert {DistributorReadingsPublished.ROUTING_KEY, IntervalDaysPublished.ROUTING_KEY} <= set(
+        kinds
+    )
