@@ -2,7 +2,6 @@
 of a bill paid online, its registration by the supplier, the bank's answer on a mandate."""
 
 import logging
-from collections.abc import Callable
 
 from sportello_contracts.payments import (
     BillPaymentRegistered,
@@ -10,14 +9,12 @@ from sportello_contracts.payments import (
     OnlinePaymentSucceeded,
 )
 from sportello_notifications.domain.messages import (
-    Mail,
-    Recipient,
     mandate_outcome,
     payment_receipt,
     payment_registered,
 )
-from sportello_notifications.usecases.delivery import Claims, Mailer, MessageLog, Templates, deliver
-from sportello_notifications.usecases.recipients import Directory
+from sportello_notifications.usecases.delivery import Claims, Mailer, MessageLog, Templates
+from sportello_notifications.usecases.recipients import Directory, send_to_account
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +31,7 @@ async def send_payment_receipt(
     messages: MessageLog,
 ) -> bool:
     """Send the payer the receipt of a bill paid online, once; True if sent now."""
-    return await _send(
+    return await send_to_account(
         paid.account_id,
         f"online payment {paid.payment_id} of {paid.bill_number}",
         lambda recipient: payment_receipt(event_id, paid, recipient, portal_url),
@@ -64,7 +61,7 @@ async def send_payment_registered(
     if registered.account_id is None:
         log.info("%s settles no online payment: no mail", what)
         return False
-    return await _send(
+    return await send_to_account(
         registered.account_id,
         what,
         lambda recipient: payment_registered(event_id, registered, recipient, portal_url),
@@ -93,7 +90,7 @@ async def send_mandate_outcome(
     if changed.state == "pending":
         log.info("%s: no mail until the bank answers", what)
         return False
-    return await _send(
+    return await send_to_account(
         changed.account_id,
         what,
         # Only a pending mandate has no mail, and it returned above.
@@ -104,33 +101,3 @@ async def send_mandate_outcome(
         templates=templates,
         messages=messages,
     )
-
-
-async def _send(
-    account_id: str,
-    what: str,
-    mail_to: Callable[[Recipient], Mail | None],
-    *,
-    directory: Directory,
-    claims: Claims,
-    mailer: Mailer,
-    templates: Templates,
-    messages: MessageLog,
-) -> bool:
-    """Send the account the mail `mail_to` makes for it, once; True if sent now.
-
-    Nothing is sent, and nothing raised, when the account has no address known: no later
-    delivery of the same event would find one either, so a retry would only loop. Why is logged.
-    """
-    recipient = await directory.recipient(account_id)
-    if recipient is None:
-        log.warning(
-            "%s: no address known for account %s (never announced, or erased); mail dropped",
-            what,
-            account_id,
-        )
-        return False
-    mail = mail_to(recipient)
-    if mail is None:
-        return False
-    return await deliver(mail, claims=claims, mailer=mailer, templates=templates, messages=messages)

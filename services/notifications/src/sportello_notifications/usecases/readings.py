@@ -5,8 +5,8 @@ import logging
 
 from sportello_contracts.readings import ReadingStatusChanged
 from sportello_notifications.domain.messages import reading_update
-from sportello_notifications.usecases.delivery import Claims, Mailer, MessageLog, Templates, deliver
-from sportello_notifications.usecases.recipients import Directory
+from sportello_notifications.usecases.delivery import Claims, Mailer, MessageLog, Templates
+from sportello_notifications.usecases.recipients import Directory, send_to_account
 
 log = logging.getLogger(__name__)
 
@@ -36,16 +36,13 @@ async def send_reading_update(
     if changed.status == "forwarded":
         log.info("%s: a step on the way, no mail", what)
         return False
-    recipient = await directory.recipient(changed.account_id)
-    if recipient is None:
-        log.warning(
-            "%s: no address known for account %s (never announced, or erased); mail dropped",
-            what,
-            changed.account_id,
-        )
-        return False
-    mail = reading_update(event_id, changed, recipient, portal_url)
-    if mail is None:  # a step added to the contract later, with no mail of its own yet
-        log.info("%s: no mail for this step", what)
-        return False
-    return await deliver(mail, claims=claims, mailer=mailer, templates=templates, messages=messages)
+    return await send_to_account(
+        changed.account_id,
+        what,
+        lambda recipient: reading_update(event_id, changed, recipient, portal_url),
+        directory=directory,
+        claims=claims,
+        mailer=mailer,
+        templates=templates,
+        messages=messages,
+    )

@@ -2,12 +2,13 @@
 mails of events that name an account but carry no address: a change of billing profiles."""
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol
 
 from sportello_contracts.billing_profiles import BillingProfilesChanged
 from sportello_contracts.recipients import AccountContactSet
-from sportello_notifications.domain.messages import Recipient, billing_change_confirmation
+from sportello_notifications.domain.messages import Mail, Recipient, billing_change_confirmation
 from sportello_notifications.usecases.delivery import Claims, Mailer, MessageLog, Templates, deliver
 
 log = logging.getLogger(__name__)
@@ -69,4 +70,34 @@ async def confirm_billing_change(
         )
         return False
     mail = billing_change_confirmation(event_id, changed, recipient, portal_url)
+    return await deliver(mail, claims=claims, mailer=mailer, templates=templates, messages=messages)
+
+
+async def send_to_account(
+    account_id: str,
+    what: str,
+    mail_to: Callable[[Recipient], Mail | None],
+    *,
+    directory: Directory,
+    claims: Claims,
+    mailer: Mailer,
+    templates: Templates,
+    messages: MessageLog,
+) -> bool:
+    """Send the account the mail `mail_to` makes for it, once; True if sent now.
+
+    Nothing is sent, and nothing raised, when the account has no address known: no later
+    delivery of the same event would find one either, so a retry would only loop. Why is logged.
+    """
+    recipient = await directory.recipient(account_id)
+    if recipient is None:
+        log.warning(
+            "%s: no address known for account %s (never announced, or erased); mail dropped",
+            what,
+            account_id,
+        )
+        return False
+    mail = mail_to(recipient)
+    if mail is None:
+        return False
     return await deliver(mail, claims=claims, mailer=mailer, templates=templates, messages=messages)
