@@ -3,6 +3,7 @@ days, thousands per message. Good rows are kept (once each, however often they c
 are dead-lettered together with their reasons, in a message of the same type, so nothing is
 lost and a replay after the fix takes them in."""
 
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
@@ -43,13 +44,10 @@ def _reason(bad: Sequence[BadRow], total: int) -> str:
     return f"{len(bad)} of {total} rows refused: {shown}{more}"
 
 
-def _meter_on(meters: Sequence[Meter], supply_id: str, day: date) -> Meter | None:
+def _meter_on(meters: Sequence[Meter], day: date) -> Meter | None:
+    """Of one supply's meters, the one in service on `day`."""
     for meter in meters:
-        if (
-            meter.supply_id == supply_id
-            and meter.installed_on <= day
-            and (meter.removed_on is None or day <= meter.removed_on)
-        ):
+        if meter.installed_on <= day and (meter.removed_on is None or day <= meter.removed_on):
             return meter
     return None
 
@@ -115,7 +113,7 @@ async def keep_distributor_readings(
         for _, row in good
     ]
     written = await store.keep_readings(readings, session)
-    await _supersede(needs, tx, [r for r in written if r.source == "distributor"], supplies)
+    await _supersede(needs, tx, [r for r in written if r.source == "distributor"], supplies, meters)
     if bad:
         await tx.dead_letter(
             DistributorReadingsPublished(
@@ -130,6 +128,7 @@ async def _supersede(
     tx: Transaction,
     actual: Sequence[Reading],
     supplies: dict[str, MeteredSupply],
+    meters: dict[tuple[str, str], Meter],
 ) -> None:
     """The distributor's reading counts where it overlaps a customer's pending one (TIF)."""
     if not actual:
@@ -161,12 +160,23 @@ async def _supersede(
             explanation,
             reason=explanation,
             supply=supplies.get(reading.supply_id),
+            unit=_unit_of(meters, reading),
         )
 
 
+def _unit_of(meters: dict[tuple[str, str], Meter], reading: Reading) -> str | None:
+    meter = meters.get((reading.supply_id, reading.meter_serial))
+    return None if meter is None else meter.unit
+
+
 def _day_problem(meters: Sequence[Meter], today: date) -> Callable[[IntervalDay], str | None]:
+    # Grouped once: thousands of rows each look among their own supply's meters only.
+    by_supply: dict[str, list[Meter]] = defaultdict(list)
+    for meter in meters:
+        by_supply[meter.supply_id].append(meter)
+
     def problem(row: IntervalDay) -> str | None:
-        meter = _meter_on(meters, row.supply_id, row.day)
+        meter = _meter_on(by_supply[row.supply_id], row.day)
         if meter is None or not meter.smart or meter.unit != "kWh":
             return f"supply {row.supply_id} had no smart electricity meter on {row.day}"
         return check_day(row, today)

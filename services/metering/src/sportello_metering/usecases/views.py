@@ -6,7 +6,7 @@ import base64
 import binascii
 import hashlib
 import json
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sportello_contracts.bills import ReadingWindow
@@ -33,9 +33,13 @@ from sportello_metering.adapters.store import MeteredSupply
 from sportello_metering.domain import wording
 from sportello_metering.domain.consumption import (
     billed_spans,
+    days_in_month,
     interval_spans,
+    month_of,
     monthly_series,
+    months_until,
     reading_spans,
+    year_before,
 )
 from sportello_metering.domain.intervals import aggregate, csv_filename, csv_of, period_days
 from sportello_metering.domain.meters import Meter
@@ -174,28 +178,18 @@ async def get_reading(needs: Needs, request: GetReadingRequest) -> ReadingReply:
     return ReadingReply(reading=reading_public(reading, _unit_of(meters, reading.meter_serial)))
 
 
-def _month_of(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
-
-def _first_of(month: str, back: int) -> date:
-    year, number = (int(part) for part in month.split("-"))
-    index = year * 12 + number - 1 - back
-    return date(index // 12, index % 12 + 1, 1)
-
-
 async def consumption(needs: Needs, request: GetConsumptionRequest) -> ConsumptionReply:
     supply = await _owned_supply(needs, request.caller, request.supply_id)
     store = needs.store
-    until = request.until or _month_of(needs.clock.today())
+    until = request.until or month_of(needs.clock.today())
     meters = await store.meters([supply.supply_id])
     counting = [r for r in await store.readings({"supply_id": supply.supply_id}) if r.counts]
     billed = await store.billed(supply.supply_id)
     intervals = []
     if any(m.smart for m in meters):
-        # From the first month shown a year back to the end of the last one.
-        first = _first_of(until, request.months - 1 + 12)
-        last = _first_of(until, -1)
+        # From the first month shown, a year back, to the end of the last one.
+        first = date.fromisoformat(f"{year_before(months_until(until, request.months)[0])}-01")
+        last = date.fromisoformat(f"{until}-01") + timedelta(days=days_in_month(until) - 1)
         totals = await store.day_totals(supply.supply_id, first, last)
         intervals = interval_spans({day: Decimal(wh) / 1000 for day, wh in totals.items()})
     rows = monthly_series(
