@@ -98,9 +98,12 @@ class MeteringStore:
         commodity: str | None = None,
         point_id: str | None = None,
     ) -> None:
+        # Only what is given is set: a bill knows the commodity, not the meter's point.
         fields: dict[str, Any] = {"customer_code": customer_code}
         if commodity is not None:
-            fields |= {"commodity": commodity, "point_id": point_id}
+            fields["commodity"] = commodity
+        if point_id is not None:
+            fields["point_id"] = point_id
         await self.db.supplies.update_one(
             {"_id": supply_id}, {"$set": fields}, upsert=True, session=session
         )
@@ -198,7 +201,9 @@ class MeteringStore:
         return [_reading_of(doc) for doc in docs]
 
     async def add_reading(self, reading: Reading, session: Session) -> None:
-        await self.db.readings.insert_one(_reading_doc(reading), session=session)
+        await self.db.readings.insert_one(
+            {"_id": reading.reading_id, **_reading_doc(reading)}, session=session
+        )
 
     async def save_reading(self, reading: Reading, session: Session) -> None:
         await self.db.readings.replace_one(

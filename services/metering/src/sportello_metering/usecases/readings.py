@@ -213,7 +213,10 @@ async def bill_issued(needs: Needs, tx: Transaction, bill: BillIssued) -> None:
     """Keep what the bill billed and the next reading window it prints; the self-readings it
     used are now billed."""
     store, session = needs.store, tx.session
-    await store.keep_supply(bill.supply_id, bill.customer_code, session)
+    # The billed unit says the commodity: a supply billed before its meter is known shows
+    # a box that says so, rather than none.
+    commodity = "gas" if bill.consumption.unit == "Smc" else "electricity"
+    await store.keep_supply(bill.supply_id, bill.customer_code, session, commodity=commodity)
     await store.keep_billed(
         BilledConsumption(
             bill_number=bill.bill_number,
