@@ -8,8 +8,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -81,6 +83,23 @@ def _statuses(gateway: str, headers: dict[str, str]) -> dict[str, str]:
     return {b["bill_number"]: b["status"] for g in answer.json()["groups"] for b in g["bills"]}
 
 
+def _today() -> date:
+    return datetime.now(ZoneInfo("Europe/Rome")).date()
+
+
+def _backoffice(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [Path(sys.executable).parent / "sportello-backoffice", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 def _pays_a_bill_through_the_sandbox(
     gateway: str, demo: dict[str, str], env: dict[str, str], output: Path
 ) -> None:
@@ -109,17 +128,83 @@ def _pays_a_bill_through_the_sandbox(
         lambda: _statuses(gateway, demo)[number] == "paid_pending",
         output,
     )
-    registered = subprocess.run(
-        [Path(sys.executable).parent / "sportello-backoffice", "payments-register-online"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert registered.returncode == 0, registered.stderr
-    assert started.json()["payment_id"] in registered.stdout
+    assert started.json()["payment_id"] in _backoffice(env, "payments-register-online")
     _wait_for("paid", lambda: _statuses(gateway, demo)[number] == "paid", output)
+
+
+def _reading(gateway: str, headers: dict[str, str], reading_id: str) -> dict[str, Any]:
+    answer = httpx.get(f"{gateway}/v1/readings/{reading_id}", headers=headers)
+    assert answer.status_code == 200, answer.text
+    reading: dict[str, Any] = answer.json()
+    return reading
+
+
+def _reads_the_gas_meter_and_follows_it_to_a_bill(
+    gateway: str, demo: dict[str, str], env: dict[str, str], output: Path
+) -> None:
+    """The home box asks for the gas meter's digits; the simulator's distributor validates the
+    reading, then a bill uses it: the tracker shows each step. The smart meter's consumption
+    by month against last year, and a day of its 15-minute data split by band."""
+
+    def open_box() -> dict[str, Any] | None:
+        home = httpx.get(f"{gateway}/v1/home", headers=demo).json()
+        boxes = [b for b in home["reading_boxes"] if b["state"] == "open" and b["last_reading"]]
+        return boxes[0] if boxes else None
+
+    _wait_for("the gas meter's reading box", open_box, output)
+    home = httpx.get(f"{gateway}/v1/home", headers=demo).json()
+    box = open_box()
+    assert box is not None
+    supply, last = box["supply_id"], box["last_reading"]["values"]["total"]
+    sent = httpx.post(
+        f"{gateway}/v1/supplies/{supply}/readings",
+        json={"digits": str(last + 40)},
+        headers=demo,
+    )
+    assert sent.status_code == 201, sent.text
+    reading_id = sent.json()["reading"]["reading_id"]
+    assert reading_id in _backoffice(env, "readings-answer")
+    _wait_for(
+        "the reading validated",
+        lambda: _reading(gateway, demo, reading_id)["status"] == "validated",
+        output,
+    )
+    today = _today().isoformat()
+    _backoffice(
+        env,
+        "bill-issue",
+        "--bill-number", f"RDG-BILL-{supply}",
+        "--supply-id", supply,
+        "--customer-code", box["customer_code"],
+        "--commodity", "gas",
+        "--period-start", (_today() - timedelta(days=30)).isoformat(),
+        "--period-end", today,
+        "--issued-on", today,
+        "--consumption", "40",
+        "--unit-price", "0.66",
+        "--fixed", "20.00",
+        "--reading", str(last + 40),
+        "--reading-on", today,
+        "--reading-kind", "self",
+        "--payment-method", "pagopa",
+    )  # fmt: skip
+    _wait_for(
+        "the reading billed",
+        lambda: _reading(gateway, demo, reading_id)["status"] == "billed",
+        output,
+    )
+    steps = [s["status"] for s in _reading(gateway, demo, reading_id)["steps"]]
+    assert steps == ["received", "forwarded", "validated", "billed"], steps
+
+    smart = next(b["supply_id"] for b in home["reading_boxes"] if b["state"] == "read_remotely")
+    usage = httpx.get(f"{gateway}/v1/supplies/{smart}/consumption", headers=demo).json()
+    assert any(m["quantity"] and m["previous_year"] for m in usage["months"]), usage
+    yesterday = (_today() - timedelta(days=1)).isoformat()
+    day = httpx.get(
+        f"{gateway}/v1/supplies/{smart}/intervals", params={"on": yesterday}, headers=demo
+    ).json()
+    assert len(day["points"]) == 96, day
+    assert {b["band"] for b in day["bands"]} == {"F1", "F2", "F3"}, day
 
 
 def test_runs_with_demo_data_stops_cleanly_and_keeps_its_data(tmp_path: Path, servers: Any) -> None:
@@ -169,6 +254,9 @@ def test_runs_with_demo_data_stops_cleanly_and_keeps_its_data(tmp_path: Path, se
             summary = httpx.get(f"{gateway}/v1/bills/{newest}/summary.pdf", headers=demo)
             assert summary.content.startswith(b"%PDF")
             _pays_a_bill_through_the_sandbox(gateway, demo, env, tmp_path / "first.log")
+            _reads_the_gas_meter_and_follows_it_to_a_bill(
+                gateway, demo, env, tmp_path / "first.log"
+            )
             # The demo operator logs in (and must enrol TOTP before anything else).
             signed_in = httpx.post(f"{gateway}/v1/auth/login", json=operator)
             assert signed_in.status_code == 200, signed_in.text
@@ -177,11 +265,12 @@ def test_runs_with_demo_data_stops_cleanly_and_keeps_its_data(tmp_path: Path, se
                 headers={"Authorization": f"Bearer {signed_in.json()['access_token']}"},
             )
             assert me.json()["role"] == "operator"
-            # The demo login's registration summary, its payment's receipt and registration.
+            # The demo login's registration summary, its payment's receipt and registration,
+            # and its reading's: received, validated, used in a bill.
             mailbox = tmp_path / "home" / "mail" / "new"
-            _wait_for("3 mails", lambda: len(list(mailbox.iterdir())) >= 3, tmp_path / "first.log")
-            time.sleep(0.5)  # and no fourth after them
-            assert len(list(mailbox.iterdir())) == 3
+            _wait_for("6 mails", lambda: len(list(mailbox.iterdir())) >= 6, tmp_path / "first.log")
+            time.sleep(0.5)  # and no seventh after them
+            assert len(list(mailbox.iterdir())) == 6
             # Someone tries a PIN from the banner.
             customer = DEMO_CUSTOMERS[1]
             registered = httpx.post(
@@ -234,7 +323,7 @@ def test_runs_with_demo_data_stops_cleanly_and_keeps_its_data(tmp_path: Path, se
             assert httpx.post(f"{gateway}/v1/auth/login", json=relogin).status_code == 200
             assert httpx.post(f"{gateway}/v1/auth/login", json=login).status_code == 200
             assert httpx.post(f"{gateway}/v1/auth/login", json=operator).status_code == 200
-            assert len(list((tmp_path / "home" / "mail" / "new").iterdir())) == 4
+            assert len(list((tmp_path / "home" / "mail" / "new").iterdir())) == 7
             token = httpx.post(f"{gateway}/v1/auth/login", json=login).json()["access_token"]
             time.sleep(1)  # what a second load would have published is consumed by now
             bills = _bills(gateway, {"Authorization": f"Bearer {token}"})

@@ -65,14 +65,26 @@ async def test_distributor_readings_in_bulk_are_kept_once_and_bad_rows_dead_lett
         for month in range(1, 13)
     ]
     bad = [
-        {**good[0], "meter_serial": "GM-NOT-THERE"},
         {**good[1], "values": {"total": "dodici"}},
         {**good[2], "read_on": (today() + timedelta(days=3)).isoformat()},
-        {"supply_id": "S-404404404", "meter_serial": "X", "read_on": "2026-01-01", "values": {}},
+        {"supply_id": "S-404404404", "meter_serial": "X", "read_on": "2026-02-30", "values": {}},
         {"nothing": "useful"},
     ]
-    batch = DistributorReadingsPublished(batch_id=f"D-{customer.customer_code}", rows=(*good, *bad))
-    await publish(system, batch, batch.model_copy(update={"batch_id": batch.batch_id + "-again"}))
+    # Rows about a meter or a supply not known yet: tried again, as their events may come
+    # second; dead-lettered after the last retry if they never do.
+    unknown = [
+        {**good[0], "meter_serial": "GM-NOT-THERE"},
+        {**good[0], "supply_id": "S-404404404"},
+    ]
+    late_supply = gas_supply(customer.customer_code)
+    late_meter = gas_meter(late_supply, initial=100)
+    early = [
+        {**good[0], "supply_id": late_supply.supply_id, "meter_serial": late_meter.meter.serial}
+    ]
+    rows = (*good, *bad, *unknown, *early)
+    batch = DistributorReadingsPublished(batch_id=f"D-{customer.customer_code}", rows=rows)
+    again = batch.model_copy(update={"batch_id": batch.batch_id + "-again"})
+    await publish(system, batch, again, late_supply, late_meter)
 
     for supply in supplies:
         history = await history_of(gateway, session, supply.supply_id, 12)
@@ -84,8 +96,19 @@ async def test_distributor_readings_in_bulk_are_kept_once_and_bad_rows_dead_lett
     payload = json.loads(dead.body)["payload"]
     assert len(payload["rows"]) == len(bad)
     reason = dead.headers[DEAD_LETTER_REASON]
-    assert f"{len(bad)} of {len(good) + len(bad)} rows refused" in reason
+    assert f"{len(bad)} of {len(rows)} rows refused" in reason
+    assert "dodici" not in reason  # the reason says what is wrong, not the values
+    (dead, *_) = await _dead_letters(
+        system, "backoffice.distributor_readings.published", batch.batch_id + ".later"
+    )
+    assert json.loads(dead.body)["payload"]["rows"] == unknown
+    reason = dead.headers[DEAD_LETTER_REASON]
     assert "GM-NOT-THERE" in reason
+    assert "S-404404404" in reason
+    assert "tried 4 times" in reason
+    # The row that came before its meter was kept once the meter arrived.
+    (kept,) = await history_of(gateway, session, late_supply.supply_id, 1)
+    assert kept["meter_serial"] == late_meter.meter.serial
 
     # Twelve months of readings: consumption by month, each against the year before.
     answer = await gateway.get(

@@ -25,7 +25,7 @@ from sportello_kit.logs import current_correlation_id
 from sportello_kit.middleware import current_message
 from sportello_kit.mongo import Database, unavailable
 from sportello_kit.outbox import Outbox
-from sportello_kit.topology import IDEMPOTENCY_KEY
+from sportello_kit.topology import ATTEMPT, IDEMPOTENCY_KEY
 from sportello_kit.transaction import Transaction
 
 
@@ -51,6 +51,7 @@ class Handling:
     inbox: Inbox
     parking: Parking
     replies: CommandReplies
+    retry_delays: tuple[float, ...] = ()
 
     def transaction_for(
         self,
@@ -66,7 +67,18 @@ class Handling:
             correlation_id=cause.correlation_id if cause else current_correlation_id(),
             cause=cause,
             queue=queue,
+            attempt=_attempt(),
+            retry_delays=self.retry_delays,
         )
+
+
+def _attempt() -> int:
+    """The attempt of the message being handled (1 unless it came back from a retry)."""
+    msg = current_message.get()
+    try:
+        return max(int(msg.headers.get(ATTEMPT, 1)), 1) if msg is not None else 1
+    except (TypeError, ValueError):
+        return 1
 
 
 def event_consumer(

@@ -25,7 +25,13 @@ from pymongo.errors import DuplicateKeyError
 from sportello_contracts.envelope import Event
 from sportello_kit.mongo import unavailable
 from sportello_kit.publisher import Outgoing, Publisher
-from sportello_kit.topology import DEAD_LETTER_QUEUE, DEAD_LETTER_REASON, Topology
+from sportello_kit.topology import (
+    ATTEMPT,
+    DEAD_LETTER_QUEUE,
+    DEAD_LETTER_REASON,
+    LAST_ERROR,
+    Topology,
+)
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +127,29 @@ class Outbox:
             headers={DEAD_LETTER_REASON: reason[:1000], DEAD_LETTER_QUEUE: queue},
         )
 
+    async def add_retry(
+        self,
+        event: Event[Any],
+        queue: str,
+        delay: float,
+        attempt: int,
+        reason: str,
+        session: AsyncClientSession,
+    ) -> None:
+        """Record `event` to wait `delay` in its retry queue, then go back to `queue` as
+        `attempt`, in the caller's transaction: the part of a batch that cannot be applied
+        yet (what it refers to has not arrived), tried again while the rest is kept."""
+        await self._insert(
+            str(event.event_id),
+            self.topology.retry_name(delay),
+            queue,  # where `redeliver` sends it back when its wait is over
+            event.correlation_id,
+            event.model_dump_json(),
+            session,
+            headers={ATTEMPT: attempt, LAST_ERROR: reason[:500]},
+            expiration_ms=round(delay * 1000),  # a retry queue's wait is its messages' own
+        )
+
     async def _insert(
         self,
         record_id: str,
@@ -130,9 +159,12 @@ class Outbox:
         body: str,  # JSON, kept as text so the records can be read and searched
         session: AsyncClientSession,
         message_id: str | None = None,
-        headers: dict[str, str] | None = None,
+        headers: dict[str, Any] | None = None,
+        expiration_ms: int | None = None,
     ) -> None:
         extra: dict[str, Any] = {} if headers is None else {"headers": headers}
+        if expiration_ms is not None:
+            extra["expiration_ms"] = expiration_ms
         await self.collection.insert_one(
             {
                 **extra,
@@ -351,6 +383,8 @@ def _outgoing(record: dict[str, Any], events_exchange: str) -> Outgoing:
         message_id=record.get("message_id") or record["_id"],
         correlation_id=record.get("correlation_id"),
         # An event nobody subscribes to is legitimately dropped: pub/sub, not a command. A dead
-        # letter must reach its queue (unroutable, it fails and is retried, then parked).
-        mandatory=DEAD_LETTER_REASON in headers,
+        # letter or a retry must reach its queue (unroutable, it fails and is retried, then
+        # parked).
+        mandatory=DEAD_LETTER_REASON in headers or ATTEMPT in headers,
+        expiration_ms=record.get("expiration_ms"),
     )

@@ -107,7 +107,13 @@ class Service:
         # Effects outside the database (e-mail, SMS, payments) are claimed here before doing.
         self.claims = Claims(db.claims, timedelta(seconds=settings.claim_lease_seconds))
         self.handling = Handling(
-            name, self.database, self.outbox, self.inbox, self.parking, CommandReplies(db.commands)
+            name,
+            self.database,
+            self.outbox,
+            self.inbox,
+            self.parking,
+            CommandReplies(db.commands),
+            settings.retry_delays,
         )
         self.liveness = Liveness(
             self.consumers_attached, lambda: self.relay.ticked_at, settings.liveness_seconds

@@ -30,6 +30,8 @@ class Transaction:
         correlation_id: str,
         cause: Event[Any] | None = None,
         queue: str | None = None,
+        attempt: int = 1,
+        retry_delays: tuple[float, ...] = (),
     ) -> None:
         self.session = session
         self.queue = queue  # the subscription's queue, when handling an event
@@ -39,6 +41,9 @@ class Transaction:
         self.parked_for: str | None = None
         self._outbox = outbox
         self._dead_letters = 0
+        self._attempt = attempt  # of the event being handled: 1, then one more per retry
+        self._retry_delays = retry_delays
+        self._retries = 0
         self._parking = parking
 
     async def emit(self, payload: EventPayload) -> Event[Any]:
@@ -69,6 +74,30 @@ class Transaction:
             event_id=uuid5(self.cause.event_id, f"dead-letter:{self._dead_letters}"),
         )
         await self._outbox.add_dead_letter(event, self.queue, reason, self.session)
+        return event
+
+    async def retry_later(self, payload: EventPayload, reason: str) -> Event[Any]:
+        """Try `payload` again later (the part of the event being handled that cannot be
+        applied yet: a batch's rows about something that has not arrived, as a message of the
+        same type), once the transaction commits; the rest of the event is applied. It waits
+        the retry delay of the event's next attempt; after the last, it is dead-lettered with
+        `reason`."""
+        if self.cause is None or self.queue is None:
+            raise TypeError("only a part of an event can be retried")
+        if self._attempt > len(self._retry_delays):
+            return await self.dead_letter(payload, f"{reason} (tried {self._attempt} times)")
+        self._retries += 1
+        event: Event[Any] = Event.new(
+            payload,
+            producer=self.cause.producer,
+            correlation_id=self.correlation_id,
+            causation_id=str(self.cause.event_id),
+            event_id=uuid5(self.cause.event_id, f"retry:{self._retries}"),
+        )
+        delay = self._retry_delays[self._attempt - 1]
+        await self._outbox.add_retry(
+            event, self.queue, delay, self._attempt + 1, reason, self.session
+        )
         return event
 
     def park(self, waiting_for: str) -> None:

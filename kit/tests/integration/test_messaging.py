@@ -60,6 +60,13 @@ class PaymentRegistered(EventPayload):
     cents: int
 
 
+class CountsPublished(EventPayload):
+    """A batch: each row a thing's name and a count to add to it."""
+
+    ROUTING_KEY = "testoffice.counts.published"
+    rows: tuple[tuple[str, int], ...]
+
+
 class CreateThing(Request):
     name: str
 
@@ -326,6 +333,59 @@ async def test_an_event_about_something_not_known_yet_is_parked_until_it_arrives
 
         await eventually(paid, what="the parked payment applied once the bill arrived")
         assert await service.parking.count() == 0
+
+
+async def test_a_batch_keeps_its_good_rows_dead_letters_its_bad_and_retries_the_early_ones(
+    servers: Any,
+) -> None:
+    """Rows about a thing not created yet come back later (and are applied once it exists, or
+    dead-lettered after the last retry); negative counts are dead-lettered at once; the rest is
+    applied. Each part once, however often the whole is delivered."""
+    service = new_service(servers)
+    db = service.database.db
+
+    @service.on(CountsPublished)
+    async def counts(event: Event[CountsPublished], tx: Transaction) -> None:
+        known = {d["_id"] async for d in db.things.find({}, session=tx.session)}
+        early = tuple(r for r in event.payload.rows if r[0] not in known)
+        bad = tuple(r for r in event.payload.rows if r[0] in known and r[1] < 0)
+        for name, count in event.payload.rows:
+            if name in known and count >= 0:
+                await db.things.update_one(
+                    {"_id": name}, {"$inc": {"count": count}}, session=tx.session
+                )
+        if bad:
+            await tx.dead_letter(CountsPublished(rows=bad), f"{len(bad)} negative counts")
+        if early:
+            await tx.retry_later(CountsPublished(rows=early), f"{len(early)} unknown things")
+
+    await db.things.insert_many([{"_id": "a", "count": 0}, {"_id": "b", "count": 0}])
+    queue = _queue(service, CountsPublished)
+    async with running(service):
+        batch = CountsPublished(rows=(("a", 1), ("b", -1), ("c", 5), ("never", 2)))
+        event_id = await _publish(service, batch)
+        await _publish(service, batch, event_id=event_id)  # delivered twice
+        # "c" arrives while its row waits; "never" never does.
+        await db.things.insert_one({"_id": "c", "count": 0})
+
+        letters: list[aio_pika.abc.AbstractIncomingMessage] = []
+
+        async def dead() -> list[aio_pika.abc.AbstractIncomingMessage] | None:
+            letters.extend(await dead_letters(service, queue))  # taken off as they come
+            return letters if len(letters) >= 2 else None
+
+        await eventually(dead, seconds=15, what="both dead parts")
+        parts = sorted(
+            (json.loads(m.body)["payload"]["rows"], m.headers[DEAD_LETTER_REASON]) for m in letters
+        )
+        assert parts == [
+            ([["b", -1]], "1 negative counts"),
+            ([["never", 2]], "1 unknown things (tried 3 times)"),
+        ], parts
+        things = {d["_id"]: d["count"] async for d in db.things.find({})}
+        assert things == {"a": 1, "b": 0, "c": 5}
+        await asyncio.sleep(0.5)  # and nothing more comes
+        assert await dead_letters(service, queue) == []
 
 
 async def test_an_older_update_never_overwrites_a_newer_one(servers: Any) -> None:

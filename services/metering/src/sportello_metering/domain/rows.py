@@ -16,11 +16,17 @@ M = TypeVar("M", bound=BaseModel)
 _REASON_LENGTH = 300
 
 
+class NotYet(str):
+    """A reason a row may lose: what it is about has not arrived yet (a meter installed after
+    its first readings were sent, on another queue). Such a row is tried again later."""
+
+
 @dataclass(frozen=True)
 class BadRow:
     index: int  # the row's position in the batch, from 0 (as in the message's JSON array)
     row: dict[str, JsonValue]  # as received, so it can be replayed once the cause is fixed
     reason: str  # in English, for operators: "row 17: quarter_wh has 95 values, ..."
+    waits: bool = False  # refused for now only (`NotYet`): to be tried again
 
 
 def reading_key(reading: DistributorReading) -> tuple[str, str, date]:
@@ -55,7 +61,8 @@ def read_rows(
 ) -> tuple[list[tuple[int, M]], list[BadRow]]:
     """The good rows (with their index, in batch order) and the bad ones with their reasons.
 
-    A row is bad when the contract refuses it, when `check` gives a reason, or when an earlier
+    A row is bad when the contract refuses it, when `check` gives a reason (a `NotYet` one:
+    bad for now), or when an earlier
     good row has its key with other values (the first one wins: keeping both is impossible and
     neither is known to be the newer). The same row repeated is kept once, silently.
     """
@@ -69,8 +76,9 @@ def read_rows(
             if first[0] != index and first[1] != item:
                 reason = f"duplicate of row {first[0]} with other values"
         if reason is not None:
-            reason = _shorten(f"row {index}: {reason}")
-            bad.append(BadRow(index=index, row=dict(row), reason=reason))
+            shown = _shorten(f"row {index}: {reason}")
+            waits = isinstance(reason, NotYet)
+            bad.append(BadRow(index=index, row=dict(row), reason=shown, waits=waits))
     return sorted(kept.values(), key=lambda pair: pair[0]), bad
 
 

@@ -1,7 +1,9 @@
 """What the back-office publishes in bulk: distributors' readings and smart meters' 15-minute
 days, thousands per message. Good rows are kept (once each, however often they come); bad rows
 are dead-lettered together with their reasons, in a message of the same type, so nothing is
-lost and a replay after the fix takes them in."""
+lost and a replay after the fix takes them in. Rows about a supply or meter not known yet (its
+event travels on another queue and may come second) are tried again later, and dead-lettered
+only after the kit's last retry."""
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -19,7 +21,7 @@ from sportello_metering.domain import tracker, wording
 from sportello_metering.domain.intervals import check_day
 from sportello_metering.domain.meters import Meter
 from sportello_metering.domain.readings import Reading
-from sportello_metering.domain.rows import BadRow, read_rows
+from sportello_metering.domain.rows import BadRow, NotYet, read_rows
 from sportello_metering.usecases.ports import Needs, Transaction
 from sportello_metering.usecases.readings import move
 
@@ -34,8 +36,32 @@ def _supply_ids(rows: Sequence[dict[str, Any]]) -> set[str]:
     }
 
 
-def _bad_batch_id(batch_id: str) -> str:
-    return f"{batch_id[:76]}.bad"
+LATER = ".later"
+
+
+def _part_id(batch_id: str, part: str) -> str:
+    """The id of a part set aside of batch `batch_id`: its `.bad` rows or those for `.later`
+    (a part set aside again keeps one suffix)."""
+    return f"{batch_id.removesuffix(LATER)[:74]}{part}"
+
+
+async def _set_aside(
+    tx: Transaction,
+    part_of: Callable[[str, tuple[dict[str, Any], ...]], Any],
+    batch_id: str,
+    bad: Sequence[BadRow],
+    total: int,
+) -> None:
+    """Dead-letter the bad rows and send those that wait round again, each part as a batch of
+    its own (`part_of(batch_id, rows)`)."""
+    refused = [b for b in bad if not b.waits]
+    waiting = [b for b in bad if b.waits]
+    if refused:
+        rows = tuple(b.row for b in refused)
+        await tx.dead_letter(part_of(_part_id(batch_id, ".bad"), rows), _reason(refused, total))
+    if waiting:
+        rows = tuple(b.row for b in waiting)
+        await tx.retry_later(part_of(_part_id(batch_id, LATER), rows), _reason(waiting, total))
 
 
 def _reason(bad: Sequence[BadRow], total: int) -> str:
@@ -59,10 +85,10 @@ def _reading_problem(
 ) -> Callable[[DistributorReading], str | None]:
     def problem(row: DistributorReading) -> str | None:
         if row.supply_id not in supplies:
-            return f"unknown supply {row.supply_id}"
+            return NotYet(f"unknown supply {row.supply_id}")
         meter = meters.get((row.supply_id, row.meter_serial))
         if meter is None:
-            return f"supply {row.supply_id} has no meter {row.meter_serial}"
+            return NotYet(f"supply {row.supply_id} has no meter {row.meter_serial}")
         if set(row.values) != set(meter.registers):
             return f"meter {meter.serial} has the registers {', '.join(meter.registers)}"
         if any(v >= meter.capacity for v in row.values.values()):
@@ -114,13 +140,17 @@ async def keep_distributor_readings(
     ]
     written = await store.keep_readings(readings, session)
     await _supersede(needs, tx, [r for r in written if r.source == "distributor"], supplies, meters)
-    if bad:
-        await tx.dead_letter(
-            DistributorReadingsPublished(
-                batch_id=_bad_batch_id(batch.batch_id), rows=tuple(b.row for b in bad)
-            ),
-            _reason(bad, len(batch.rows)),
-        )
+    await _set_aside(tx, _readings_batch, batch.batch_id, bad, len(batch.rows))
+
+
+def _readings_batch(
+    batch_id: str, rows: tuple[dict[str, Any], ...]
+) -> DistributorReadingsPublished:
+    return DistributorReadingsPublished(batch_id=batch_id, rows=rows)
+
+
+def _days_batch(batch_id: str, rows: tuple[dict[str, Any], ...]) -> IntervalDaysPublished:
+    return IntervalDaysPublished(batch_id=batch_id, rows=rows)
 
 
 async def _supersede(
@@ -177,7 +207,9 @@ def _day_problem(meters: Sequence[Meter], today: date) -> Callable[[IntervalDay]
 
     def problem(row: IntervalDay) -> str | None:
         meter = _meter_on(by_supply[row.supply_id], row.day)
-        if meter is None or not meter.smart or meter.unit != "kWh":
+        if meter is None:
+            return NotYet(f"supply {row.supply_id} had no meter on {row.day}")
+        if not meter.smart or meter.unit != "kWh":
             return f"supply {row.supply_id} had no smart electricity meter on {row.day}"
         return check_day(row, today)
 
@@ -194,10 +226,4 @@ async def keep_interval_days(needs: Needs, tx: Transaction, batch: IntervalDaysP
         key=lambda d: (d.supply_id, d.day),
     )
     await store.keep_days([(d.supply_id, d.day, d.quarter_wh) for _, d in good], session)
-    if bad:
-        await tx.dead_letter(
-            IntervalDaysPublished(
-                batch_id=_bad_batch_id(batch.batch_id), rows=tuple(b.row for b in bad)
-            ),
-            _reason(bad, len(batch.rows)),
-        )
+    await _set_aside(tx, _days_batch, batch.batch_id, bad, len(batch.rows))
