@@ -59,7 +59,7 @@ async def _seed(store: MeteringStore, supplies: int) -> list[tuple[str, str]]:
             for i, (s, _) in enumerate(pairs)
         ]
     )
-    for supply_id, serial in pairs:
+    for i, (supply_id, serial) in enumerate(pairs):
         meter = Meter(
             supply_id=supply_id,
             serial=serial,
@@ -71,7 +71,7 @@ async def _seed(store: MeteringStore, supplies: int) -> list[tuple[str, str]]:
             installed_on=date(2024, 1, 1),
             initial={"total": 0},
         )
-        await store.keep_meter(meter, None)
+        await store.keep_meter(meter, f"C{i:08d}", None)
     return pairs
 
 

@@ -56,6 +56,13 @@ def _date(value: str | None) -> date | None:
     return None if value is None else date.fromisoformat(value)
 
 
+@dataclass(frozen=True)
+class OwnedMeter:
+    meter: Meter
+    customer_code: str
+    customer_read_on: date | None  # the latest customer's reading, if any
+
+
 class MeteringStore:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self.db = db
@@ -107,13 +114,17 @@ class MeteringStore:
         await self.db.supplies.update_one(
             {"_id": supply_id}, {"$set": fields}, upsert=True, session=session
         )
+        # Meters carry their holder (a batch of readings needs no look at the supplies).
+        await self.db.meters.update_many(
+            {"supply_id": supply_id, "customer_code": {"$ne": customer_code}},
+            {"$set": {"customer_code": customer_code}},
+            session=session,
+        )
 
     async def cease(self, supply_id: str, customer_code: str, on: date, session: Session) -> None:
+        await self.keep_supply(supply_id, customer_code, session)
         await self.db.supplies.update_one(
-            {"_id": supply_id},
-            {"$set": {"customer_code": customer_code, "ceased_on": _day(on)}},
-            upsert=True,
-            session=session,
+            {"_id": supply_id}, {"$set": {"ceased_on": _day(on)}}, session=session
         )
 
     async def set_window(
@@ -125,12 +136,7 @@ class MeteringStore:
         session: Session,
     ) -> None:
         """Keep the window of the newest bill: an older bill arriving late changes nothing."""
-        await self.db.supplies.update_one(
-            {"_id": supply_id},
-            {"$set": {"customer_code": customer_code}},
-            upsert=True,
-            session=session,
-        )
+        await self.keep_supply(supply_id, customer_code, session)
         await self.db.supplies.update_one(
             {
                 "_id": supply_id,
@@ -155,9 +161,32 @@ class MeteringStore:
         docs.sort(key=lambda doc: (doc["supply_id"], doc["installed_on"]))
         return [_meter_of(doc) for doc in docs]
 
-    async def keep_meter(self, meter: Meter, session: Session) -> None:
+    async def owned_meters(
+        self, supply_ids: Iterable[str], session: Session = None
+    ) -> list["OwnedMeter"]:
+        """The supplies' meters with what a batch needs besides: the holder, and the day of
+        the latest customer's reading."""
+        docs = await _find_in(self.db.meters, "supply_id", supply_ids, session)
+        docs.sort(key=lambda doc: (doc["supply_id"], doc["installed_on"]))
+        return [
+            OwnedMeter(_meter_of(d), d["customer_code"], _date(d.get("customer_read_on")))
+            for d in docs
+        ]
+
+    async def note_customer_reading(
+        self, supply_id: str, serial: str, on: date, session: Session
+    ) -> None:
+        """Remember the day of the meter's latest customer reading: a distributor's reading
+        far from it supersedes nothing, and a batch need not look."""
+        await self.db.meters.update_one(
+            {"_id": f"{supply_id}:{serial}"},
+            {"$max": {"customer_read_on": _day(on)}},
+            session=session,
+        )
+
+    async def keep_meter(self, meter: Meter, customer_code: str, session: Session) -> None:
         # A replacement may have ended it already (its installation sent again): that stays.
-        doc = _meter_doc(meter)
+        doc = _meter_doc(meter) | {"customer_code": customer_code}
         ended = {"removed_on": doc.pop("removed_on"), "removal": doc.pop("removal")}
         await self.db.meters.update_one(
             {"_id": f"{meter.supply_id}:{meter.serial}"},

@@ -7,7 +7,7 @@ only after the kit's last retry."""
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sportello_contracts.readings import (
@@ -16,7 +16,7 @@ from sportello_contracts.readings import (
     IntervalDay,
     IntervalDaysPublished,
 )
-from sportello_metering.adapters.store import MeteredSupply
+from sportello_metering.adapters.store import OwnedMeter
 from sportello_metering.domain import tracker, wording
 from sportello_metering.domain.intervals import check_day
 from sportello_metering.domain.meters import Meter
@@ -79,16 +79,14 @@ def _meter_on(meters: Sequence[Meter], day: date) -> Meter | None:
 
 
 def _reading_problem(
-    meters: dict[tuple[str, str], Meter],
-    supplies: dict[str, MeteredSupply],
-    today: date,
+    meters: dict[tuple[str, str], OwnedMeter], today: date
 ) -> Callable[[DistributorReading], str | None]:
     def problem(row: DistributorReading) -> str | None:
-        if row.supply_id not in supplies:
-            return NotYet(f"unknown supply {row.supply_id}")
-        meter = meters.get((row.supply_id, row.meter_serial))
-        if meter is None:
-            return NotYet(f"supply {row.supply_id} has no meter {row.meter_serial}")
+        owned = meters.get((row.supply_id, row.meter_serial))
+        if owned is None:
+            # Its supply or its meter may be on its way (another queue): tried again.
+            return NotYet(f"no meter {row.meter_serial} known on supply {row.supply_id}")
+        meter = owned.meter
         if set(row.values) != set(meter.registers):
             return f"meter {meter.serial} has the registers {', '.join(meter.registers)}"
         if any(v >= meter.capacity for v in row.values.values()):
@@ -114,13 +112,12 @@ async def keep_distributor_readings(
     needs: Needs, tx: Transaction, batch: DistributorReadingsPublished
 ) -> None:
     store, session = needs.store, tx.session
-    ids = _supply_ids(batch.rows)
-    supplies = await store.supplies_by_id(ids, session)
-    meters = {(m.supply_id, m.serial): m for m in await store.meters(ids, session)}
+    owned = await store.owned_meters(_supply_ids(batch.rows), session)
+    meters = {(o.meter.supply_id, o.meter.serial): o for o in owned}
     good, bad = read_rows(
         DistributorReading,
         batch.rows,
-        _reading_problem(meters, supplies, needs.clock.today()),
+        _reading_problem(meters, needs.clock.today()),
         key=lambda r: (r.supply_id, r.meter_serial, r.read_on, r.kind),
     )
     now = needs.clock.now()
@@ -128,7 +125,7 @@ async def keep_distributor_readings(
         Reading(
             reading_id=distributor_reading_id(row),
             supply_id=row.supply_id,
-            customer_code=supplies[row.supply_id].customer_code,
+            customer_code=meters[(row.supply_id, row.meter_serial)].customer_code,
             meter_serial=row.meter_serial,
             read_on=row.read_on,
             values={str(k): v for k, v in row.values.items()},
@@ -139,7 +136,7 @@ async def keep_distributor_readings(
         for _, row in good
     ]
     written = await store.keep_readings(readings, session)
-    await _supersede(needs, tx, [r for r in written if r.source == "distributor"], supplies, meters)
+    await _supersede(needs, tx, [r for r in written if r.source == "distributor"], meters)
     await _set_aside(tx, _readings_batch, batch.batch_id, bad, len(batch.rows))
 
 
@@ -157,10 +154,18 @@ async def _supersede(
     needs: Needs,
     tx: Transaction,
     actual: Sequence[Reading],
-    supplies: dict[str, MeteredSupply],
-    meters: dict[tuple[str, str], Meter],
+    meters: dict[tuple[str, str], OwnedMeter],
 ) -> None:
     """The distributor's reading counts where it overlaps a customer's pending one (TIF)."""
+    overlap = timedelta(days=needs.rules.overlap_days)
+
+    def may_overlap(reading: Reading) -> bool:
+        # A meter's customers' readings are all on or before its latest one: none is near a
+        # distributor's reading after that one's overlap.
+        latest = meters[(reading.supply_id, reading.meter_serial)].customer_read_on
+        return latest is not None and latest >= reading.read_on - overlap
+
+    actual = [r for r in actual if may_overlap(r)]
     if not actual:
         return
     pending = await needs.store.readings_of(
@@ -181,6 +186,7 @@ async def _supersede(
         explanation = wording.explain(
             "superseded", read_on=reading.read_on, distributor_read_on=read_on
         )
+        owned = meters.get((reading.supply_id, reading.meter_serial))
         await move(
             needs,
             tx,
@@ -189,14 +195,8 @@ async def _supersede(
             needs.clock.today(),
             explanation,
             reason=explanation,
-            supply=supplies.get(reading.supply_id),
-            unit=_unit_of(meters, reading),
+            unit=None if owned is None else owned.meter.unit,
         )
-
-
-def _unit_of(meters: dict[tuple[str, str], Meter], reading: Reading) -> str | None:
-    meter = meters.get((reading.supply_id, reading.meter_serial))
-    return None if meter is None else meter.unit
 
 
 def _day_problem(meters: Sequence[Meter], today: date) -> Callable[[IntervalDay], str | None]:

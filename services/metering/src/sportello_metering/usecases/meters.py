@@ -31,6 +31,7 @@ async def install_meter(needs: Needs, tx: Transaction, installed: MeterInstalled
             installed_on=installed.installed_on,
             initial={str(k): v for k, v in installed.initial.items()},
         ),
+        installed.customer_code,
         session,
     )
     if installed.replaced_serial is not None and installed.removal is not None:

@@ -123,6 +123,7 @@ async def submit_reading(
         steps=(Step(status="received", on=today, explanation=explanation),),
     )
     await store.add_reading(reading, session)
+    await store.note_customer_reading(supply.supply_id, meter.serial, today, session)
     await tx.emit(
         SelfReadingReceived(
             reading_id=reading_id,
