@@ -14,7 +14,8 @@ days (a day of 96 quarters per row):
   moment the last row is in metering's database: parsing, checking each row, finding what is
   kept already, inserting, the inbox and the outbox, in one transaction per batch;
 - **insert_many**: the very documents the service wrote in that round, inserted again with
-  `insert_many` (batches of the same size) into a collection of the same database.
+  `insert_many` (batches of the same size) into a collection of the same database with the
+  same indexes, which gets every round's documents as the service's does.
 
 Reported: rows per second of each, per round, and the ratio bus / insert_many (the issue's
 target: at least 0.5). Then the `explain` of one supply's month of interval days, the one
@@ -35,7 +36,11 @@ from typing import Any
 
 from pymongo import AsyncMongoClient
 
-from sportello_contracts.readings import DistributorReadingsPublished, IntervalDaysPublished
+from sportello_contracts.readings import (
+    DistributorReading,
+    DistributorReadingsPublished,
+    IntervalDaysPublished,
+)
 from sportello_deploy.backoffice import BackOffice
 from sportello_deploy.processes import Deployable, stop_all
 from sportello_deploy.servers import SecantusDB, delete_broker_objects, free_port
@@ -44,6 +49,7 @@ from sportello_kit.settings import ServiceSettings
 from sportello_metering.adapters.store import MeteringStore
 from sportello_metering.domain.calendar import quarters_in
 from sportello_metering.domain.meters import Meter
+from sportello_metering.usecases.bulk import distributor_reading_id
 
 RABBITMQ = os.environ.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
 TARGET = 0.5
@@ -75,12 +81,17 @@ async def _seed(store: MeteringStore, supplies: int) -> list[tuple[str, str]]:
     return pairs
 
 
-async def _wait_for(collection: Any, count: int, seconds: float = 600) -> float:
+async def _wait_for(collection: Any, last_ids: set[str], seconds: float = 600) -> float:
+    """When the documents of `last_ids` (each batch's last row: a batch commits whole) are
+    in. Looked up by `_id`: a count would scan the collection, slowing the very server timed."""
     deadline = time.monotonic() + seconds
-    while await collection.estimated_document_count() < count:
+    waiting = set(last_ids)
+    while waiting:
+        waiting = {i for i in waiting if await collection.find_one({"_id": i}, {"_id": 1}) is None}
         if time.monotonic() > deadline:
-            raise SystemExit(f"{collection.name}: {count} documents not reached in {seconds} s")
-        await asyncio.sleep(0.02)
+            raise SystemExit(f"{collection.name}: {len(waiting)} batches not in after {seconds} s")
+        if waiting:
+            await asyncio.sleep(0.01)
     return time.monotonic()
 
 
@@ -89,19 +100,24 @@ async def _round(
     db: Any,
     collection: str,
     batches: list[Any],
-    rows: int,
+    last_ids: set[str],
 ) -> tuple[float, float]:
     target = db[collection]
-    before = await target.estimated_document_count()
+    kept = {doc["_id"] async for doc in target.find({}, {"_id": 1})}
+    rows = sum(len(batch.rows) for batch in batches)
     started = time.monotonic()
     for batch in batches:
         await backoffice.publish(batch)
-    ended = await _wait_for(target, before + rows)
+    ended = await _wait_for(target, last_ids)
     bus = rows / (ended - started)
     # The same documents, as the service wrote them, inserted plainly into the same database.
-    written = await target.find().sort("_id", -1).limit(rows).to_list()
+    written = [doc async for doc in target.find() if doc["_id"] not in kept]
+    # Like with like: a collection of the same shape, whose indexes the inserts keep too,
+    # and as full as the service's (it gets every round's documents, as the service does).
     copy = db[f"{collection}_insert_many"]
-    await copy.drop()
+    for name, spec in (await target.index_information()).items():
+        if name != "_id_":
+            await copy.create_index(spec["key"], name=name, unique=spec.get("unique", False))
     size = len(written) // len(batches)
     started = time.monotonic()
     for i in range(0, len(written), size):
@@ -185,23 +201,18 @@ async def main() -> None:
         async with BackOffice(RABBITMQ, prefix) as backoffice:
             for n in range(args.rounds):
                 day = FIRST_DAY + timedelta(days=n)
+                readings = _reading_batches(pairs, day, args.rows)
+                last_readings = {
+                    distributor_reading_id(DistributorReading.model_validate(b.rows[-1]))
+                    for b in readings
+                }
                 results["readings"].append(
-                    await _round(
-                        backoffice,
-                        db,
-                        "readings",
-                        _reading_batches(pairs, day, args.rows),
-                        len(pairs),
-                    )
+                    await _round(backoffice, db, "readings", readings, last_readings)
                 )
+                days = _day_batches(pairs, day, args.rows)
+                last_days = {f"{b.rows[-1]['supply_id']}:{b.rows[-1]['day']}" for b in days}
                 results["intervals"].append(
-                    await _round(
-                        backoffice,
-                        db,
-                        "intervals",
-                        _day_batches(pairs, day, args.rows),
-                        len(pairs),
-                    )
+                    await _round(backoffice, db, "intervals", days, last_days)
                 )
         print(f"{args.supplies} supplies, batches of {args.rows} rows, {args.rounds} rounds")
         print(f"{'what':<12}{'round':>6}{'bus rows/s':>12}{'insert_many/s':>15}{'ratio':>8}")
