@@ -122,9 +122,10 @@ async def test_bad_digits_and_other_customers_supplies_are_refused_clearly(
 
     # Another customer's supply, and one that does not exist: the same 404.
     _, stranger = await signed_in_customer(system, gateway)
-    assert_problem(
+    problem = assert_problem(
         await send_reading(gateway, stranger, path, {"digits": "1300"}), 404, "supply_not_found"
     )
+    assert problem["details"] == {"supply_id": path}  # their own input, nothing more
     answer = await gateway.get(f"/v1/supplies/{path}/readings", headers=bearer(stranger))
     assert_problem(answer, 404, "supply_not_found")
     assert_problem(

@@ -31,6 +31,10 @@ Registers = dict[Register, RegisterValue]
 # and the history name them.
 ReadingId = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}-[0-9A-Za-z-]{6,80}$")]
 BatchId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{4,80}$")]
+# The days meter data are about and a portal asks for, and its months (`Month`): this
+# century's. Any other is a mistake, and a week or a month around 9999-12-31 (or a day's
+# quarters around 0001-01-01) is past what Python's dates can count to.
+CenturyDay = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2099, 12, 31))]
 CorrectionFactor = Annotated[Decimal, Field(ge=Decimal("0.5"), le=Decimal("2"), decimal_places=6)]
 
 
@@ -160,7 +164,7 @@ class DistributorReading(Contract):
 
     supply_id: SupplyId
     meter_serial: MeterSerial
-    read_on: date
+    read_on: CenturyDay
     values: Registers
     kind: DistributorKind = "actual"
 
@@ -170,7 +174,7 @@ class IntervalDay(Contract):
     (Europe/Rome): 96 quarters, 92 on the day clocks go forward, 100 on the day they go back."""
 
     supply_id: SupplyId
-    day: date
+    day: CenturyDay
     quarter_wh: Annotated[
         tuple[Annotated[int, Field(ge=0, le=100_000_000)], ...],
         Field(min_length=1, max_length=100),
@@ -406,7 +410,7 @@ class ReadingReply(Contract):
 
 
 ConsumptionSource = Literal["readings", "billed", "intervals"]
-Month = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
+Month = Annotated[str, StringConstraints(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$")]
 
 
 class MonthConsumption(Contract):
@@ -460,7 +464,7 @@ class GetIntervalsRequest(Request):
 
     supply_id: SupplyId
     period: IntervalPeriod = "day"
-    on: date
+    on: CenturyDay
 
 
 class IntervalsReply(Contract):
@@ -481,8 +485,8 @@ class ExportIntervalsRequest(Request):
     """Every quarter from `first_day` to `last_day` (at most 366 days) as CSV."""
 
     supply_id: SupplyId
-    first_day: date
-    last_day: date
+    first_day: CenturyDay
+    last_day: CenturyDay
 
     @model_validator(mode="after")
     def _span(self) -> "ExportIntervalsRequest":

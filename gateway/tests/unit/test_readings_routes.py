@@ -468,6 +468,15 @@ def test_a_malformed_identifier_in_the_path_is_a_422_metering_never_hears_of(
             "query.last_day",
         ),
         ("/v1/supplies/ELE-000124/intervals?on=2026-11-29&colour=blue", "query.colour"),
+        # Days no meter has data for, and past what a week or a month can be counted to.
+        ("/v1/supplies/ELE-000124/intervals?period=month&on=9999-12-31", "query.on"),
+        ("/v1/supplies/ELE-000124/intervals?period=week&on=0001-01-01", "query.on"),
+        (
+            "/v1/supplies/ELE-000124/intervals.csv?first_day=1999-12-25&last_day=2000-01-05",
+            "query.first_day",
+        ),
+        ("/v1/supplies/GAS-000123/consumption?until=0000-01", "query.until"),
+        ("/v1/supplies/GAS-000123/consumption?until=9999-12", "query.until"),
     ],
 )
 def test_a_bad_query_is_a_422_naming_the_parameter(

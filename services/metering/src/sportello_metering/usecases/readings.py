@@ -47,7 +47,7 @@ async def submit_reading(
     supply = await store.supply(request.supply_id, owned_by(caller), session)
     if supply is None or supply.commodity is None:
         if supply is None:
-            raise refusals.supply_not_found()
+            raise refusals.supply_not_found(request.supply_id)
         raise refusals.no_meter()
     if supply.ceased_on is not None:
         raise refusals.supply_ceased()

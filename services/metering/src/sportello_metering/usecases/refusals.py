@@ -5,9 +5,12 @@ from pydantic import JsonValue
 from sportello_contracts.rpc import ErrorKind, Refused
 
 
-def supply_not_found() -> Refused:
-    # The same answer for a supply that does not exist and one of another customer's.
-    return Refused(ErrorKind.NOT_FOUND, "supply_not_found", "Fornitura non trovata.")
+def supply_not_found(supply_id: str) -> Refused:
+    # The same answer for a supply that does not exist and one of another customer's (the id
+    # is the caller's own input), as billing gives it.
+    return Refused(
+        ErrorKind.NOT_FOUND, "supply_not_found", "Fornitura non trovata.", {"supply_id": supply_id}
+    )
 
 
 def reading_not_found() -> Refused:

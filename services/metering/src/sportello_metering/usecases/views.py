@@ -54,7 +54,7 @@ async def _owned_supply(needs: Needs, caller: Caller | None, supply_id: str) -> 
     assert caller is not None
     supply = await needs.store.supply(supply_id, owned_by(caller))
     if supply is None:
-        raise refusals.supply_not_found()
+        raise refusals.supply_not_found(supply_id)
     return supply
 
 
@@ -79,7 +79,7 @@ async def reading_boxes(needs: Needs, request: ListReadingBoxesRequest) -> Readi
     meters = await needs.store.meters([s.supply_id for s in supplies])
     boxes = await asyncio.gather(*(_box(needs, s, meters) for s in supplies))
     if request.supply_id is not None and not boxes:
-        raise refusals.supply_not_found()
+        raise refusals.supply_not_found(request.supply_id)
     return ReadingBoxesReply(boxes=tuple(boxes))
 
 
