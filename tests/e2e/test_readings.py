@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from e2e.billing_flows import gas_bill, publish, told_to_backoffice
-from e2e.flows import assert_problem, bearer, mails_about, signed_in_customer
+from e2e.flows import assert_problem, bearer, mails_about, service_ok, signed_in_customer
 from e2e.reading_flows import (
     box_of,
     history_of,
@@ -27,7 +27,9 @@ from sportello_contracts.readings import (
     ReadingProgressed,
 )
 from sportello_contracts.supplies import SupplyCeased
+from sportello_deploy.processes import Deployable
 from sportello_deploy.sample_billing import gas_supply
+from sportello_deploy.testing import eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 
@@ -274,6 +276,57 @@ async def test_a_rejection_says_why_and_a_distributor_reading_supersedes_a_pendi
     )
     sources = {r["source"] for r in await history_of(gateway, session, supply.supply_id, 3)}
     assert sources == {"customer", "distributor"}
+
+
+async def test_metering_killed_after_keeping_a_batchs_rows_supersedes_once_when_it_is_back(
+    system: Any, gateway: httpx.AsyncClient
+) -> None:
+    """The rows of a batch are written before its transaction commits: killed in between,
+    metering finds them kept at the redelivery, and still supersedes the customer's pending
+    reading, once, with one mail; the rows are there once."""
+    customer, session, supply, meter = await metered_customer(system, gateway)
+    sent = (await send_reading(gateway, session, supply.supply_id, {"digits": "1450"})).json()
+    crashing = Deployable(
+        "metering",
+        {**system.env, "SPORTELLO_FAILPOINTS": "after-rows:metering.distributor_readings"},
+        system.logs / "metering-crashing.log",
+    )
+    system.kill("metering")
+    try:
+        crashing.start()
+        await eventually(
+            lambda: service_ok(system, "metering"), seconds=30, what="the crashing metering up"
+        )
+        await publish(
+            system,
+            DistributorReadingsPublished(
+                batch_id=f"K-{supply.supply_id}",
+                rows=(
+                    {
+                        "supply_id": supply.supply_id,
+                        "meter_serial": meter.meter.serial,
+                        "read_on": (today() - timedelta(1)).isoformat(),
+                        "values": {"total": 1448},
+                    },
+                ),
+            ),
+        )
+
+        async def crashed() -> bool:
+            return not crashing.running
+
+        await eventually(crashed, seconds=20, what="metering killed after keeping the rows")
+    finally:
+        crashing.kill()
+        system.start("metering")
+        await eventually(lambda: service_ok(system, "metering"), seconds=30, what="metering back")
+    await reading_becomes(gateway, session, sent["reading"]["reading_id"], "superseded")
+    # One mail, and no second one after it.
+    await mails_about(
+        system, customer.email, "Area Clienti: il distributore ha letto il tuo contatore"
+    )
+    history = await history_of(gateway, session, supply.supply_id, 2)
+    assert sorted(r["source"] for r in history) == ["customer", "distributor"]
 
 
 async def test_a_reading_sent_again_with_its_key_gets_its_first_answer(

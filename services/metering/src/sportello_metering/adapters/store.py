@@ -11,6 +11,7 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, ReplaceOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError
 
 from sportello_metering.domain.intervals import Prices
 from sportello_metering.domain.meters import Meter
@@ -23,6 +24,7 @@ HISTORY_INDEX = [("supply_id", ASCENDING), ("read_on", DESCENDING), ("_id", DESC
 # (1,000 ids in one query: 0.75 s; 20 queries of 50, or 40 of 25: about 0.07 s); MongoDB does
 # not mind either way.
 IN_CHUNK = 50
+DUPLICATE_KEY = 11000
 # One supply's interval days in a range: a month is one query on it.
 INTERVALS_INDEX = [("supply_id", ASCENDING), ("day", ASCENDING)]
 
@@ -248,19 +250,17 @@ class MeteringStore:
                 session=session,
             )
 
-    async def keep_readings(self, readings: Sequence[Reading], session: Session) -> list[Reading]:
-        """Store readings once each: new ones inserted, changed ones replaced, the same ones
-        left alone. One query finds what is kept already. Returns those written."""
+    async def keep_readings(self, readings: Sequence[Reading]) -> list[Reading]:
+        """Store readings once each (see `_keep`): new ones inserted, changed ones replaced,
+        the same ones left alone. Returns those written."""
         return await self._keep(
             "readings",
             {r.reading_id: _reading_doc(r) for r in readings},
-            session,
             {r.reading_id: r for r in readings},
         )
 
-    async def keep_days(
-        self, days: Sequence[tuple[str, date, Sequence[int]]], session: Session
-    ) -> int:
+    async def keep_days(self, days: Sequence[tuple[str, date, Sequence[int]]]) -> int:
+        """Store supply-days of 15-minute data once each (see `_keep`); how many written."""
         docs = {
             f"{supply_id}:{_day(day)}": {
                 "supply_id": supply_id,
@@ -270,37 +270,38 @@ class MeteringStore:
             }
             for supply_id, day, quarters in days
         }
-        return len(await self._keep("intervals", docs, session, dict.fromkeys(docs, None)))
+        return len(await self._keep("intervals", docs, dict.fromkeys(docs, None)))
 
     async def _keep(
-        self,
-        collection: str,
-        docs: dict[str, dict[str, Any]],
-        session: Session,
-        items: dict[str, Any],
+        self, collection: str, docs: dict[str, dict[str, Any]], items: dict[str, Any]
     ) -> list[Any]:
+        """Insert `docs` by their ids, outside the batch's transaction; the ones there already
+        are replaced if they changed. Each id is its row's key (a meter's day, a supply's
+        day), so a batch written again (redelivered after a crash, or sent twice) finds its
+        rows and leaves them: the write is idempotent without the transaction. Inside it, a
+        duplicate would abort the transaction, and looking first costs a lookup per row that
+        the common case, all rows new, does not need."""
         if not docs:
             return []
-        # Find first, then insert: a duplicate key inside a transaction aborts it.
-        stored = {
-            doc["_id"]: doc for doc in await _find_in(self.db[collection], "_id", docs, session)
-        }
-        new = [{"_id": key, **doc} for key, doc in docs.items() if key not in stored]
-        changed = [
-            key
-            for key, doc in docs.items()
-            if key in stored and _content(stored[key]) != _content(doc)
-        ]
-        if new:
-            await self.db[collection].insert_many(new, ordered=False, session=session)
+        keys = list(docs)
+        try:
+            await self.db[collection].insert_many(
+                [{"_id": key, **docs[key]} for key in keys], ordered=False
+            )
+            return [items[key] for key in keys]
+        except BulkWriteError as error:
+            failures = error.details.get("writeErrors", [])
+            if any(f.get("code") != DUPLICATE_KEY for f in failures):
+                raise
+            there = {keys[f["index"]] for f in failures}
+        found = await _find_in(self.db[collection], "_id", there, None)
+        stored = {doc["_id"]: doc for doc in found}
+        changed = [key for key in there if _content(stored[key]) != _content(docs[key])]
         if changed:
             await self.db[collection].bulk_write(
-                [ReplaceOne({"_id": key}, docs[key]) for key in changed],
-                ordered=False,
-                session=session,
+                [ReplaceOne({"_id": key}, docs[key]) for key in changed], ordered=False
             )
-        written = {d["_id"] for d in new} | set(changed)
-        return [items[key] for key in docs if key in written]
+        return [items[key] for key in keys if key not in there or key in changed]
 
     # Interval days and prices.
 

@@ -16,6 +16,7 @@ from sportello_contracts.readings import (
     IntervalDay,
     IntervalDaysPublished,
 )
+from sportello_kit import faults
 from sportello_metering.adapters.store import OwnedMeter
 from sportello_metering.domain import tracker, wording
 from sportello_metering.domain.intervals import check_day
@@ -135,8 +136,11 @@ async def keep_distributor_readings(
         )
         for _, row in good
     ]
-    written = await store.keep_readings(readings, session)
-    await _supersede(needs, tx, [r for r in written if r.source == "distributor"], meters)
+    await store.keep_readings(readings)
+    faults.crash_point("after-rows:metering.distributor_readings")  # the tests' kill -9
+    # Every actual reading of the batch, not only those new now: a batch redelivered after a
+    # crash finds its rows kept already, and must still supersede (once: moves are idempotent).
+    await _supersede(needs, tx, [r for r in readings if r.source == "distributor"], meters)
     await _set_aside(tx, _readings_batch, batch.batch_id, bad, len(batch.rows))
 
 
@@ -225,5 +229,5 @@ async def keep_interval_days(needs: Needs, tx: Transaction, batch: IntervalDaysP
         _day_problem(meters, needs.clock.today()),
         key=lambda d: (d.supply_id, d.day),
     )
-    await store.keep_days([(d.supply_id, d.day, d.quarter_wh) for _, d in good], session)
+    await store.keep_days([(d.supply_id, d.day, d.quarter_wh) for _, d in good])
     await _set_aside(tx, _days_batch, batch.batch_id, bad, len(batch.rows))
