@@ -21,3 +21,7 @@ class RequestsSettings(ServiceSettings):
     # A late answer's automatic compensation: this much, times 2 beyond twice the standard
     # time, times 3 beyond three times it.
     compensation_base_cents: int = Field(3000, ge=0, le=1_000_000)
+    # A deactivation, a voltura or a subentro is asked for a day at most this far ahead.
+    days_ahead: int = Field(90, ge=1, le=366)
+    # An instalment plan covers at least this much (TIF: not under 50 EUR).
+    plan_minimum_cents: int = Field(5000, ge=0)
