@@ -1,12 +1,14 @@
 """The request forms: one model per type, told apart by `type`, each refusing what no request
 of its type can hold."""
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
+from sportello_contracts.envelope import Event
 from sportello_contracts.request_forms import (
     ANSWERED_IN_WRITING,
     POWER_STEPS_KW,
@@ -14,6 +16,12 @@ from sportello_contracts.request_forms import (
     InstalmentPlan,
     PowerChange,
     RequestForm,
+)
+from sportello_contracts.requests import (
+    CANCEL_REQUEST,
+    LIST_REQUESTS,
+    SUBMIT_REQUEST,
+    RequestSubmitted,
 )
 
 FORMS: TypeAdapter[Any] = TypeAdapter(RequestForm)
@@ -89,3 +97,21 @@ def test_the_types_answered_in_writing_are_the_regulators_three() -> None:
     assert InstalmentPlan(bill_numbers=("B202611-FG10001",), instalments=36).instalments == 36
     with pytest.raises(ValidationError):
         InstalmentPlan(bill_numbers=("B202611-FG10001",), instalments=37)
+
+
+def test_a_submitted_request_carries_its_whole_form_to_the_back_office() -> None:
+    form = FORMS.validate_python(GOOD[0])
+    submitted = RequestSubmitted(
+        request_id="REQ-0123456789ABCDEF0123",
+        customer_code="C00010001",
+        account_id="acc-1",
+        submitted_at=datetime(2026, 12, 4, 9, tzinfo=UTC),
+        form=form,
+    )
+    event = Event.new(submitted, producer="requests", correlation_id="c-1")
+    read = Event[RequestSubmitted].model_validate_json(event.model_dump_json())
+    assert read.payload.form == form
+    assert isinstance(read.payload.form, PowerChange)
+    assert SUBMIT_REQUEST.command
+    assert CANCEL_REQUEST.command
+    assert not LIST_REQUESTS.command
