@@ -156,7 +156,6 @@ class ListDueAnswersRequest(Request):
     soonest first."""
 
     within_days: Annotated[int, Field(ge=0, le=90)] = 7
-    cursor: Cursor | None = None
     limit: Annotated[int, Field(ge=1, le=100)] = 50
 
 

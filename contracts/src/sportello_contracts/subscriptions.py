@@ -47,6 +47,7 @@ from sportello_contracts.readings import (
     SelfReadingReceived,
 )
 from sportello_contracts.recipients import AccountContactSet
+from sportello_contracts.requests import RequestProgressed, RequestStatusChanged, RequestSubmitted
 from sportello_contracts.supplies import SupplyActivated, SupplyCeased, SupplyUpdated
 
 SUBSCRIPTIONS: dict[str, tuple[type[EventPayload], ...]] = {
@@ -88,6 +89,16 @@ SUBSCRIPTIONS: dict[str, tuple[type[EventPayload], ...]] = {
         DistributorReadingsPublished,
         IntervalDaysPublished,
     ),
+    # Requests keeps what it admits requests against: supplies (from their meters: an
+    # activation carries an IBAN), bills and what is left to pay of them.
+    "requests": (
+        RequestProgressed,
+        MeterInstalled,
+        SupplyCeased,
+        BillIssued,
+        BillPaymentRegistered,
+        InstalmentPlanApproved,
+    ),
     "notifications": (
         AccountRegistered,
         AccountDeleted,
@@ -123,4 +134,7 @@ BACKOFFICE_SUBSCRIPTIONS: tuple[type[EventPayload], ...] = (
     BillOverpaid,
     # Customers' readings, to pass to the distributor (flagged ones to look at first).
     SelfReadingReceived,
+    # Requests filed, with their forms, and their changes (a cancellation above all).
+    RequestSubmitted,
+    RequestStatusChanged,
 )

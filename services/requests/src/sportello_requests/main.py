@@ -1,10 +1,12 @@
-"""The requests service (`sportello-requests`): health only, until its features arrive."""
+"""The requests service: `sportello-requests` (or `faststream run sportello_requests.main:app`)."""
 
-from sportello_kit.service import Service
-from sportello_requests.settings import RequestsSettings
+from sportello_requests.bootstrap import bootstrap
+from sportello_requests.entrypoints.events import subscribe
+from sportello_requests.entrypoints.rpc import serve
 
-settings = RequestsSettings()
-service = Service("requests", settings, database=settings.database)
+service, dependencies = bootstrap()
+subscribe(service, dependencies)
+serve(service, dependencies)
 app = service.app
 
 

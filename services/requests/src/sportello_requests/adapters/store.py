@@ -118,7 +118,11 @@ class RequestsStore:
         """Unanswered written requests due by `until` (overdue ones included), soonest first."""
         cursor = (
             self.db.requests.find(
-                {"answered_on": None, "answer_due_on": {"$type": "string", "$lte": _day(until)}}
+                {
+                    "answered_on": None,
+                    "answer_due_on": {"$type": "string", "$lte": _day(until)},
+                    "status": {"$in": ["submitted", "in_progress"]},
+                }
             )
             .sort([("answer_due_on", ASCENDING), ("_id", ASCENDING)])
             .limit(limit)
@@ -138,8 +142,24 @@ class RequestsStore:
         )
 
     async def keep_bill(self, bill: KnownBill, session: Session) -> None:
-        await self.db.bills.replace_one(
-            {"_id": bill.bill_number}, _bill_doc(bill), upsert=True, session=session
+        """Keep a bill as issued; a plan granted for it already stays granted."""
+        doc = _bill_doc(bill)
+        in_plan = doc.pop("in_plan")
+        await self.db.bills.update_one(
+            {"_id": bill.bill_number},
+            {"$set": doc, "$setOnInsert": {"in_plan": in_plan}},
+            upsert=True,
+            session=session,
+        )
+
+    async def bill_paid(self, bill_number: str, amount_due_cents: int, session: Session) -> None:
+        await self.db.bills.update_one(
+            {"_id": bill_number}, {"$set": {"amount_due_cents": amount_due_cents}}, session=session
+        )
+
+    async def bill_in_plan(self, bill_number: str, session: Session) -> None:
+        await self.db.bills.update_one(
+            {"_id": bill_number}, {"$set": {"in_plan": True}}, session=session
         )
 
     async def supplies_of(

@@ -136,8 +136,9 @@ async def request_progressed(
     if moved is None:
         return
     answered = stored.answered_on
-    if progressed.step == "completed" and stored.answer_due_on is not None:
-        answered = _italian_day(progressed.at)  # the written answer: the regulator's clock stops
+    if progressed.step != "in_progress" and stored.answer_due_on is not None:
+        # The written answer (a reasoned rejection is one too): the regulator's clock stops.
+        answered = _italian_day(progressed.at)
     stored = await _save(needs, tx, stored, replace(stored, life=moved, answered_on=answered))
     await tx.emit(_changed(stored, needs))
 
