@@ -41,6 +41,8 @@ WITH_BODY = {
     ("post", "/v1/billing-profiles/changes"),
     ("post", "/v1/bills/{bill_number}/payments"),
     ("post", "/v1/supplies/{supply_id}/readings"),
+    ("post", "/v1/requests"),
+    ("post", "/v1/requests/{request_id}/cancel"),
     # A payment provider's callback: anonymous (billing checks its signature).
     ("post", "/v1/payments/callbacks/{provider}"),
 }
@@ -101,7 +103,16 @@ AUTHENTICATED = BILLING | {
     ("put", "/v1/me/contact-preferences"),
     ("post", "/v1/me/personal-data-change-requests"),
 }
-AUTHENTICATED |= READINGS
+# Requests: the signed-in caller's, and operators' list of answers due.
+REQUESTS = {
+    ("post", "/v1/requests"),
+    ("get", "/v1/requests"),
+    ("get", "/v1/supplies/{supply_id}/requests"),
+    ("get", "/v1/requests/{request_id}"),
+    ("post", "/v1/requests/{request_id}/cancel"),
+    ("get", "/v1/operators/requests/due"),
+}
+AUTHENTICATED |= READINGS | REQUESTS
 # Second-factor codes are guessed like passwords.
 CODES_CHECKED = {
     ("post", "/v1/auth/login/second-factor"),

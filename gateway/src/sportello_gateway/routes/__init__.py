@@ -18,6 +18,7 @@ from sportello_gateway.routes import (
     personal_data,
     profile,
     readings,
+    requests,
     second_factor,
     sessions,
     supplies,
@@ -48,4 +49,5 @@ ROUTERS = (
     payments.router,
     readings.router,
     consumption.router,
+    requests.router,
 )
