@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from e2e.billing_flows import publish, told_to_backoffice
-from e2e.flows import assert_problem, bearer, signed_in_customer
+from e2e.flows import assert_problem, bearer, mails_about, signed_in_customer
 from e2e.reading_flows import metered_customer, today
 from sportello_contracts.requests import RequestProgressed
 from sportello_deploy.testing import eventually
@@ -92,6 +92,13 @@ async def test_a_complaint_is_filed_sent_to_the_back_office_and_moved_to_its_ans
     assert shown["history"][-1]["message"] == "Abbiamo verificato la lettura."
     assert shown["answered_on"] == today().isoformat()
     assert shown["compensation_cents"] is None  # answered in time
+    # A mail at each change, once each.
+    for subject in (
+        "Area Clienti: abbiamo ricevuto la tua richiesta",
+        "Area Clienti: la tua richiesta è in lavorazione",
+        "Area Clienti: la tua richiesta è stata completata",
+    ):
+        await mails_about(system, customer.email, subject)
     listed = await gateway.get(
         "/v1/requests", params={"type": "complaint"}, headers=bearer(session)
     )

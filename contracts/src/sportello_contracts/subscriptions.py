@@ -116,8 +116,9 @@ SUBSCRIPTIONS: dict[str, tuple[type[EventPayload], ...]] = {
         OnlinePaymentSucceeded,
         BillPaymentRegistered,
         MandateChanged,
-        # Each step of a customer's reading.
+        # Each step of a customer's reading, and of a request.
         ReadingStatusChanged,
+        RequestStatusChanged,
     ),
 }
 

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from sportello_contracts.account_deletion import AccountDeleted
 from sportello_contracts.administrators import AdministratorCodeIssued
@@ -25,6 +26,7 @@ from sportello_contracts.payments import (
     OnlinePaymentSucceeded,
 )
 from sportello_contracts.readings import BANDS, ReadingStatusChanged
+from sportello_contracts.requests import RequestStatusChanged
 
 
 @dataclass(frozen=True)
@@ -571,3 +573,58 @@ def _optional_day(day: date | None) -> str | None:
 def reading_url(portal_url: str, reading_id: str) -> str:
     """A reading's page in the portal: its journey in the tracker."""
     return f"{portal_url.rstrip('/')}/letture/{reading_id}"
+
+
+ROME = ZoneInfo("Europe/Rome")  # a request's day is the customer's
+_REQUEST_SUBJECTS = {
+    "submitted": "Area Clienti: abbiamo ricevuto la tua richiesta",
+    "in_progress": "Area Clienti: la tua richiesta è in lavorazione",
+    "completed": "Area Clienti: la tua richiesta è stata completata",
+    "rejected": "Area Clienti: la tua richiesta non è stata accolta",
+    "cancelled": "Area Clienti: la tua richiesta è stata annullata",
+}
+_REQUEST_STATUSES = {
+    "submitted": "Inviata",
+    "in_progress": "In lavorazione",
+    "completed": "Completata",
+    "rejected": "Respinta",
+    "cancelled": "Annullata",
+}
+_REQUEST_TYPES = {
+    "power_change": "Cambio potenza",
+    "deactivation": "Disattivazione",
+    "holder_change": "Voltura",
+    "takeover": "Subentro",
+    "supplier_switch": "Cambio fornitore",
+    "instalment_plan": "Rateizzazione",
+    "bill_correction": "Rettifica di fatturazione",
+    "complaint": "Reclamo",
+    "information_request": "Richiesta di informazioni",
+    "personal_data_change": "Modifica dati anagrafici",
+}
+
+
+def request_update(
+    event_id: str, changed: RequestStatusChanged, recipient: Recipient, portal_url: str
+) -> Mail:
+    """A change of a request, to whoever filed it: where it stands, the back-office's words,
+    the automatic compensation of a late written answer, and a link to the request."""
+    return Mail(
+        key=f"{event_id}:request-{changed.status}",
+        to=recipient.email,
+        subject=_REQUEST_SUBJECTS[changed.status],
+        template="request_update",
+        context={
+            "full_name": recipient.full_name,
+            "request_id": changed.request_id,
+            "type_label": _REQUEST_TYPES[changed.type],
+            "status": changed.status,
+            "status_label": _REQUEST_STATUSES[changed.status],
+            "on": day_month_year(changed.at.astimezone(ROME).date()),
+            "message": changed.message,
+            "compensation": (
+                euros(changed.compensation_cents) if changed.compensation_cents else None
+            ),
+            "request_url": f"{portal_url.rstrip('/')}/richieste/{changed.request_id}",
+        },
+    )

@@ -22,6 +22,7 @@ from sportello_contracts.payments import (
 )
 from sportello_contracts.readings import ReadingStatusChanged
 from sportello_contracts.recipients import AccountContactSet
+from sportello_contracts.requests import RequestStatusChanged
 from sportello_kit.service import Service
 from sportello_kit.transaction import Transaction
 from sportello_notifications.adapters.store import MongoRecipients
@@ -50,6 +51,7 @@ from sportello_notifications.usecases.recipients import (
     forget_recipient,
     keep_recipient,
 )
+from sportello_notifications.usecases.requests import send_request_update
 from sportello_notifications.usecases.texts import deliver_text
 
 
@@ -167,3 +169,8 @@ def subscribe(service: Service, deps: Dependencies) -> None:
     async def reading_status_changed(event: Event[ReadingStatusChanged]) -> None:
         """Tell whoever sent a reading where it is on its journey (not at every step)."""
         await send_reading_update(str(event.event_id), event.payload, **to_accounts)
+
+    @service.on(RequestStatusChanged, transactional=False)
+    async def request_status_changed(event: Event[RequestStatusChanged]) -> None:
+        """Tell whoever filed a request that it moved."""
+        await send_request_update(str(event.event_id), event.payload, **to_accounts)
