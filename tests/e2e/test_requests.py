@@ -12,6 +12,7 @@ from e2e.billing_flows import publish, told_to_backoffice
 from e2e.flows import assert_problem, bearer, mails_about, signed_in_customer
 from e2e.reading_flows import metered_customer, today
 from sportello_contracts.requests import RequestProgressed
+from sportello_deploy.servers import text_of
 from sportello_deploy.testing import eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
@@ -142,3 +143,41 @@ async def test_a_request_is_cancelled_before_work_starts_and_wrong_ones_are_refu
     assert_problem(await file(gateway, session, odd), 422, "invalid_request")
     unknown = {"type": "teleport", "supply_id": supply.supply_id}
     assert_problem(await file(gateway, session, unknown), 422, "invalid_request")
+
+
+async def test_an_answer_after_the_deadline_shows_the_automatic_compensation(
+    system: Any, gateway: httpx.AsyncClient
+) -> None:
+    customer, session, supply, _ = await metered_customer(system, gateway)
+    question = {
+        "type": "information_request",
+        "subject": "Letture",
+        "text": "Perché la bolletta è stimata da tre mesi?",
+        "supply_id": supply.supply_id,
+    }
+    request = await filed_once_known(gateway, session, question)
+    # Answered 45 days on, past the 30 of the rule and within twice them: the base amount.
+    await publish(
+        system,
+        RequestProgressed(
+            request_id=request["request_id"],
+            customer_code=customer.customer_code,
+            step="completed",
+            at=datetime.now(UTC) + timedelta(days=45),
+            message="Il distributore non ha potuto leggere il contatore.",
+        ),
+    )
+
+    async def compensated() -> dict[str, Any] | None:
+        answer = await gateway.get(f"/v1/requests/{request['request_id']}", headers=bearer(session))
+        shown: dict[str, Any] = answer.json()
+        return shown if shown["status"] == "completed" else None
+
+    shown = await eventually(compensated, seconds=20, what="the late answer")
+    assert shown["compensation_cents"] == 3000
+    assert not shown["overdue"]  # answered, if late
+    (mail,) = await mails_about(
+        system, customer.email, "Area Clienti: la tua richiesta è stata completata"
+    )
+    text = " ".join(text_of(mail).split())
+    assert "indennizzo automatico di 30,00" in text
