@@ -11,7 +11,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal, NoReturn, TypeVar, get_args
@@ -56,6 +56,7 @@ from sportello_contracts.readings import (
     Register,
     RejectionReason,
 )
+from sportello_contracts.requests import BackOfficeStep, Message, RequestId, RequestProgressed
 from sportello_contracts.supplies import (
     DirectDebitPayment,
     Distributor,
@@ -382,6 +383,18 @@ def _euro_per_kwh(value: str) -> Decimal:
 
 
 _reading_id = _shaped(ReadingId, "3 capital letters, a dash, 6 to 80 letters, digits or dashes")
+_request_id = _shaped(RequestId, "REQ- and 20 hexadecimal digits in capitals")
+_long_text = _shaped(Message, "1 to 2000 characters")
+
+
+def _instant(value: str) -> datetime:
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError("an ISO date and time, 2026-12-04T10:30:00+01:00") from None
+    if at.tzinfo is None:
+        raise ValueError("needs its offset from UTC (+01:00, Z)")
+    return at
 
 
 def _seed(value: str) -> int:
@@ -919,6 +932,40 @@ def _add_meter_commands(commands: Any) -> None:
     _option(progress, "--on", _iso_date, help=f"the day of the step (default: {_TODAY})")
     _add_bus_options(progress, defaults=False)
 
+    request_step = commands.add_parser(
+        "request-progress",
+        help="a step of a customer's request (RequestProgressed)",
+        description="Publish the back-office's step on a request filed in the portal: taken "
+        "in hand (in_progress), completed or rejected, with its words to the customer. For a "
+        "complaint, an information request or a bill correction, completed is the written "
+        "answer, and --at after the due day earns the customer the automatic compensation.",
+    )
+    _option(
+        request_step,
+        "--request-id",
+        _request_id,
+        required=True,
+        help="the request's id, as Sportello sent it (REQ-...)",
+    )
+    _option(
+        request_step,
+        "--customer-code",
+        check_customer_code,
+        required=True,
+        help="the holder's customer code (C00012345)",
+    )
+    request_step.add_argument(
+        "--step", required=True, choices=get_args(BackOfficeStep), help="the step it reached"
+    )
+    _option(request_step, "--message", _long_text, help="the back-office's words to the customer")
+    _option(
+        request_step,
+        "--at",
+        _instant,
+        help="when, as an ISO date and time with its offset (default: now)",
+    )
+    _add_bus_options(request_step, defaults=False)
+
     answer = commands.add_parser(
         "readings-answer",
         help="answer every customer's reading Sportello passed on (SelfReadingReceived)",
@@ -1395,6 +1442,19 @@ def _reading_progressed(args: argparse.Namespace) -> ReadingProgressed:
     )
 
 
+def _request_progressed(args: argparse.Namespace) -> RequestProgressed:
+    return _built(
+        "request-progress",
+        lambda: RequestProgressed(
+            request_id=args.request_id,
+            customer_code=args.customer_code,
+            step=args.step,
+            at=args.at or datetime.now(UTC),
+            message=args.message,
+        ),
+    )
+
+
 def _file_rows(path: Path) -> list[dict[str, JsonValue]]:
     try:
         text = path.read_text(encoding="utf-8")
@@ -1565,6 +1625,7 @@ _PAYLOADS: dict[str, Callable[[argparse.Namespace], EventPayload]] = {
     "meter-install": _meter_installed,
     "energy-prices": _energy_prices,
     "reading-progress": _reading_progressed,
+    "request-progress": _request_progressed,
 }
 # The commands that publish in bulk: one batch after the other.
 _BATCHES: dict[str, Callable[[argparse.Namespace], list[Batch]]] = {
