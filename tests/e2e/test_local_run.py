@@ -194,7 +194,10 @@ def _reads_the_gas_meter_and_follows_it_to_a_bill(
         output,
     )
     steps = [s["status"] for s in _reading(gateway, demo, reading_id)["steps"]]
-    assert steps == ["received", "forwarded", "validated", "billed"], steps
+    # "forwarded" and "validated" are published one after the other and may be handled in
+    # either order: a "forwarded" coming after "validated" is stale and not shown.
+    assert steps in (["received", "forwarded", "validated", "billed"],
+                     ["received", "validated", "billed"]), steps  # fmt: skip
 
     smart = next(b["supply_id"] for b in home["reading_boxes"] if b["state"] == "read_remotely")
     usage = httpx.get(f"{gateway}/v1/supplies/{smart}/consumption", headers=demo).json()
@@ -220,6 +223,9 @@ def test_runs_with_demo_data_stops_cleanly_and_keeps_its_data(tmp_path: Path, se
         "PAYMENT_SANDBOX_PORT": str(free_port()),
         "BUS_PREFIX": prefix,
         "RABBITMQ_URL": servers.rabbitmq_url,
+        # Classic dead letters, as the tests' own: RabbitMQ 3.10 on one node stalls for good
+        # with two prefixes' worth of quorum ones (production: quorum).
+        "BUS_DEAD_LETTER_QUEUE_TYPE": "classic",
     }
     env.pop("MONGO_URL", None)  # the runner's own SecantusDB, with its data folder
     # Unset, a deployable assumes production (and refuses the demo secrets): the runner itself
