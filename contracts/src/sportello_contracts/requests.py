@@ -22,6 +22,26 @@ RequestStatus = Literal["submitted", "in_progress", "completed", "rejected", "ca
 BackOfficeStep = Literal["in_progress", "completed", "rejected"]
 Message = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Cursor = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+# What the portal and the mails call each type and status, in Italian.
+TYPE_LABELS: dict[str, str] = {
+    "power_change": "Cambio potenza",
+    "deactivation": "Disattivazione",
+    "holder_change": "Voltura",
+    "takeover": "Subentro",
+    "supplier_switch": "Cambio fornitore",
+    "instalment_plan": "Rateizzazione",
+    "bill_correction": "Rettifica di fatturazione",
+    "complaint": "Reclamo",
+    "information_request": "Richiesta di informazioni",
+    "personal_data_change": "Modifica dati anagrafici",
+}
+STATUS_LABELS: dict[str, str] = {
+    "submitted": "Inviata",
+    "in_progress": "In lavorazione",
+    "completed": "Completata",
+    "rejected": "Respinta",
+    "cancelled": "Annullata",
+}
 
 
 # The back-office's events.

@@ -2,7 +2,7 @@
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 import pymongo
@@ -105,3 +105,26 @@ class Database:
                 )
                 break
         return False
+
+
+# `$in` takes this many values per query: SecantusDB's time grows with the square of the list
+# (1,000 ids in one query: 0.75 s; 20 queries of 50, or 40 of 25: about 0.07 s); MongoDB does
+# not mind either way.
+IN_CHUNK = 50
+
+
+async def find_in(
+    collection: Any,
+    field: str,
+    values: Iterable[str],
+    session: AsyncClientSession | None,
+    also: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """The documents whose `field` is one of `values` (and that match `also`), `IN_CHUNK`
+    values per query."""
+    wanted = sorted(set(values))
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(wanted), IN_CHUNK):
+        query = {field: {"$in": wanted[start : start + IN_CHUNK]}, **(also or {})}
+        found += await collection.find(query, session=session).to_list()
+    return found

@@ -61,19 +61,9 @@ class Transaction:
         """Dead-letter `payload` (the part of the event being handled that breaks a rule: a
         batch's bad rows, as a message of the same type) with `reason`, once the transaction
         commits; the rest of the event is applied. Replaying it sends it back to this queue."""
-        if self.cause is None or self.queue is None:
-            raise TypeError("only a part of an event can be dead-lettered")
         self._dead_letters += 1
-        event: Event[Any] = Event.new(
-            payload,
-            producer=self.cause.producer,
-            correlation_id=self.correlation_id,
-            causation_id=str(self.cause.event_id),
-            # Derived from the event handled: its dead part keeps one id however often the
-            # transaction is retried.
-            event_id=uuid5(self.cause.event_id, f"dead-letter:{self._dead_letters}"),
-        )
-        await self._outbox.add_dead_letter(event, self.queue, reason, self.session)
+        event, queue = self._part(payload, f"dead-letter:{self._dead_letters}")
+        await self._outbox.add_dead_letter(event, queue, reason, self.session)
         return event
 
     async def retry_later(self, payload: EventPayload, reason: str) -> Event[Any]:
@@ -82,23 +72,28 @@ class Transaction:
         same type), once the transaction commits; the rest of the event is applied. It waits
         the retry delay of the event's next attempt; after the last, it is dead-lettered with
         `reason`."""
-        if self.cause is None or self.queue is None:
-            raise TypeError("only a part of an event can be retried")
         if self._attempt > len(self._retry_delays):
             return await self.dead_letter(payload, f"{reason} (tried {self._attempt} times)")
         self._retries += 1
+        event, queue = self._part(payload, f"retry:{self._retries}")
+        delay = self._retry_delays[self._attempt - 1]
+        await self._outbox.add_retry(event, queue, delay, self._attempt + 1, reason, self.session)
+        return event
+
+    def _part(self, payload: EventPayload, label: str) -> tuple[Event[Any], str]:
+        """`payload` as a part of the event being handled, and that event's queue. Its id is
+        derived from the event's: a part keeps one id however often the transaction is
+        retried."""
+        if self.cause is None or self.queue is None:
+            raise TypeError("only a part of an event can be set aside")
         event: Event[Any] = Event.new(
             payload,
             producer=self.cause.producer,
             correlation_id=self.correlation_id,
             causation_id=str(self.cause.event_id),
-            event_id=uuid5(self.cause.event_id, f"retry:{self._retries}"),
+            event_id=uuid5(self.cause.event_id, label),
         )
-        delay = self._retry_delays[self._attempt - 1]
-        await self._outbox.add_retry(
-            event, self.queue, delay, self._attempt + 1, reason, self.session
-        )
-        return event
+        return event, self.queue
 
     def park(self, waiting_for: str) -> None:
         """Keep the event being handled until `waiting_for` is released; nothing else is applied.

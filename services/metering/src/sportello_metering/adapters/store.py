@@ -13,6 +13,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
+from sportello_kit.mongo import find_in
 from sportello_metering.domain.intervals import Prices
 from sportello_metering.domain.meters import Meter
 from sportello_metering.domain.readings import Reading, Step
@@ -20,10 +21,6 @@ from sportello_metering.domain.readings import Reading, Step
 Session = AsyncClientSession | None
 # A supply's readings newest first: the history's pages, and "the last reading that counts".
 HISTORY_INDEX = [("supply_id", ASCENDING), ("read_on", DESCENDING), ("_id", DESCENDING)]
-# `$in` takes this many values per query: SecantusDB's time grows with the square of the list
-# (1,000 ids in one query: 0.75 s; 20 queries of 50, or 40 of 25: about 0.07 s); MongoDB does
-# not mind either way.
-IN_CHUNK = 50
 DUPLICATE_KEY = 11000
 # One supply's interval days in a range: a month is one query on it.
 INTERVALS_INDEX = [("supply_id", ASCENDING), ("day", ASCENDING)]
@@ -92,7 +89,7 @@ class MeteringStore:
     async def supplies_by_id(
         self, supply_ids: Iterable[str], session: Session = None
     ) -> dict[str, MeteredSupply]:
-        docs = await _find_in(self.db.supplies, "_id", supply_ids, session)
+        docs = await find_in(self.db.supplies, "_id", supply_ids, session)
         return {doc["_id"]: _supply_of(doc) for doc in docs}
 
     async def supplies(self, query: dict[str, Any]) -> list[MeteredSupply]:
@@ -138,8 +135,8 @@ class MeteringStore:
         issued_on: date,
         session: Session,
     ) -> None:
-        """Keep the window of the newest bill: an older bill arriving late changes nothing."""
-        await self.keep_supply(supply_id, customer_code, session)
+        """Keep the window of the newest bill: an older bill arriving late changes nothing.
+        The supply is kept already (`keep_supply`, by the bill's handler)."""
         await self.db.supplies.update_one(
             {
                 "_id": supply_id,
@@ -160,16 +157,14 @@ class MeteringStore:
     # Meters.
 
     async def meters(self, supply_ids: Iterable[str], session: Session = None) -> list[Meter]:
-        docs = await _find_in(self.db.meters, "supply_id", supply_ids, session)
-        docs.sort(key=lambda doc: (doc["supply_id"], doc["installed_on"]))
-        return [_meter_of(doc) for doc in docs]
+        return [owned.meter for owned in await self.owned_meters(supply_ids, session)]
 
     async def owned_meters(
         self, supply_ids: Iterable[str], session: Session = None
     ) -> list["OwnedMeter"]:
         """The supplies' meters with what a batch needs besides: the holder, and the day of
         the latest customer's reading."""
-        docs = await _find_in(self.db.meters, "supply_id", supply_ids, session)
+        docs = await find_in(self.db.meters, "supply_id", supply_ids, session)
         docs.sort(key=lambda doc: (doc["supply_id"], doc["installed_on"]))
         return [
             OwnedMeter(_meter_of(d), d["customer_code"], _date(d.get("customer_read_on")))
@@ -229,7 +224,7 @@ class MeteringStore:
         self, supply_ids: Iterable[str], query: dict[str, Any], session: Session = None
     ) -> list[Reading]:
         """The readings of any of `supply_ids` that match `query`."""
-        docs = await _find_in(self.db.readings, "supply_id", supply_ids, session, query)
+        docs = await find_in(self.db.readings, "supply_id", supply_ids, session, query)
         return [_reading_of(doc) for doc in docs]
 
     async def add_reading(self, reading: Reading, session: Session) -> None:
@@ -294,7 +289,7 @@ class MeteringStore:
             if any(f.get("code") != DUPLICATE_KEY for f in failures):
                 raise
             there = {keys[f["index"]] for f in failures}
-        found = await _find_in(self.db[collection], "_id", there, None)
+        found = await find_in(self.db[collection], "_id", there, None)
         stored = {doc["_id"]: doc for doc in found}
         changed = [key for key in there if _content(stored[key]) != _content(docs[key])]
         if changed:
@@ -375,23 +370,6 @@ _NOT_CONTENT = ("_id", "recorded_at")
 
 def _content(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if k not in _NOT_CONTENT}
-
-
-async def _find_in(
-    collection: Any,
-    field: str,
-    values: Iterable[str],
-    session: Session,
-    also: dict[str, Any] | None = None,
-) -> list[dict[str, Any]]:
-    """The documents whose `field` is one of `values` (and that match `also`), `IN_CHUNK`
-    values per query."""
-    wanted = sorted(set(values))
-    found: list[dict[str, Any]] = []
-    for start in range(0, len(wanted), IN_CHUNK):
-        query = {field: {"$in": wanted[start : start + IN_CHUNK]}, **(also or {})}
-        found += await collection.find(query, session=session).to_list()
-    return found
 
 
 def _days_between(supply_id: str, first: date, last: date) -> dict[str, Any]:

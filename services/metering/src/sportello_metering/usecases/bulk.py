@@ -48,21 +48,24 @@ def _part_id(batch_id: str, part: str) -> str:
 
 async def _set_aside(
     tx: Transaction,
-    part_of: Callable[[str, tuple[dict[str, Any], ...]], Any],
-    batch_id: str,
+    batch: DistributorReadingsPublished | IntervalDaysPublished,
     bad: Sequence[BadRow],
-    total: int,
 ) -> None:
     """Dead-letter the bad rows and send those that wait round again, each part as a batch of
-    its own (`part_of(batch_id, rows)`)."""
+    its own, of the batch's type."""
+    total = len(batch.rows)
     refused = [b for b in bad if not b.waits]
     waiting = [b for b in bad if b.waits]
     if refused:
-        rows = tuple(b.row for b in refused)
-        await tx.dead_letter(part_of(_part_id(batch_id, ".bad"), rows), _reason(refused, total))
+        part = type(batch)(
+            batch_id=_part_id(batch.batch_id, ".bad"), rows=tuple(b.row for b in refused)
+        )
+        await tx.dead_letter(part, _reason(refused, total))
     if waiting:
-        rows = tuple(b.row for b in waiting)
-        await tx.retry_later(part_of(_part_id(batch_id, LATER), rows), _reason(waiting, total))
+        part = type(batch)(
+            batch_id=_part_id(batch.batch_id, LATER), rows=tuple(b.row for b in waiting)
+        )
+        await tx.retry_later(part, _reason(waiting, total))
 
 
 def _reason(bad: Sequence[BadRow], total: int) -> str:
@@ -141,17 +144,7 @@ async def keep_distributor_readings(
     # Every actual reading of the batch, not only those new now: a batch redelivered after a
     # crash finds its rows kept already, and must still supersede (once: moves are idempotent).
     await _supersede(needs, tx, [r for r in readings if r.source == "distributor"], meters)
-    await _set_aside(tx, _readings_batch, batch.batch_id, bad, len(batch.rows))
-
-
-def _readings_batch(
-    batch_id: str, rows: tuple[dict[str, Any], ...]
-) -> DistributorReadingsPublished:
-    return DistributorReadingsPublished(batch_id=batch_id, rows=rows)
-
-
-def _days_batch(batch_id: str, rows: tuple[dict[str, Any], ...]) -> IntervalDaysPublished:
-    return IntervalDaysPublished(batch_id=batch_id, rows=rows)
+    await _set_aside(tx, batch, bad)
 
 
 async def _supersede(
@@ -230,4 +223,4 @@ async def keep_interval_days(needs: Needs, tx: Transaction, batch: IntervalDaysP
         key=lambda d: (d.supply_id, d.day),
     )
     await store.keep_days([(d.supply_id, d.day, d.quarter_wh) for _, d in good])
-    await _set_aside(tx, _days_batch, batch.batch_id, bad, len(batch.rows))
+    await _set_aside(tx, batch, bad)

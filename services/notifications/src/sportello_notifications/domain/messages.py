@@ -26,7 +26,7 @@ from sportello_contracts.payments import (
     OnlinePaymentSucceeded,
 )
 from sportello_contracts.readings import BANDS, ReadingStatusChanged
-from sportello_contracts.requests import RequestStatusChanged
+from sportello_contracts.requests import STATUS_LABELS, TYPE_LABELS, RequestStatusChanged
 
 
 @dataclass(frozen=True)
@@ -583,25 +583,6 @@ _REQUEST_SUBJECTS = {
     "rejected": "Area Clienti: la tua richiesta non è stata accolta",
     "cancelled": "Area Clienti: la tua richiesta è stata annullata",
 }
-_REQUEST_STATUSES = {
-    "submitted": "Inviata",
-    "in_progress": "In lavorazione",
-    "completed": "Completata",
-    "rejected": "Respinta",
-    "cancelled": "Annullata",
-}
-_REQUEST_TYPES = {
-    "power_change": "Cambio potenza",
-    "deactivation": "Disattivazione",
-    "holder_change": "Voltura",
-    "takeover": "Subentro",
-    "supplier_switch": "Cambio fornitore",
-    "instalment_plan": "Rateizzazione",
-    "bill_correction": "Rettifica di fatturazione",
-    "complaint": "Reclamo",
-    "information_request": "Richiesta di informazioni",
-    "personal_data_change": "Modifica dati anagrafici",
-}
 
 
 def request_update(
@@ -617,9 +598,9 @@ def request_update(
         context={
             "full_name": recipient.full_name,
             "request_id": changed.request_id,
-            "type_label": _REQUEST_TYPES[changed.type],
+            "type_label": TYPE_LABELS[changed.type],
             "status": changed.status,
-            "status_label": _REQUEST_STATUSES[changed.status],
+            "status_label": STATUS_LABELS[changed.status],
             "on": day_month_year(changed.at.astimezone(ROME).date()),
             "message": changed.message,
             "compensation": (

@@ -15,6 +15,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from sportello_contracts.request_forms import RequestForm
+from sportello_kit.mongo import find_in
 from sportello_requests.domain.admission import KnownBill, KnownSupply
 from sportello_requests.domain.lifecycle import Change, Life
 
@@ -22,8 +23,6 @@ Session = AsyncClientSession | None
 FORMS: TypeAdapter[RequestForm] = TypeAdapter(RequestForm)
 # A customer's requests newest first: the lists (all, one supply's), and their pages.
 NEWEST_INDEX = [("customer_code", ASCENDING), ("submitted_at", DESCENDING), ("_id", DESCENDING)]
-# `$in` takes this many values per query (SecantusDB's time grows with the square of the list).
-IN_CHUNK = 50
 
 
 @dataclass(frozen=True)
@@ -165,29 +164,14 @@ class RequestsStore:
     async def supplies_of(
         self, customer_codes: Sequence[str], session: Session = None
     ) -> dict[str, KnownSupply]:
-        docs = await _find_in(self.db.supplies, "customer_code", customer_codes, session)
+        docs = await find_in(self.db.supplies, "customer_code", customer_codes, session)
         return {doc["_id"]: _supply_of(doc) for doc in docs}
 
     async def bills(
         self, bill_numbers: Iterable[str], scope: dict[str, Any], session: Session = None
     ) -> dict[str, KnownBill]:
-        docs = await _find_in(self.db.bills, "_id", bill_numbers, session, scope)
+        docs = await find_in(self.db.bills, "_id", bill_numbers, session, scope)
         return {doc["_id"]: _bill_of(doc) for doc in docs}
-
-
-async def _find_in(
-    collection: Any,
-    field: str,
-    values: Iterable[str],
-    session: Session,
-    also: dict[str, Any] | None = None,
-) -> list[dict[str, Any]]:
-    wanted = sorted(set(values))
-    found: list[dict[str, Any]] = []
-    for start in range(0, len(wanted), IN_CHUNK):
-        query = {field: {"$in": wanted[start : start + IN_CHUNK]}, **(also or {})}
-        found += await collection.find(query, session=session).to_list()
-    return found
 
 
 def _day(value: date) -> str:

@@ -30,13 +30,6 @@ MOVES: dict[Actor, dict[Status, frozenset[Status]]] = {
     },
     "customer": {"submitted": frozenset({"cancelled"})},
 }
-LABELS: dict[Status, str] = {
-    "submitted": "Inviata",
-    "in_progress": "In lavorazione",
-    "completed": "Completata",
-    "rejected": "Respinta",
-    "cancelled": "Annullata",
-}
 
 
 @dataclass(frozen=True)

@@ -4,23 +4,16 @@ regulator's clock (due day, overdue, the compensation a late answer earned or is
 from datetime import date
 
 from sportello_contracts.request_forms import ANSWERED_IN_WRITING
-from sportello_contracts.requests import RequestChangePublic, RequestDetail, RequestPublic
+from sportello_contracts.requests import (
+    STATUS_LABELS,
+    TYPE_LABELS,
+    RequestChangePublic,
+    RequestDetail,
+    RequestPublic,
+)
 from sportello_requests.adapters.store import StoredRequest
 from sportello_requests.domain.deadlines import AnswerRules, compensation_cents
-from sportello_requests.domain.lifecycle import LABELS, may_cancel
-
-TYPE_LABELS = {
-    "power_change": "Cambio potenza",
-    "deactivation": "Disattivazione",
-    "holder_change": "Voltura",
-    "takeover": "Subentro",
-    "supplier_switch": "Cambio fornitore",
-    "instalment_plan": "Rateizzazione",
-    "bill_correction": "Rettifica di fatturazione",
-    "complaint": "Reclamo",
-    "information_request": "Richiesta di informazioni",
-    "personal_data_change": "Modifica dati anagrafici",
-}
+from sportello_requests.domain.lifecycle import may_cancel
 
 
 def compensation(request: StoredRequest, today: date, rules: AnswerRules) -> int | None:
@@ -47,7 +40,7 @@ def request_public(request: StoredRequest, today: date, rules: AnswerRules) -> R
         supply_id=request.supply_id,
         bill_number=request.bill_number,
         status=life.status,
-        status_label=LABELS[life.status],
+        status_label=STATUS_LABELS[life.status],
         submitted_at=request.submitted_at,
         updated_at=life.changes[-1].at,
         can_cancel=may_cancel(life),
@@ -65,7 +58,11 @@ def request_detail(request: StoredRequest, today: date, rules: AnswerRules) -> R
         form=request.form,
         history=tuple(
             RequestChangePublic(
-                status=c.status, status_label=LABELS[c.status], at=c.at, by=c.by, message=c.message
+                status=c.status,
+                status_label=STATUS_LABELS[c.status],
+                at=c.at,
+                by=c.by,
+                message=c.message,
             )
             for c in request.life.changes
         ),
